@@ -2,7 +2,8 @@
 
 Notebooks and modules import these constants instead of building relative paths, so the
 same code works from JupyterLab, papermill, pytest or the ``oneplan`` command in any
-working directory. ``ONEPLAN_DB`` and ``ONEPLAN_REPORTS`` override the two outputs.
+working directory. ``ONEPLAN_DB``, ``ONEPLAN_REPORTS`` and ``ONEPLAN_PARAMS`` override the database file, the
+reports folder and the parameters folder (e.g. a province keeping its own params).
 """
 
 from __future__ import annotations
@@ -28,3 +29,8 @@ def default_db_path() -> Path:
 def default_reports_dir() -> Path:
     """Where reports are written: ``$ONEPLAN_REPORTS`` or ``reports/``."""
     return Path(os.environ.get("ONEPLAN_REPORTS") or ROOT / "reports")
+
+
+def default_params_dir() -> Path:
+    """Parameter files: ``$ONEPLAN_PARAMS`` or ``params/``."""
+    return Path(os.environ.get("ONEPLAN_PARAMS") or PARAMS_DIR)

@@ -1,0 +1,140 @@
+"""The ``oneplan`` command.
+
+    oneplan build-sample [--db FILE]           build the central database from the sample
+    oneplan provinces                          list province codes and names
+    oneplan params --province 40 [--scenario]  show the resolved parameters
+    oneplan select --province 40               solve one province's portfolio, print a summary
+    oneplan report --province 40 --province 45 | --default | --all
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import areas, db
+from .params import ParamsError, load_params
+
+log = logging.getLogger("oneplan")
+
+
+def _cmd_build_sample(args: argparse.Namespace) -> int:
+    p = load_params()
+    path = db.build_sample(args.db, seed=p.sample.seed, fiscal_year=p.fiscal_year,
+                           projects_min=p.sample.projects_min,
+                           projects_max=p.sample.projects_max)
+    con = db.connect(path)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in db.TABLES_FROM_SAMPLE}
+    con.close()
+    print(f"built {path} (synthetic sample, seed {p.sample.seed}, FY {p.fiscal_year}):")
+    for table, n in counts.items():
+        print(f"  {table:20s} {n:>8,d} rows")
+    return 0
+
+
+def _cmd_provinces(args: argparse.Namespace) -> int:
+    for p in areas.all_provinces():
+        if p.code == areas.BANGKOK and not args.all:
+            continue
+        print(f"{p.code}  {p.name_th}  ({p.name_en}, {p.region})")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    p = load_params(args.province, args.scenario)
+    print(json.dumps(p.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    from . import waterplan
+
+    run = waterplan.run_portfolio(args.province, args.fiscal_year, args.scenario or "",
+                                  args.db, args.lang)
+    s = waterplan.summary(run)
+    s.pop("params")
+    s["selected_ids"] = f"{len(s['selected_ids'])} ids"
+    print(json.dumps(s, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from . import reports
+
+    if args.all:
+        codes = [p.code for p in areas.planning_provinces()]
+    elif args.province:
+        codes = args.province
+    else:
+        codes = load_params().default_provinces
+    formats = tuple(args.formats.split(",")) if args.formats else None
+    result = reports.run_batch(codes, out_root=args.out, fiscal_year=args.fiscal_year,
+                               scenario=args.scenario or "", db_path=args.db, lang=args.lang,
+                               formats=formats, workers=args.workers,
+                               progress=not args.no_progress)
+    ok = len(result.outcomes) - len(result.failures)
+    print(f"{ok} of {len(result.outcomes)} reports written in {result.seconds:.1f} s; "
+          f"index: {result.index}")
+    if result.failures:
+        print(f"{len(result.failures)} failed:", file=sys.stderr)
+        for o in result.failures:
+            print(f"  {o.province_code}: {o.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build-sample", help="build the central database from the sample")
+    p.add_argument("--db", help="database file (default $ONEPLAN_DB or data/oneplan.duckdb)")
+    p.set_defaults(func=_cmd_build_sample)
+
+    p = sub.add_parser("provinces", help="list province codes")
+    p.add_argument("--all", action="store_true", help="include Bangkok (10)")
+    p.set_defaults(func=_cmd_provinces)
+
+    p = sub.add_parser("params", help="show resolved parameters")
+    p.add_argument("--province")
+    p.add_argument("--scenario")
+    p.set_defaults(func=_cmd_params)
+
+    for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
+                              ("report", _cmd_report, "write HTML/PDF reports")):
+        p = sub.add_parser(name, help=help_)
+        if name == "select":
+            p.add_argument("--province", required=True)
+        else:
+            p.add_argument("--province", action="append",
+                           help="province code; repeat for several (default: the default set)")
+            p.add_argument("--all", action="store_true", help="all 76 provinces")
+            p.add_argument("--out", help="output folder (default reports/)")
+            p.add_argument("--formats", help="comma-separated: html,pdf")
+            p.add_argument("--workers", type=int, help="parallel workers (default: cores)")
+            p.add_argument("--no-progress", action="store_true")
+        p.add_argument("--fiscal-year", type=int, help="fiscal year, พ.ศ. (e.g. 2570)")
+        p.add_argument("--scenario", help="a file in params/scenarios without .yml")
+        p.add_argument("--lang", choices=["th", "en"])
+        p.add_argument("--db", help="database file")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (areas.UnknownAreaError, ParamsError, db.DatabaseMissingError) as exc:
+        print(f"oneplan: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
