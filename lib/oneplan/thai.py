@@ -2,7 +2,7 @@
 
 Conventions used throughout:
 
-* พ.ศ. (Buddhist Era, BE) = ค.ศ. (Common Era, CE) + 543.
+* พ.ศ. (Buddhist Era, BE) = ค.ศ. (Christian/Common Era, CE) + 543.
 * The Thai fiscal year (ปีงบประมาณ) runs 1 October – 30 September and is named by the BE
   year in which it *ends*: 1 October 2024 starts FY 2568.
 * Input parsers accept Thai digits (๐-๙) wherever Arabic digits are accepted.
@@ -61,57 +61,47 @@ class NationalIdError(ThaiLocaleError):
 
 # --- years and fiscal years ------------------------------------------------------------
 
-def _as_year(year: object) -> int:
-    try:
-        if isinstance(year, bool):
-            raise TypeError
-        return operator.index(year)
-    except TypeError:
-        raise ThaiYearError(f"Year {year!r} is not a whole number.") from None
+_ERAS = {"BE": ("Buddhist-Era (พ.ศ.)", MIN_BE, MAX_BE),
+         "CE": ("Christian-Era (ค.ศ.)", MIN_CE, MAX_CE)}
+
+
+def _checked_year(year: object, era: str) -> int:
+    if isinstance(year, bool) or not hasattr(year, "__index__"):
+        raise ThaiYearError(f"Year {year!r} is not a whole number.")
+    y = operator.index(year)
+    name, lo, hi = _ERAS[era]
+    if lo <= y <= hi:
+        return y
+    other, olo, ohi = _ERAS["CE" if era == "BE" else "BE"]
+    hint = f" It looks like a {other} year already." if olo <= y <= ohi else ""
+    raise ThaiYearError(
+        f"Year {year!r} is not a plausible {name} year (expected {lo} to {hi}).{hint}")
 
 
 def be_to_ce(year: int) -> int:
-    """Convert a Buddhist-Era (พ.ศ.) year to a Common-Era (ค.ศ.) year.
+    """Convert a Buddhist-Era (พ.ศ.) year to a Christian-Era (ค.ศ.) year.
 
     Returns:
         ``year - 543``, e.g. 2567 → 2024.
 
     Raises:
-        ThaiYearError: if ``year`` is not a whole number or lies outside 2400–2800; a year
-            below 2400 was most likely already a ค.ศ. year.
+        ThaiYearError: if ``year`` is not a whole number or lies outside 2400–2800; the
+            message says when it looks like a ค.ศ. year already.
     """
-    y = _as_year(year)
-    if y < MIN_BE:
-        raise ThaiYearError(
-            f"Year {year!r} is too early for a Buddhist-Era (พ.ศ.) year; it looks like a "
-            f"Christian-Era (ค.ศ.) year already. Expected a พ.ศ. year from {MIN_BE} to {MAX_BE}.")
-    if y > MAX_BE:
-        raise ThaiYearError(
-            f"Year {year!r} is too far in the future for a Buddhist-Era (พ.ศ.) year. "
-            f"Expected a พ.ศ. year from {MIN_BE} to {MAX_BE}.")
-    return y - BE_OFFSET
+    return _checked_year(year, "BE") - BE_OFFSET
 
 
 def ce_to_be(year: int) -> int:
-    """Convert a Common-Era (ค.ศ.) year to a Buddhist-Era (พ.ศ.) year.
+    """Convert a Christian-Era (ค.ศ.) year to a Buddhist-Era (พ.ศ.) year.
 
     Returns:
         ``year + 543``, e.g. 2024 → 2567.
 
     Raises:
-        ThaiYearError: if ``year`` is not a whole number or lies outside 1857–2257; a year
-            above 2257 was most likely already a พ.ศ. year.
+        ThaiYearError: if ``year`` is not a whole number or lies outside 1857–2257; the
+            message says when it looks like a พ.ศ. year already.
     """
-    y = _as_year(year)
-    if y > MAX_CE:
-        raise ThaiYearError(
-            f"Year {year!r} is too late for a Christian-Era (ค.ศ.) year; it looks like a "
-            f"Buddhist-Era (พ.ศ.) year already. Expected a ค.ศ. year from {MIN_CE} to {MAX_CE}.")
-    if y < MIN_CE:
-        raise ThaiYearError(
-            f"Year {year!r} is too early for a Christian-Era (ค.ศ.) year. "
-            f"Expected a ค.ศ. year from {MIN_CE} to {MAX_CE}.")
-    return y + BE_OFFSET
+    return _checked_year(year, "CE") + BE_OFFSET
 
 
 def fiscal_year(d: date | datetime | str) -> int:
@@ -167,7 +157,7 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
 def parse_number(s: str | float | int | None) -> float | None:
-    """Read a number such as ``"1,234,567.50"``, ``" ๑,๒๐๐ บาท "`` or ``-3.5``.
+    """Read a number such as ``"1,234,567.50"``, ``" ๑,๒๐๐ บาท "``, ``"1,200.-"`` or ``-3.5``.
 
     Returns:
         The value as a float; ``None`` for ``None``, NaN, empty or blank text.
@@ -177,12 +167,16 @@ def parse_number(s: str | float | int | None) -> float | None:
     """
     if s is None:
         return None
-    if isinstance(s, numbers.Real) and not isinstance(s, bool):
-        return None if math.isnan(s) else float(s)
     if not isinstance(s, str):
-        raise ThaiNumberError(f"{s!r} is not a number.")
+        try:
+            if isinstance(s, bool):
+                raise TypeError
+            v = float(s)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ThaiNumberError(f"{s!r} is not a number.") from None
+        return None if math.isnan(v) else v
     text = thai_digits_to_arabic(s).strip()
-    text = text.removesuffix("บาท").strip()
+    text = text.removesuffix("บาท").strip().removesuffix(".-").removeprefix("฿").strip()
     if not text:
         return None
     if not _NUMBER_RE.fullmatch(text):
@@ -243,6 +237,7 @@ def format_baht(x: float, lang: str = "th", digits: int = 1) -> str:
     units = {"th": (" ล้านบาท", " บาท"), "en": (" million baht", " baht")}
     if lang not in units:
         raise ThaiLocaleError(f"Language {lang!r} is not supported; use 'th' or 'en'.")
+    _check_digits(digits)
     v = _finite(x)
     if abs(round(v)) >= 1_000_000:
         return format_million(v, digits) + units[lang][0]
@@ -270,16 +265,17 @@ _FORMS = "15/03/2567, 2024-03-15 or 15 มีนาคม 2567"
 
 def _ce_year(y_text: str, era: str | None, original: str) -> int:
     if len(y_text) != 4:
-        problem = (f"has only two digits and could mean {2500 + int(y_text)} (พ.ศ.) or "
-                   f"{2000 + int(y_text)} (ค.ศ.)" if len(y_text) == 2 else "does not have four digits")
+        problem = "does not have four digits"
+        if len(y_text) == 2:
+            problem = (f"has only two digits and could mean {2500 + int(y_text)} (พ.ศ.) "
+                       f"or {2000 + int(y_text)} (ค.ศ.)")
         raise ThaiDateError(f"Cannot read {original!r} as a date: the year {y_text!r} {problem}. "
                             "Please write the full year, e.g. 2567.")
     y = int(y_text)
     try:
         if era == "พ.ศ." or (era is None and y >= MIN_BE):
             return be_to_ce(y)
-        ce_to_be(y)  # range check only
-        return y
+        return _checked_year(y, "CE")
     except ThaiYearError as exc:
         raise ThaiDateError(f"Cannot read {original!r} as a date: {exc}") from None
 
@@ -354,7 +350,8 @@ def format_date(d: date | datetime, lang: str = "th", style: str = "full") -> st
     if lang not in ("th", "en"):
         raise ThaiLocaleError(f"Language {lang!r} is not supported; use 'th' or 'en'.")
     if style not in ("full", "short", "numeric"):
-        raise ThaiLocaleError(f"Date style {style!r} is unknown; use 'full', 'short' or 'numeric'.")
+        raise ThaiLocaleError(
+            f"Date style {style!r} is unknown; use 'full', 'short' or 'numeric'.")
     d = parse_thai_date(d)
     year = ce_to_be(d.year) if lang == "th" else d.year
     if style == "numeric":
@@ -426,7 +423,7 @@ def normalize_phone(s: str | int | float | None) -> str | None:
         if not (math.isfinite(s) and float(s).is_integer() and s > 0):
             return None
         s = str(int(s))
-        s = s if s.startswith("66") else "0" + s
+        s = "0" + s if len(s) in (8, 9) else s  # 8/9 digits: landline/mobile without "0"
     text = _EXTENSION_RE.sub("", thai_digits_to_arabic(str(s)).strip())
     text = re.sub(r"[\s().-]", "", text)
     if not text:
