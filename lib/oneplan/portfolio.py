@@ -54,6 +54,8 @@ __all__ = [
     "InfeasibleSelectionError",
     "SelectionResult",
     "SelectionSolveError",
+    "SolveOutcome",
+    "MAIN_BUDGET",
     "STOPPED_EARLY_STATUSES",
     "add_budget_constraints",
     "add_fixed_choices",
@@ -283,7 +285,9 @@ def _list(items: Sequence[Any], limit: int = 10) -> str:
     return shown + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
 
 
-def _numeric(frame: pd.DataFrame, col: str, ids: list[Any], *, what: str, nonneg: bool) -> np.ndarray:
+def _numeric(
+    frame: pd.DataFrame, col: str, ids: list[Any], *, what: str, nonneg: bool
+) -> np.ndarray:
     if col not in frame.columns:
         raise ValueError(f"{what} column {col!r} is missing from the candidates")
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
@@ -293,7 +297,9 @@ def _numeric(frame: pd.DataFrame, col: str, ids: list[Any], *, what: str, nonneg
     if bad.any():
         detail = [f"{ids[k]} ({frame[col].iloc[k]!r})" for k in np.flatnonzero(bad)]
         need = "finite and ≥ 0" if nonneg else "finite"
-        raise ValueError(f"{what} column {col!r} must be {need}; not so for project(s): {_list(detail)}")
+        raise ValueError(
+            f"{what} column {col!r} must be {need}; not so for project(s): {_list(detail)}"
+        )
     return values
 
 
@@ -334,7 +340,10 @@ def _resolve_rows(
                     continue
                 c = float(c)
                 if not math.isfinite(c) or c < 0:
-                    raise ValueError(f"budget row {row.name!r}: cost of project {pid} must be finite and ≥ 0, got {c}")
+                    raise ValueError(
+                        f"budget row {row.name!r}: cost of project {pid} must be finite "
+                        f"and ≥ 0, got {c}"
+                    )
                 a[k] = c
             if unknown:
                 log.warning(
@@ -345,15 +354,23 @@ def _resolve_rows(
     return rows
 
 
+def _id_list(wanted: Iterable[Any], what: str) -> list[Any]:
+    if isinstance(wanted, (str, bytes)):
+        raise ValueError(f"{what} must be a collection of project ids, not the string {wanted!r}")
+    return list(dict.fromkeys(wanted))
+
+
 def _check_ids(wanted: Iterable[Any], position: Mapping[Any, int], what: str) -> list[Any]:
-    out = list(dict.fromkeys(wanted))
+    out = _id_list(wanted, what)
     unknown = [pid for pid in out if pid not in position]
     if unknown:
         raise ValueError(f"{what} lists unknown project id(s): {_list(unknown)}")
     return out
 
 
-def check_committed_fit(rows: Sequence[_Row], must_include: Sequence[Any], position: Mapping[Any, int]) -> None:
+def _check_committed_fit(
+    rows: Sequence[_Row], must_include: Sequence[Any], position: Mapping[Any, int]
+) -> None:
     """Raise :class:`InfeasibleSelectionError` if the committed projects alone break a budget row.
 
     The message names every budget row that is broken, the committed projects with a
@@ -366,7 +383,11 @@ def check_committed_fit(rows: Sequence[_Row], must_include: Sequence[Any], posit
     for row in rows:
         total = float(row.costs[idx].sum())
         if total > row.limit * (1 + 1e-12) + 1e-9:
-            parts = [f"{pid} ({_fmt(row.costs[k])})" for pid, k in zip(must_include, idx) if row.costs[k] > 0]
+            parts = [
+                f"{pid} ({_fmt(row.costs[k])})"
+                for pid, k in zip(must_include, idx)
+                if row.costs[k] > 0
+            ]
             problems.append(
                 f"budget row {row.name!r}: committed projects cost {_fmt(total)} > limit "
                 f"{_fmt(row.limit)} (over by {_fmt(total - row.limit)}): {_list(parts, 50)}"
@@ -416,8 +437,10 @@ def _prepare(
     excluded = set(exclude)
     both = [pid for pid in include if pid in excluded]
     if both:
-        raise InfeasibleSelectionError(f"project(s) both in must_include and must_exclude: {_list(both)}")
-    check_committed_fit(rows, include, position)
+        raise InfeasibleSelectionError(
+            f"project(s) both in must_include and must_exclude: {_list(both)}"
+        )
+    _check_committed_fit(rows, include, position)
     return _Prepared(ids, names, values, rows, include, exclude)
 
 
@@ -426,16 +449,22 @@ def _prepare(
 # --------------------------------------------------------------------------------------
 
 
-def add_objective(prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], values: Mapping[Any, float]) -> None:
+def add_objective(
+    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], values: Mapping[Any, float]
+) -> None:
     """Objective: ``maximise Σ_i v_i x_i``.
 
     Every variable enters the objective (zero coefficients included) so that each one is
     registered with the problem even if it appears in no constraint.
     """
+    if not x:
+        return
     prob.setObjective(pulp.LpAffineExpression([(x[pid], float(values[pid])) for pid in x]))
 
 
-def add_budget_constraints(prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], rows: Sequence[_Row]) -> None:
+def add_budget_constraints(
+    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], rows: Sequence[_Row]
+) -> None:
     """Budget rows: ``Σ_i a_ri x_i ≤ L_r`` for every row ``r`` with a finite limit.
 
     Named ``budget`` (main row) and ``budget_<sanitised row name>``. Zero costs are left
@@ -464,8 +493,11 @@ def add_fixed_choices(
     Named ``must_include_<sanitised id>`` / ``must_exclude_<sanitised id>``. Explicit
     constraints (rather than variable bounds) keep the choice visible in an LP export.
     """
-    for fixed, prefix in ((1, "must_include"), (0, "must_exclude")):
-        for pid in must_include if fixed else must_exclude:
+    include, exclude = list(must_include), list(must_exclude)
+    if not include and not exclude:
+        return
+    for fixed, prefix, pids in ((1, "must_include", include), (0, "must_exclude", exclude)):
+        for pid in pids:
             name = f"{prefix}_{sanitise_name(pid)}"
             expr = pulp.LpAffineExpression([(x[pid], 1.0)])
             prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, name, fixed))
@@ -505,8 +537,13 @@ def _build(prep: _Prepared) -> tuple[pulp.LpProblem, dict[Any, pulp.LpVariable]]
     add_budget_constraints(prob, x, prep.rows)
     add_fixed_choices(prob, x, prep.must_include, prep.must_exclude)
     log.debug(
-        "built selection model: %d candidates, %d constraints (%d budget rows, %d committed, %d excluded)",
-        len(x), prob.numConstraints(), len(prep.rows), len(prep.must_include), len(prep.must_exclude),
+        "built selection model: %d candidates, %d constraints "
+        "(%d budget rows, %d committed, %d excluded)",
+        len(x),
+        prob.numConstraints(),
+        len(prep.rows),
+        len(prep.must_include),
+        len(prep.must_exclude),
     )
     return prob, x
 
@@ -536,6 +573,29 @@ def _finite(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _check_solver_options(time_limit_s: float, mip_rel_gap: float) -> None:
+    if not (time_limit_s > 0):  # also rejects NaN
+        raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
+    if not (0 <= mip_rel_gap < 1):
+        raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap}")
+
+
+def _reset_highs_scheduler() -> None:
+    """Drop HiGHS's process-wide thread pool so a new ``threads`` value can take effect.
+
+    HiGHS sizes one global scheduler on the first MIP solve; a later solve with a
+    different ``threads`` option fails with status kNotset ("the scheduler has already
+    been initialized"). Not safe while another HiGHS solve runs in this process.
+    """
+    import highspy
+
+    reset = getattr(highspy.Highs, "resetThreadScheduler", None) or getattr(
+        highspy.Highs, "resetGlobalScheduler", None
+    )
+    if reset is not None:
+        reset(True)
+
+
 def solve_model(
     prob: pulp.LpProblem,
     *,
@@ -546,22 +606,23 @@ def solve_model(
     """Solve ``prob`` with in-process HiGHS and read the real HiGHS status and MIP info.
 
     ``mip_rel_gap`` is always passed (HiGHS's own default is 1e-4, which would stop short
-    of optimality on large objectives). Does not raise on a bad status; see
-    :func:`select_projects` for the policy.
+    of optimality on large objectives). ``threads`` sets HiGHS's thread count; because
+    HiGHS keeps one process-wide thread pool, giving it resets that pool first. Does not
+    raise on a bad status; see :func:`select_projects` for the policy.
     """
-    if not (time_limit_s > 0):
-        raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
-    if not (0 <= mip_rel_gap < 1):
-        raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap}")
+    _check_solver_options(time_limit_s, mip_rel_gap)
     solver = pulp.HiGHS(
         msg=False,
-        # In-process HiGHS has been seen to overrun its time limit (the limit is checked
-        # between B&B nodes / inside presolve and the clock excludes PuLP's model
-        # transfer), so callers must allow some slack; we log a warning on a large overrun.
+        # Guard: HiGHS gets the time limit, but in-process HiGHS has been seen to overrun
+        # it (the clock is only checked at certain points of presolve / branch-and-bound),
+        # and solve_seconds also includes PuLP's model transfer. Allow some slack; a large
+        # overrun is logged as a warning below.
         timeLimit=float(time_limit_s) if math.isfinite(time_limit_s) else None,
         gapRel=float(mip_rel_gap),
         threads=threads,
     )
+    if threads is not None:
+        _reset_highs_scheduler()
     start = time.perf_counter()
     try:
         prob.solve(solver)
@@ -572,7 +633,9 @@ def solve_model(
         log.debug("PuLP could not map the HiGHS status (%s); using HiGHS directly", exc)
     seconds = time.perf_counter() - start
     if math.isfinite(time_limit_s) and seconds > time_limit_s + max(1.0, 0.5 * time_limit_s):
-        log.warning("HiGHS overran its time limit: %.2f s for a %.2f s limit", seconds, time_limit_s)
+        log.warning(
+            "HiGHS overran its time limit: %.2f s for a %.2f s limit", seconds, time_limit_s
+        )
 
     highs = prob.solverModel
     status = highs_status_name(highs.getModelStatus())
@@ -615,7 +678,7 @@ def extract_result(
     chosen = np.array([(var.varValue or 0.0) > 0.5 for var in x.values()], dtype=bool)
     selected = candidates.copy()
     selected["selected"] = chosen
-    values = pd.to_numeric(candidates[value_col]).to_numpy(dtype=float) if len(candidates) else np.zeros(0)
+    values = pd.to_numeric(candidates[value_col]).to_numpy(dtype=float)
     usage = {row.name: float(row.costs[chosen].sum()) for row in rows}
     for row in rows:
         if usage[row.name] > row.limit * (1 + 1e-9) + 1e-6:
@@ -683,10 +746,13 @@ def select_projects(
         SelectionSolveError: HiGHS reports infeasible/unbounded/an error, or stopped
             (e.g. time limit) without any feasible plan.
     """
+    _check_solver_options(time_limit_s, mip_rel_gap)
     if len(candidates) == 0:
-        include = list(must_include)
-        if include:
-            raise ValueError(f"must_include lists unknown project id(s): {_list(include)}")
+        float_budget = float(budget)
+        if math.isnan(float_budget) or float_budget < 0:
+            raise ValueError(f"budget must be ≥ 0 (or inf), got {budget}")
+        for wanted, what in ((must_include, "must_include"), (must_exclude, "must_exclude")):
+            _check_ids(wanted, {}, what)  # every id is unknown in an empty list
         return _empty_result(candidates)
 
     prep = _prepare(
@@ -697,7 +763,9 @@ def select_projects(
     outcome = solve_model(prob, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     if outcome.status == "optimal":
         if not outcome.has_solution:  # pragma: no cover - defensive
-            raise SelectionSolveError("HiGHS reported optimal but returned no solution", outcome.status)
+            raise SelectionSolveError(
+                "HiGHS reported optimal but returned no solution", outcome.status
+            )
     elif outcome.status in STOPPED_EARLY_STATUSES:
         if not outcome.has_solution:
             raise SelectionSolveError(
@@ -710,5 +778,8 @@ def select_projects(
             outcome.status, outcome.gap,
         )
     else:
-        raise SelectionSolveError(f"HiGHS could not solve the selection model: status {outcome.status}", outcome.status)
+        raise SelectionSolveError(
+            f"HiGHS could not solve the selection model: status {outcome.status}",
+            outcome.status,
+        )
     return extract_result(x, candidates, outcome, value_col=value_col, rows=prep.rows)

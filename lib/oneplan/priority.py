@@ -130,7 +130,9 @@ def _column(df: pd.DataFrame, col: str, *, criterion: str) -> np.ndarray:
     values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
-        raise ValueError(f"column {col!r} has missing or non-numeric values for: {_row_labels(df, bad)}")
+        raise ValueError(
+            f"column {col!r} has missing or non-numeric values for: {_row_labels(df, bad)}"
+        )
     return values
 
 
@@ -154,9 +156,10 @@ def _min_max(values: np.ndarray) -> np.ndarray:
 def _raw_criterion(df: pd.DataFrame, criterion: str) -> np.ndarray:
     """The criterion before normalisation (log1p already applied to size criteria)."""
     if criterion == "cost_effectiveness":
-        hh = _nonnegative(df, _column(df, "households_served", criterion=criterion), "households_served")
-        area = _nonnegative(df, _column(df, "area_rai", criterion=criterion), "area_rai")
-        storage = _nonnegative(df, _column(df, "storage_m3", criterion=criterion), "storage_m3")
+        hh, area, storage = (
+            _nonnegative(df, _column(df, col, criterion=criterion), col)
+            for col in ("households_served", "area_rai", "storage_m3")
+        )
         cost = _column(df, "cost_baht", criterion=criterion)
         bad = cost <= 0
         if bad.any():
