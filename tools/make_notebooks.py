@@ -66,6 +66,8 @@ fig = charts.budget_by_district(run.selected, lang=run.lang,
 if run.synthetic:
     charts.synthetic_watermark(fig, run.lang)
 plt.show()
+fig = waterplan.district_map(run)
+plt.show()
 display(waterplan.budget_by_district(run))
 display(Markdown(waterplan.interpret_districts(run)))
 '''

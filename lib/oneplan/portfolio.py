@@ -36,10 +36,13 @@ alternatives, readiness) slot in as further ``add_*`` functions:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
+import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -596,6 +599,31 @@ def _reset_highs_scheduler() -> None:
         reset(True)
 
 
+@contextlib.contextmanager
+def _quiet_c_stdout():
+    """Silence file descriptor 1 while HiGHS runs.
+
+    highspy prints its banner ("Running HiGHS …") from C++ every time a solver object is
+    created, before ``output_flag`` can be set; in a notebook that line would end up in
+    the report. Python-level redirection cannot catch it, so fd 1 is pointed at
+    ``/dev/null`` for the duration and restored afterwards.
+    """
+    fd = 1  # C++ writes to the process's fd 1, whatever sys.stdout is (e.g. in ipykernel)
+    try:
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 def solve_model(
     prob: pulp.LpProblem,
     *,
@@ -625,7 +653,8 @@ def solve_model(
         _reset_highs_scheduler()
     start = time.perf_counter()
     try:
-        prob.solve(solver)
+        with _quiet_c_stdout():
+            prob.solve(solver)
     except KeyError as exc:
         # PuLP 3.3's status table lacks statuses newer HiGHS can return (kSolutionLimit,
         # kMemoryLimit, kHighsInterrupt); it fails *after* loading the solution values,

@@ -181,12 +181,14 @@ def write_index(out_root: str | Path, fiscal_year: int) -> Path:
 
     out_root = Path(out_root)
     rows = []
+    any_synthetic = False
     for prov in areas.all_provinces():
         folder = report_dir(out_root, fiscal_year, prov.code)
         summary_file = folder / "summary.json"
         if not summary_file.exists():
             continue
         s = json.loads(summary_file.read_text(encoding="utf-8"))
+        any_synthetic = any_synthetic or bool(s.get("synthetic"))
         links = []
         for ext in ("html", "pdf"):
             f = folder / f"water_portfolio.{ext}"
@@ -203,7 +205,8 @@ def write_index(out_root: str | Path, fiscal_year: int) -> Path:
             f"<td>{html.escape(s['solver_status'])}</td>"
             f"<td>{' · '.join(links)}</td></tr>"
         )
-    synthetic_note = "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง · Synthetic sample data — not real figures"
+    synthetic_note = ("<p class=note>ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง · "
+                      "Synthetic sample data — not real figures</p>" if any_synthetic else "")
     page = f"""<!doctype html>
 <html lang="th"><head><meta charset="utf-8">
 <title>oneplan — รายงานแผนงานโครงการด้านน้ำ ปีงบประมาณ {fiscal_year}</title>
@@ -214,7 +217,7 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .note {{ background: #fff3cd; padding: .5rem 1rem; display: inline-block; }}</style>
 </head><body>
 <h1>รายงานแผนงานโครงการด้านน้ำ ปีงบประมาณ {fiscal_year}</h1>
-<p class="note">{synthetic_note}</p>
+{synthetic_note}
 <table><thead><tr><th>รหัส</th><th>จังหวัด</th><th>Province</th><th>ภาค</th>
 <th>ข้อเสนอ</th><th>เลือก</th><th>งบที่เลือก (ล้านบาท)</th><th>ครัวเรือน</th>
 <th>สถานะตัวแก้ปัญหา</th><th>รายงาน</th></tr></thead>

@@ -143,6 +143,21 @@ def _million(x: float) -> float:
 
 # --- tables ---------------------------------------------------------------------------
 
+def district_map(run: PortfolioRun):
+    """Choropleth of the selected budget (million baht) per district of the province."""
+    from . import maps
+
+    values = run.selected.groupby("district_code")["cost_baht"].sum() / 1e6
+    values = values.reindex([d.code for d in areas.districts(run.province.code)]).fillna(0.0)
+    name = run.province.name_th if run.lang == "th" else run.province.name_en
+    return maps.district_choropleth(
+        values, run.province.code, lang=run.lang,
+        title=(f"งบประมาณโครงการที่เลือก จังหวัด{name}" if run.lang == "th"
+               else f"Selected budget by district, {name}"),
+        legend_label=label("selected_cost_m", run.lang),
+    )
+
+
 def candidates_by_type(run: PortfolioRun) -> pd.DataFrame:
     """Candidates and selected projects per project type: counts and million baht."""
     c = run.candidates
@@ -281,11 +296,15 @@ def interpret_districts(run: PortfolioRun) -> str:
     top = table.index[0] if n_all else "-"
     top_share = table[col].iloc[0] / max(table[col].sum(), 1e-9) * 100 if n_all else 0
     if run.lang == "th":
-        text = (f"อำเภอ{top}ได้งบมากที่สุด ({top_share:.0f}% ของงบที่เลือก) "
-                f"มี {n_zero} จาก {n_all} อำเภอที่ไม่ได้รับโครงการในรอบนี้")
-        return text + (" ซึ่งควรพิจารณาเกณฑ์ความเป็นธรรมระหว่างอำเภอ" if n_zero else "")
-    return (f"{top} receives the most ({top_share:.0f}% of the selected budget); "
-            f"{n_zero} of {n_all} districts get no project in this round.")
+        text = f"อำเภอ{top}ได้งบมากที่สุด ({top_share:.0f}% ของงบที่เลือก) "
+        if n_zero:
+            return text + (f"มี {n_zero} จาก {n_all} อำเภอที่ไม่ได้รับโครงการในรอบนี้ "
+                           "ซึ่งควรพิจารณาเกณฑ์ความเป็นธรรมระหว่างอำเภอ")
+        return text + f"และทั้ง {n_all} อำเภอได้รับโครงการอย่างน้อยหนึ่งโครงการ"
+    text = f"{top} receives the most ({top_share:.0f}% of the selected budget); "
+    if n_zero:
+        return text + f"{n_zero} of {n_all} districts get no project in this round."
+    return text + f"all {n_all} districts get at least one project."
 
 
 def interpret_scatter(run: PortfolioRun) -> str:
