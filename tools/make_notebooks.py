@@ -24,17 +24,16 @@ def water_portfolio() -> nbformat.NotebookNode:
 # Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
 province_code = "40"   # DOPA code as a string: "40" Khon Kaen, "45" Roi Et, "32" Surin
 fiscal_year = 2570     # ปีงบประมาณ พ.ศ.
-scenario = ""          # a file in params/scenarios/ without .yml, e.g. "drought-first"
-output_dir = ""        # where summary.json goes; "" = reports/<fiscal_year>/<province_code>
+scenario = ""          # a file in params/scenarios/ without .yml, e.g. drought-first
+output_dir = ""        # where summary.json goes; empty: reports/<fiscal_year>/<province_code>
 lang = "th"            # "th" or "en"
-db_path = ""           # "" = $ONEPLAN_DB or data/oneplan.duckdb
+db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 ''',
             tags=["parameters"],
         ),
         code(
             '''
 from IPython.display import Markdown, display
-import matplotlib.pyplot as plt
 
 from oneplan import charts, waterplan
 from oneplan.paths import default_reports_dir
@@ -65,9 +64,8 @@ fig = charts.budget_by_district(run.selected, lang=run.lang,
                                 district_col="district_name" if run.lang == "th" else "district_name_en")
 if run.synthetic:
     charts.synthetic_watermark(fig, run.lang)
-plt.show()
-fig = waterplan.district_map(run)
-plt.show()
+display(fig)
+display(waterplan.district_map(run))
 display(waterplan.budget_by_district(run))
 display(Markdown(waterplan.interpret_districts(run)))
 '''
@@ -78,7 +76,7 @@ display(Markdown(waterplan.heading("scatter", run.lang)))
 fig = charts.benefit_vs_cost(run.candidates, lang=run.lang)
 if run.synthetic:
     charts.synthetic_watermark(fig, run.lang)
-plt.show()
+display(fig)
 display(Markdown(waterplan.interpret_scatter(run)))
 '''
         ),

@@ -135,10 +135,34 @@ def _register_fonts() -> None:
     fm._findfont_cached.cache_clear()  # noqa: SLF001 - matplotlib's own cache of findfont
 
 
+def _enable_notebook_display() -> None:
+    """In a Jupyter kernel, make a bare Figure (a cell's value) display as a PNG image.
+
+    The chart functions never touch pyplot, and IPython only shows a Figure as an image once
+    a formatter is registered for it (``%matplotlib inline`` does that); register the PNG
+    one if none is. Figures made here are not registered with pyplot, so the inline backend
+    never shows them a second time.
+    """
+    if "ipykernel" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if ip is None:
+        return
+    formatters = ip.display_formatter.formatters
+    if any(Figure in f.type_printers for f in formatters.values()):
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(ip, {"png"})
+
+
 def use_thai_style() -> None:
     """Register the Thai font with matplotlib and set the report rcParams. Safe to call often."""
     _register_fonts()
     matplotlib.rcParams.update(STYLE)
+    _enable_notebook_display()
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -148,10 +172,13 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def _million(v: float, _pos: object = None) -> str:
-    if v >= 100:
+    """Million-baht label: 1,234 · 12.5 · 1.25 · 0.05 (trailing zeros dropped)."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
         return f"{v:,.0f}"
-    if v >= 1:
-        return f"{v:,.1f}".rstrip("0").rstrip(".")
+    if abs(v) >= 0.01:
+        return f"{v:,.{1 if abs(v) >= 10 else 2}f}".rstrip("0").rstrip(".")
     return f"{v:.2g}"
 
 
@@ -210,12 +237,13 @@ def benefit_vs_cost(df, *, cost_col: str = "cost_baht", value_col: str = "priori
     if sel is None:
         ax.scatter(x, y, s=18, color=SELECTED_COLOUR, alpha=0.8)
     else:
-        ax.scatter(x[~sel], y[~sel], s=14, color=NOT_SELECTED_COLOUR, alpha=0.6,
-                   label=t["not_selected"], linewidths=0)
-        ax.scatter(x[sel], y[sel], s=22, color=SELECTED_COLOUR, alpha=0.9,
-                   label=t["selected"], edgecolors="white", linewidths=0.4)
-        ax.legend(loc="best")
+        others = ax.scatter(x[~sel], y[~sel], s=14, color=NOT_SELECTED_COLOUR, alpha=0.6,
+                            label=t["not_selected"], linewidths=0)
+        chosen = ax.scatter(x[sel], y[sel], s=22, color=SELECTED_COLOUR, alpha=0.9,
+                            label=t["selected"], edgecolors="white", linewidths=0.4)
+        ax.legend(handles=[chosen, others], loc="best")  # drawn on top, listed first
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(_million))
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel(t["bvc_x"])
@@ -229,7 +257,8 @@ def synthetic_watermark(fig: Figure, lang: str = "th") -> Figure:
     use_thai_style()
     note = _text(lang)["synthetic"]
     style = {"ha": "right", "fontsize": 7, "color": "#777777", "gid": "oneplan-synthetic-watermark"}
-    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and fig._supxlabel is None:  # noqa: SLF001
+    constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    if constrained and fig._supxlabel is None:  # noqa: SLF001
         # a figure-level x label: constrained layout reserves room so it never hits the axes
         fig.supxlabel(note, x=0.995, **style)
     else:

@@ -84,6 +84,7 @@ def run_province(province_code: str, *, out_root: str | Path | None = None,
                             db_path=db_file),
         )
         os.replace(tmp_nb, executed)
+        (out_dir / "water_portfolio.failed.ipynb").unlink(missing_ok=True)
         files = {"ipynb": str(executed)}
         summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
         files["summary"] = str(out_dir / "summary.json")
@@ -108,9 +109,23 @@ def run_province(province_code: str, *, out_root: str | Path | None = None,
                                       if k not in ("params", "selected_ids")})
     except Exception as exc:  # noqa: BLE001 — a batch isolates every province's failure
         log.debug("province %s failed:\n%s", code, traceback.format_exc())
-        message = f"{type(exc).__name__}: {exc}".strip()
         return ReportOutcome(code, False, time.perf_counter() - started,
-                             error=message.splitlines()[0][:500] if message else "error")
+                             error=_error_message(exc, locals().get("tmp_nb")))
+
+
+def _error_message(exc: Exception, failed_nb: Path | None) -> str:
+    """One line saying what went wrong; for a notebook error, the error raised in it and
+    where the executed notebook (with the traceback) was kept."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        message = f"{ename}: {evalue}"
+        if failed_nb is not None and Path(failed_nb).exists():
+            kept = Path(failed_nb).with_name("water_portfolio.failed.ipynb")
+            os.replace(failed_nb, kept)
+            message += f" (executed notebook kept in {kept})"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return message.strip().splitlines()[0][:800]
 
 
 @dataclass

@@ -1,0 +1,793 @@
+"""Export executed notebooks to self-contained HTML and to A4 PDF (Thai text kept as text).
+
+HTML
+    :func:`notebook_to_html` uses nbconvert's ``HTMLExporter`` in process (no ``jupyter
+    nbconvert`` subprocess). Code cells are hidden, markdown and outputs are shown, stderr
+    streams are dropped, the Noto Sans Thai font is embedded as a data URL and a print
+    stylesheet lays the page out for A4. The page loads nothing from the network
+    (nbconvert's CDN scripts for require.js, MathJax and Mermaid are left out, so LaTeX in
+    markdown stays as typed).
+
+PDF
+    Printed by headless Chromium, which shapes Thai with HarfBuzz and writes a text layer that
+    copies and searches correctly (WeasyPrint drops Thai marks). Chromium is driven over the
+    DevTools protocol on a pipe (``--remote-debugging-pipe``; no port, no websocket library):
+    this lets one browser print many files (:func:`htmls_to_pdfs`) and adds page numbers in
+    the footer, which the plain ``--print-to-pdf`` command line cannot do (it offers only
+    Chromium's default header/footer with date, title and file URL, or none). With
+    ``page_numbers=False`` :func:`html_to_pdf` uses that plain command line instead.
+    No browser is ever downloaded: :func:`find_browser` looks for an installed one.
+
+Text layer
+    :func:`pdf_text` reads it back with pypdf, honouring the ``/ActualText`` spans Chromium
+    writes for shaped Thai (pypdf's own ``extract_text`` ignores them and garbles Thai), or
+    with poppler's ``pdftotext``; see its docstring.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import json
+import logging
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+
+from .fonts import FONT_FAMILY, thai_font_css
+
+log = logging.getLogger(__name__)
+
+LANGS = ("th", "en")
+
+SYNTHETIC_BANNER = {
+    "th": "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง",
+    "en": "Synthetic sample data — not real figures",
+}
+"""Banner text shown at the top of a report built from synthetic data."""
+
+IMAGE_ALT = {"th": "แผนภูมิ", "en": "Chart"}
+
+REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
+"""Cell tags honoured by the export (same names as Jupyter Book / nbconvert docs use)."""
+
+CHROMIUM_ENV = "ONEPLAN_CHROMIUM"
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+PAGE_CSS = "@page { size: A4; margin: 15mm 12mm; }"
+
+REPORT_CSS = (
+    """
+:root {
+  --jp-content-font-family: '%(font)s', sans-serif;
+  --jp-ui-font-family: '%(font)s', sans-serif;
+  /* monospace output (text tables) falls back to the embedded font for Thai characters */
+  --jp-code-font-family: 'DejaVu Sans Mono', 'Liberation Mono', monospace, '%(font)s';
+  --jp-code-font-family-default: var(--jp-code-font-family);
+  --jp-content-heading-font-weight: 700;  /* lab's 500 would fall back to Regular */
+}
+body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height: 1.5; }
+.oneplan-banner {
+  border: 1px solid #d9822b; background: #fff4e5; color: #7a3e00; border-radius: 4px;
+  padding: 6px 10px; margin: 0 0 12px; font-weight: 600; font-size: 10pt;
+}
+.jp-RenderedHTMLCommon { font-family: var(--jp-content-font-family); }
+.jp-RenderedHTMLCommon table { margin-left: 0; table-layout: auto; max-width: 100%%; }
+/* long text wraps (Thai at word boundaries), numbers and words are never split */
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word; }
+.jp-OutputArea-output img { max-width: 100%%; height: auto; }
+%(page)s
+@media print {
+  body.jp-Notebook { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  .jp-Cell { padding: 0 !important; }
+  /* JupyterLab keeps each output on one page (a long table would leave a blank page) and
+     lays it out as display: table, which cannot break; let long outputs flow */
+  .jp-OutputArea-child {
+    display: block !important; break-inside: auto !important; page-break-inside: auto !important;
+  }
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
+  img, svg, figure, .jp-RenderedImage, .jp-RenderedSVG, tr {
+    break-inside: avoid; page-break-inside: avoid;
+  }
+  h1, h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
+  thead { display: table-header-group; }
+  .jp-RenderedHTMLCommon table { font-size: 8.5pt; max-width: 100%%; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 5px; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+    % {"font": FONT_FAMILY, "page": PAGE_CSS}
+)
+"""Report stylesheet added after JupyterLab's own CSS (screen and A4 print)."""
+
+_FONT_MARKER = "<!-- oneplan:thai-font-css -->"
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">""" + _FONT_MARKER + """</style>
+<style type="text/css">{{ resources.oneplan_css }}</style>
+{%- endblock html_head_css -%}
+{%- block body_header -%}
+{{ super() }}
+{%- if resources.oneplan_banner %}
+<div class="oneplan-banner" role="note">{{ resources.oneplan_banner | e }}</div>
+{%- endif %}
+{%- endblock body_header -%}
+"""
+
+_TEMPLATE_NAME = "oneplan_report.html.j2"
+_NBCONVERT_ALT = 'alt="No description has been provided for this image"'
+
+
+class ExportError(RuntimeError):
+    """A report could not be exported."""
+
+
+class PdfExportError(ExportError):
+    """No browser was found, or the browser failed to print the PDF."""
+
+
+# --------------------------------------------------------------------------------------- HTML
+
+
+class _DropMissingAltWarning(logging.Filter):
+    """nbconvert warns about every matplotlib image without alt text; we set our own alt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Alternative text is missing" not in record.getMessage()
+
+
+@functools.lru_cache(maxsize=None)
+def _html_exporter(lang: str):
+    """One configured HTMLExporter per language, created once (a warm one converts fast)."""
+    import jinja2
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.TagRemovePreprocessor.enabled = True
+    cfg.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    cfg.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    nb_log = logging.getLogger(f"{__name__}.nbconvert")
+    if not any(isinstance(f, _DropMissingAltWarning) for f in nb_log.filters):
+        nb_log.addFilter(_DropMissingAltWarning())
+    exporter = HTMLExporter(
+        config=cfg,
+        log=nb_log,
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+        template_file=_TEMPLATE_NAME,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code=lang,
+    )
+    return exporter
+
+
+def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without stderr streams (warnings, progress bars, log lines)."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.get("cell_type") == "code" and cell.get("outputs"):
+            cell.outputs = [
+                o for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return out
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "th",
+                     synthetic: bool = True) -> str:
+    """Self-contained report HTML of an executed notebook, code hidden.
+
+    ``title`` becomes the ``<title>``; ``lang`` (``"th"`` or ``"en"``) sets ``<html lang>``
+    and the language of the synthetic-data banner shown when ``synthetic`` is true. Cells
+    tagged ``remove-cell`` are left out, outputs of cells tagged ``remove-output`` too.
+    The notebook passed in is not modified.
+    """
+    _check_lang(lang)
+    exporter = _html_exporter(lang)
+    clean = _strip_noise(nb)
+    clean.metadata["title"] = title
+    resources = {
+        "metadata": {"name": title},
+        "oneplan_css": REPORT_CSS,
+        "oneplan_banner": SYNTHETIC_BANNER[lang] if synthetic else "",
+    }
+    body, _ = exporter.from_notebook_node(clean, resources=resources)
+    if _FONT_MARKER not in body:  # pragma: no cover - template changed under us
+        raise ExportError("report template did not render the font placeholder")
+    # the ~130 kB font CSS goes in after nbconvert's HTML pass, which would otherwise parse it
+    body = body.replace(_FONT_MARKER, thai_font_css(), 1)
+    return body.replace(_NBCONVERT_ALT, f'alt="{IMAGE_ALT[lang]}"')
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (str as UTF-8) to ``path`` via a temp file in the same folder + os.replace.
+
+    Readers never see a half-written file; the parent folder is created when missing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------------- Browser
+
+_INSTALL_HINT = ("install Chromium: `make setup` does it, or `apt-get install chromium`, "
+                 f"or set {CHROMIUM_ENV} to the browser's path")
+
+
+def find_browser() -> Path | None:
+    """The Chromium/Chrome to print with: ``$ONEPLAN_CHROMIUM``, else the first on PATH of
+    ``chromium``, ``chromium-browser``, ``google-chrome``, ``google-chrome-stable``.
+
+    Returns None when none is found. A set but unusable ``$ONEPLAN_CHROMIUM`` is an error
+    (:class:`PdfExportError`), not silently replaced by another browser.
+    """
+    env = os.environ.get(CHROMIUM_ENV, "").strip()
+    if env:
+        found = shutil.which(env)
+        if found is None:
+            raise PdfExportError(f"{CHROMIUM_ENV}={env!r} is not an executable file")
+        return Path(found)
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+def _require_browser() -> Path:
+    browser = find_browser()
+    if browser is None:
+        raise PdfExportError(f"no Chromium/Chrome browser found to print the PDF; {_INSTALL_HINT}")
+    return browser
+
+
+_BASE_FLAGS = (
+    "--headless",
+    "--no-sandbox",  # needed as root / in containers; we only open our own local files
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",  # small /dev/shm in Docker would crash the renderer
+    "--hide-scrollbars",
+    "--mute-audio",
+)
+
+FOOTER_HTML = (
+    '<div style="width:100%; text-align:center; font-size:8pt; color:#666; '
+    f"font-family:'{FONT_FAMILY}', sans-serif;\">"
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+"""Chromium footer: "page / pages", centred in the bottom page margin, language-neutral."""
+
+
+@functools.lru_cache(maxsize=1)
+def _footer_template() -> str:
+    # the footer is rendered as a separate document that does not see the page's fonts;
+    # embedding the font keeps it independent of the system's fonts
+    return f"<style>{thai_font_css()}</style>{FOOTER_HTML}"
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    # the Debian wrapper script prints a harmless shell warning; keep the rest
+    lines = [ln for ln in text.splitlines() if "unexpected operator" not in ln]
+    return "\n".join(lines)[-limit:].strip()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass
+
+
+def _check_pdf(data: bytes, source: Path) -> bytes:
+    if not data.startswith(b"%PDF-"):
+        raise PdfExportError(f"the browser did not produce a PDF for {source}")
+    return data
+
+
+def _print_cli(browser: Path, html_path: Path, pdf_path: Path, timeout_s: float) -> Path:
+    """One ``chromium --print-to-pdf`` run, no header/footer (so no page numbers)."""
+    with tempfile.TemporaryDirectory(prefix="oneplan-chromium-") as profile:
+        tmp_pdf = Path(profile) / "out.pdf"
+        err = Path(profile) / "stderr.txt"
+        cmd = [str(browser), *_BASE_FLAGS, "--no-pdf-header-footer",
+               f"--user-data-dir={Path(profile) / 'profile'}", f"--print-to-pdf={tmp_pdf}",
+               html_path.as_uri()]
+        with open(err, "wb") as err_fh:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=err_fh, start_new_session=True)
+            try:
+                rc = proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                raise PdfExportError(
+                    f"{browser.name} did not print {html_path.name} within {timeout_s:g} s; "
+                    f"browser output:\n{_tail(err)}") from None
+        if rc != 0 or not tmp_pdf.is_file():
+            raise PdfExportError(
+                f"{browser.name} failed to print {html_path.name} (exit code {rc}); "
+                f"browser output:\n{_tail(err)}")
+        return write_atomic(pdf_path, _check_pdf(tmp_pdf.read_bytes(), html_path))
+
+
+def _high_fd(fd: int) -> int:
+    """Move ``fd`` to a number ≥ 10 (close-on-exec), out of the way of 3 and 4."""
+    import fcntl  # POSIX only; imported here so the HTML half of this module works anywhere
+
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return new
+
+
+# Puts the two pipe ends on fds 3 and 4, where --remote-debugging-pipe expects them, then
+# becomes the browser. (Portable: no bash, no preexec_fn, works through wrapper scripts.)
+_TRAMPOLINE = ("import os,sys; os.dup2(int(sys.argv[1]),3); os.dup2(int(sys.argv[2]),4); "
+               "os.execv(sys.argv[3], sys.argv[3:])")
+
+
+class _Chromium:
+    """A headless Chromium driven over the DevTools protocol on a pipe (NUL-framed JSON)."""
+
+    def __init__(self, browser: Path, timeout_s: float):
+        self.browser = browser
+        self.timeout_s = timeout_s
+        self._dir = Path(tempfile.mkdtemp(prefix="oneplan-chromium-"))
+        self._err_path = self._dir / "stderr.txt"
+        self._buf = b""
+        self._next_id = 0
+        self._events: list[dict] = []
+        to_child_r, self._to_child = map(_high_fd, os.pipe())
+        self._from_child, from_child_w = map(_high_fd, os.pipe())
+        os.set_blocking(self._to_child, False)
+        cmd = [sys.executable, "-c", _TRAMPOLINE, str(to_child_r), str(from_child_w),
+               str(browser), *_BASE_FLAGS, f"--user-data-dir={self._dir / 'profile'}",
+               "--remote-debugging-pipe", "about:blank"]
+        try:
+            with open(self._err_path, "wb") as err_fh:
+                self.proc = subprocess.Popen(
+                    cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True)
+        except OSError as exc:
+            self._cleanup_fds()
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise PdfExportError(f"could not start {browser}: {exc}") from exc
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        try:
+            self.call("Browser.getVersion", timeout_s=min(60.0, timeout_s))
+        except BaseException:
+            self.close(graceful=False)
+            raise
+
+    # -- protocol
+    def _fail(self, what: str) -> PdfExportError:
+        return PdfExportError(
+            f"{self.browser.name} {what}; browser output:\n{_tail(self._err_path)}")
+
+    def _recv(self, deadline: float) -> dict:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._fail("did not answer in time")
+            ready, _, _ = select.select([self._from_child], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._from_child, 1 << 20)
+            if not chunk:
+                self.proc.poll()
+                raise self._fail(f"exited unexpectedly (exit code {self.proc.returncode})")
+            self._buf += chunk
+        msg, _, self._buf = self._buf.partition(b"\0")
+        return json.loads(msg)
+
+    def _send(self, message: dict) -> None:
+        data = json.dumps(message).encode("utf-8") + b"\0"
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            while data:  # the pipe is non-blocking: a hung browser cannot block us forever
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._fail("stopped reading its DevTools pipe")
+                _, ready, _ = select.select([], [self._to_child], [], left)
+                if ready:
+                    try:
+                        data = data[os.write(self._to_child, data):]
+                    except BlockingIOError:
+                        pass
+        except BrokenPipeError:
+            raise self._fail("closed the DevTools pipe") from None
+
+    def call(self, method: str, params: dict | None = None, *, session: str | None = None,
+             timeout_s: float | None = None) -> dict:
+        self._next_id += 1
+        msg_id = self._next_id
+        message: dict = {"id": msg_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self._send(message)
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        while True:
+            reply = self._recv(deadline)
+            if reply.get("id") == msg_id:
+                if "error" in reply:
+                    raise self._fail(f"refused {method}: {reply['error'].get('message')}")
+                return reply.get("result", {})
+            if "method" in reply:
+                self._events.append(reply)
+
+    def wait_event(self, method: str, session: str, deadline: float) -> dict:
+        while True:
+            for i, ev in enumerate(self._events):
+                if ev.get("method") == method and ev.get("sessionId") == session:
+                    return self._events.pop(i)
+            self._events.append(self._recv(deadline))
+
+    # -- printing
+    def print_pdf(self, html_path: Path, *, page_numbers: bool = True) -> bytes:
+        deadline = time.monotonic() + self.timeout_s
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        try:
+            session = self.call("Target.attachToTarget",
+                                {"targetId": target, "flatten": True})["sessionId"]
+            self.call("Page.enable", session=session)
+            nav = self.call("Page.navigate", {"url": html_path.as_uri()}, session=session)
+            if nav.get("errorText"):
+                raise PdfExportError(f"could not open {html_path}: {nav['errorText']}")
+            self.wait_event("Page.loadEventFired", session, deadline)
+            # web fonts are data URLs, but wait for them explicitly before printing
+            self.call("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => 1)",
+                                           "awaitPromise": True}, session=session)
+            params = {
+                "preferCSSPageSize": True,  # A4 and margins from the page's @page rule
+                "printBackground": True,
+                "displayHeaderFooter": page_numbers,
+                "headerTemplate": "<span></span>",
+                "footerTemplate": _footer_template() if page_numbers else "<span></span>",
+            }
+            left = max(1.0, deadline - time.monotonic())
+            data = base64.b64decode(self.call("Page.printToPDF", params, session=session,
+                                              timeout_s=left)["data"])
+        finally:
+            try:
+                self.call("Target.closeTarget", {"targetId": target}, timeout_s=10)
+            except PdfExportError:
+                log.debug("could not close tab for %s", html_path, exc_info=True)
+            self._events.clear()
+        return _check_pdf(data, html_path)
+
+    def close(self, *, graceful: bool = True) -> None:
+        """Ask the browser to quit (or kill it after an error) and remove its profile."""
+        if self.proc.poll() is None:
+            try:
+                if not graceful:
+                    raise subprocess.TimeoutExpired("chromium", 0)
+                self._send({"id": self._next_id + 1, "method": "Browser.close", "params": {}})
+                self.proc.wait(timeout=5)
+            except (PdfExportError, subprocess.TimeoutExpired, OSError):
+                _kill_group(self.proc)
+        self._cleanup_fds()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _cleanup_fds(self) -> None:
+        for fd in (getattr(self, "_to_child", None), getattr(self, "_from_child", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to_child = self._from_child = None
+
+    def __enter__(self) -> _Chromium:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(graceful=exc_type is None)
+
+
+def htmls_to_pdfs(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], *,
+                  timeout_s: float = 120, page_numbers: bool = True) -> list[Path]:
+    """Print many ``(html_path, pdf_path)`` pairs with one browser process.
+
+    The browser starts once (~1 s) and each page then takes a fraction of a second.
+    ``timeout_s`` applies to each file. Stops at the first failure with
+    :class:`PdfExportError` (PDFs already written stay). Returns the PDF paths in order.
+    """
+    jobs = [(Path(h).resolve(), Path(p)) for h, p in pairs]
+    if not jobs:
+        return []
+    for html_path, _ in jobs:
+        if not html_path.is_file():
+            raise PdfExportError(f"HTML file not found: {html_path}")
+    browser = _require_browser()
+    done: list[Path] = []
+    t0 = time.perf_counter()
+    with _Chromium(browser, timeout_s) as chrome:
+        for html_path, pdf_path in jobs:
+            t = time.perf_counter()
+            data = chrome.print_pdf(html_path, page_numbers=page_numbers)
+            done.append(write_atomic(pdf_path, data))
+            log.info("printed %s -> %s in %.2f s",
+                     html_path.name, pdf_path, time.perf_counter() - t)
+    log.info("printed %d PDF(s) in %.2f s", len(done), time.perf_counter() - t0)
+    return done
+
+
+def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *,
+                timeout_s: float = 120, page_numbers: bool = True) -> Path:
+    """Print one HTML file to an A4 PDF with headless Chromium; written atomically.
+
+    With ``page_numbers`` (default) the footer shows "page / pages" (DevTools protocol
+    route); ``page_numbers=False`` runs the plain ``--print-to-pdf --no-pdf-header-footer``
+    command line. Raises :class:`PdfExportError` when no browser is found or it fails.
+    """
+    html_path = Path(html_path).resolve()
+    pdf_path = Path(pdf_path)
+    if not html_path.is_file():
+        raise PdfExportError(f"HTML file not found: {html_path}")
+    if page_numbers:
+        return htmls_to_pdfs([(html_path, pdf_path)], timeout_s=timeout_s)[0]
+    browser = _require_browser()
+    t = time.perf_counter()
+    out = _print_cli(browser, html_path, pdf_path, timeout_s)
+    log.info("printed %s -> %s in %.2f s", html_path.name, pdf_path, time.perf_counter() - t)
+    return out
+
+
+# ------------------------------------------------------------------------------- Text layer
+
+
+def pdf_text(pdf_path: str | os.PathLike, *, engine: str = "pypdf") -> str:
+    """The PDF's text layer, for tests and search; pages separated by form feeds.
+
+    ``engine="pypdf"`` (default, pure Python): :func:`pdf_text_pypdf`. ``engine=
+    "pdftotext"``: poppler's ``pdftotext -layout`` (Debian ``poppler-utils``), which keeps
+    the page layout (columns, table alignment).
+
+    Why not pypdf's own ``extract_text``: Chromium shapes Thai with HarfBuzz, so one
+    character can become several glyphs (sara am ``ำ`` is drawn as nikhahit + sara aa) and
+    stacked tone marks use alternate glyphs with no Unicode value of their own. Chromium
+    wraps each such cluster in a ``/Span <</ActualText (…)>> BDC … EMC`` sequence holding
+    the real text. pypdf's ``extract_text`` (6.x) ignores ActualText and returns e.g.
+    "อําเภอ" (U+0E4D U+0E32) and "นํ า" (tone mark lost) for "อำเภอ" and "น้ำ".
+    ``pdftotext`` honours ActualText but puts a space after some stacked clusters
+    ("ปั้ น" for "ปั้น"); :func:`pdf_text_pypdf` returns the words intact, with rougher
+    spacing and line breaks. Compare words, not whitespace.
+    """
+    pdf_path = Path(pdf_path)
+    if engine == "pypdf":
+        return pdf_text_pypdf(pdf_path)
+    if engine != "pdftotext":
+        raise ValueError(f"engine must be 'pypdf' or 'pdftotext', not {engine!r}")
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise ExportError("pdftotext is not installed (Debian package poppler-utils)")
+    res = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(pdf_path), "-"],
+                         capture_output=True, timeout=120)
+    if res.returncode != 0:
+        raise ExportError(f"pdftotext failed on {pdf_path}: "
+                          f"{res.stderr.decode(errors='replace').strip()}")
+    return res.stdout.decode("utf-8", errors="replace")
+
+
+def _parse_tounicode(data: bytes) -> dict[int, str]:
+    """Code → text from a ToUnicode CMap (``bfchar`` and ``bfrange`` sections)."""
+    text = data.decode("latin-1")
+    out: dict[int, str] = {}
+
+    def utf16(hexstr: str) -> str:
+        return bytes.fromhex(hexstr).decode("utf-16-be", errors="replace") if hexstr else ""
+
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            out[int(src, 16)] = utf16(dst)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        for lo, hi, dst in re.findall(
+                r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
+            lo_i, hi_i = int(lo, 16), int(hi, 16)
+            if dst.startswith("["):
+                for k, item in enumerate(re.findall(r"<([0-9A-Fa-f]*)>", dst)):
+                    out[lo_i + k] = utf16(item)
+            else:
+                base = bytes.fromhex(dst[1:-1])
+                for k in range(hi_i - lo_i + 1):
+                    b = base[:-2] + (int.from_bytes(base[-2:], "big") + k).to_bytes(2, "big")
+                    out[lo_i + k] = b.decode("utf-16-be", errors="replace")
+    return out
+
+
+def _mat_mul(a: list[float], b: list[float]) -> list[float]:
+    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+
+def _string_bytes(obj) -> bytes:
+    """Raw bytes of a pypdf string operand (TextStringObject or ByteStringObject)."""
+    raw = getattr(obj, "original_bytes", None)
+    return bytes(raw) if raw is not None else bytes(obj)
+
+
+def _page_text_actualtext(page, reader) -> str:
+    """Text of one page in content order, using /ActualText spans where present."""
+    from pypdf.generic import ContentStream, DictionaryObject
+
+    resources = page.get("/Resources") or {}
+    font_dict = resources.get("/Font") or {}
+    fonts: dict[str, tuple[int, dict[int, str]]] = {}
+    for name, ref in font_dict.items():
+        font = ref.get_object()
+        width = 2 if font.get("/Subtype") == "/Type0" else 1
+        tu = font.get("/ToUnicode")
+        fonts[name] = (width, _parse_tounicode(tu.get_object().get_data()) if tu else {})
+    contents = page.get_contents()
+    if contents is None:
+        return ""
+    parts: list[str] = []
+    # marked-content stack; an ActualText entry is [text, emitted?], others None
+    stack: list[list | None] = []
+    ctm = [1.0, 0, 0, 1, 0, 0]
+    ctm_stack: list[list[float]] = []
+    tm = [1.0, 0, 0, 1, 0, 0]
+    tlm = list(tm)
+    font: tuple[int, dict[int, str]] = (1, {})
+    size = 10.0
+    last_y: float | None = None
+    new_text_object = False
+
+    def place() -> None:
+        """Start a new line when the baseline moved, a space between text objects."""
+        nonlocal last_y, new_text_object
+        trm = _mat_mul(tm, ctm)
+        y = trm[5]
+        height = abs(size * trm[3]) or abs(size * trm[2]) or 1.0
+        if last_y is not None and abs(y - last_y) > 0.5 * height:
+            parts.append("\n")
+        elif new_text_object and parts and not parts[-1].endswith((" ", "\n")):
+            parts.append(" ")
+        last_y = y
+        new_text_object = False
+
+    def span() -> list | None:
+        """The outermost open ActualText span, if any."""
+        return next((e for e in stack if e is not None), None)
+
+    def decode(raw: bytes) -> str:
+        width, cmap = font
+        chars = []
+        for k in range(0, len(raw) - width + 1, width):
+            code = int.from_bytes(raw[k:k + width], "big")
+            chars.append(cmap.get(code, chr(code) if width == 1 else ""))
+        return "".join(chars).replace("\x00", "")
+
+    for operands, op in ContentStream(contents, reader).operations:
+        if op == b"BDC":
+            props = operands[1] if len(operands) > 1 else None
+            if isinstance(props, DictionaryObject) and "/ActualText" in props:
+                stack.append([str(props["/ActualText"]), False])
+            else:
+                stack.append(None)
+        elif op == b"BMC":
+            stack.append(None)
+        elif op == b"EMC":
+            if stack:
+                entry = stack.pop()
+                if entry is not None and not entry[1] and span() is None:
+                    parts.append(entry[0])  # a span that drew no glyph: keep its text
+        elif op == b"q":
+            ctm_stack.append(list(ctm))
+        elif op == b"Q":
+            if ctm_stack:
+                ctm = ctm_stack.pop()
+        elif op == b"cm":
+            ctm = _mat_mul([float(x) for x in operands], ctm)
+        elif op == b"BT":
+            tm, tlm = [1.0, 0, 0, 1, 0, 0], [1.0, 0, 0, 1, 0, 0]
+            new_text_object = True
+        elif op == b"Tf":
+            font = fonts.get(operands[0], (1, {}))
+            size = float(operands[1])
+        elif op == b"Tm":
+            tm = [float(x) for x in operands]
+            tlm = list(tm)
+        elif op in (b"Td", b"TD"):
+            tlm = _mat_mul([1, 0, 0, 1, float(operands[0]), float(operands[1])], tlm)
+            tm = list(tlm)
+        elif op == b"T*":
+            tlm = _mat_mul([1, 0, 0, 1, 0, -size * 1.2], tlm)
+            tm = list(tlm)
+        elif op in (b"Tj", b"'", b'"', b"TJ"):
+            outer = span()
+            if outer is not None:
+                if not outer[1]:  # the span's first glyph: its text, at this position
+                    place()
+                    parts.append(outer[0])
+                    outer[1] = True
+                continue
+            items = operands[0] if op == b"TJ" else [operands[-1]]
+            text = "".join(decode(_string_bytes(x)) for x in items
+                           if not isinstance(x, (int, float)))
+            if text:
+                place()
+                parts.append(text)
+    return "".join(parts)
+
+
+def pdf_text_pypdf(pdf_path: str | os.PathLike) -> str:
+    """The PDF's text layer with pypdf only (no poppler), honouring ``/ActualText`` spans.
+
+    Reads text drawn directly in page content (what Chromium writes); text inside form
+    XObjects is not visited. Pages are separated by a form feed, like ``pdftotext``.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf_path))
+    return "\f".join(_page_text_actualtext(page, reader) for page in reader.pages)
+
+
+__all__ = [
+    "ExportError",
+    "PdfExportError",
+    "SYNTHETIC_BANNER",
+    "find_browser",
+    "html_to_pdf",
+    "htmls_to_pdfs",
+    "notebook_to_html",
+    "pdf_text",
+    "pdf_text_pypdf",
+    "write_atomic",
+]

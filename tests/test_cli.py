@@ -1,0 +1,34 @@
+import json
+
+from oneplan import cli
+
+
+def test_provinces_lists_76(capsys):
+    assert cli.main(["provinces"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 76 and any(line.startswith("40  ขอนแก่น") for line in lines)
+
+
+def test_unknown_province_says_how_to_list(capsys):
+    assert cli.main(["report", "--province", "99", "--no-progress"]) == 2
+    assert "oneplan provinces" in capsys.readouterr().err
+
+
+def test_missing_database_names_the_build_command(tmp_path, capsys):
+    code = cli.main(["select", "--province", "40", "--db", str(tmp_path / "none.duckdb")])
+    assert code == 2
+    assert "oneplan build-sample" in capsys.readouterr().err
+
+
+def test_select_prints_the_real_status(capsys, sample_db):
+    assert cli.main(["select", "--province", "32", "--db", str(sample_db)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["province_code"] == "32" and out["solver_status"] == "optimal"
+    assert out["selected_baht"] <= out["budget_baht"]
+
+
+def test_params_shows_merged_layers(capsys):
+    assert cli.main(["params", "--province", "40", "--scenario", "drought-first"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["portfolio"]["budget_baht"] == 600_000_000
+    assert out["priority"]["weights"]["storage"] == 0.35
