@@ -44,6 +44,63 @@ class PortfolioParams(_Strict):
     must_exclude: list[str] = Field(default_factory=list, description="Excluded project ids")
 
 
+GroupColumn = Literal["district_code", "basin", "zone", "strategy_no", "type_code"]
+
+
+class GroupLimitParams(_Strict):
+    """A floor or cap on one group (or every group) of a column, over the whole plan."""
+
+    column: GroupColumn
+    key: str | None = Field(None, description="One group value; omit for every group")
+    min_count: int | None = Field(None, ge=0)
+    max_count: int | None = Field(None, ge=0)
+    min_baht: float | None = Field(None, ge=0)
+    max_baht: float | None = Field(None, ge=0)
+    min_share: float | None = Field(None, ge=0, le=1)
+    max_share: float | None = Field(None, ge=0, le=1)
+    name: str = ""
+
+
+class PlanParams(_Strict):
+    """The multi-year water plan (Khon Kaen's practice): horizon, rules, explanations."""
+
+    years: int = Field(3, ge=1, le=5, description="Fiscal years in the plan, from fiscal_year")
+    budget_by_year: list[float] = Field(
+        default_factory=list,
+        description="Baht per plan year; empty = portfolio.budget_baht every year")
+    fund_source: Literal["province", "department", "lao"] = Field(
+        "province", description="Budget source; only projects it may fund are eligible")
+    readiness_first_year: bool = Field(
+        True, description="Only ready projects (BOQ, land, consent) may start in year one")
+    start_discount: float = Field(
+        0.97, gt=0, le=1, description="Value multiplier per year a project starts later")
+    district_min_projects: int = Field(
+        1, ge=0, description="Equity floor: projects per district that has ready, eligible ones")
+    district_max_share: float | None = Field(
+        0.15, gt=0, le=1, description="Cap: share of the plan budget one district may take")
+    basin_max_share: float | None = Field(None, gt=0, le=1)
+    limits: list[GroupLimitParams] = Field(default_factory=list)
+    must_include: dict[str, str] = Field(
+        default_factory=dict, description="Committed project id -> reason")
+    must_exclude: dict[str, str] = Field(
+        default_factory=dict, description="Excluded project id -> reason")
+    stability_penalty: float = Field(
+        0.05, ge=0, description="Revision: priority points a change must gain to be made")
+    explain_max_resolves: int = Field(
+        40, ge=0, le=2000, description="Re-solves used to confirm reasons")
+    frontier_fractions: list[float] = Field(
+        default_factory=lambda: [0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5])
+    compare_scenarios: list[str] = Field(
+        default_factory=lambda: ["drought-first", "flood-first", "households-first"])
+
+    @field_validator("budget_by_year")
+    @classmethod
+    def _positive(cls, value: list[float]) -> list[float]:
+        if any(b <= 0 for b in value):
+            raise ValueError("every yearly budget must be > 0")
+        return value
+
+
 class PriorityParams(_Strict):
     """Weights of the transparent priority criteria (normalised to sum 1 when used)."""
 
@@ -88,6 +145,7 @@ class Params(_Strict):
     scenario: str | None = None
     default_provinces: list[str] = Field(default_factory=lambda: ["40", "45", "32"])
     portfolio: PortfolioParams = Field(default_factory=PortfolioParams)
+    plan: PlanParams = Field(default_factory=PlanParams)
     priority: PriorityParams = Field(default_factory=PriorityParams)
     report: ReportParams = Field(default_factory=ReportParams)
     sample: SampleParams = Field(default_factory=SampleParams)
