@@ -32,3 +32,26 @@ def test_params_shows_merged_layers(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["portfolio"]["budget_baht"] == 600_000_000
     assert out["priority"]["weights"]["storage"] == 0.35
+
+
+def test_plan_approve_then_revise_saves_versions(tmp_path, sample_db, capsys):
+    import shutil
+
+    from oneplan import db, revision
+
+    path = tmp_path / "plan.duckdb"
+    shutil.copy(sample_db, path)
+    assert cli.main(["plan", "approve", "--province", "32", "--db", str(path)]) == 0
+    assert cli.main(["plan", "revise", "--province", "32", "--db", str(path),
+                     "--facts-out", str(tmp_path / "facts.xlsx")]) == 0
+    assert "32-2570-v2" in capsys.readouterr().out
+    con = db.connect(path)
+    try:
+        versions = revision.list_plan_versions(con, "32")
+        v2 = revision.load_plan_version(con, "32-2570-v2")
+    finally:
+        con.close()
+    assert list(versions["version_id"]) == ["32-2570-v1", "32-2570-v2"]
+    assert versions.iloc[1]["parent_version_id"] == "32-2570-v1"
+    assert set(v2.items["change"].dropna()) <= {"kept", "added", "dropped", "moved"}
+    assert (tmp_path / "facts.xlsx").exists()  # the facts used, to edit and re-import

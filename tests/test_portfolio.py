@@ -419,3 +419,70 @@ def test_hard_instance_actually_hits_the_time_limit():
     res = select_projects(df, budget, extra_budgets=rows, time_limit_s=0.2)
     assert res.status == "time_limit"
     assert res.gap is not None and res.gap > 0
+
+
+# --------------------------------------------------------------------------------------
+# The bulk model transfer to HiGHS (passModel) against PuLP's own HiGHS path
+# --------------------------------------------------------------------------------------
+
+
+def _mixed_model(seed: int, sense: int) -> pulp.LpProblem:
+    """Continuous (some free), integer and binary variables, =, >= and <= rows, zeros."""
+    rng = np.random.default_rng(seed)
+    prob = pulp.LpProblem(f"mixed_{seed}", sense)
+    xs = []
+    for j in range(int(rng.integers(3, 9))):
+        kind = j % 3
+        if kind == 0:
+            xs.append(prob.add_variable(f"b{j}", 0, 1, cat=pulp.LpBinary))
+        elif kind == 1:
+            xs.append(prob.add_variable(f"i{j}", 0, int(rng.integers(1, 6)), cat=pulp.LpInteger))
+        else:
+            lo = None if rng.random() < 0.3 else float(rng.integers(-3, 1))
+            xs.append(prob.add_variable(f"c{j}", lo, float(rng.integers(1, 8))))
+    prob.setObjective(pulp.LpAffineExpression(
+        [(x, float(rng.integers(-5, 6))) for x in xs], constant=float(rng.integers(-4, 5))))
+    for r in range(int(rng.integers(1, 5))):
+        coefs = rng.integers(-3, 4, size=len(xs)).astype(float)
+        expr = pulp.LpAffineExpression(list(zip(xs, coefs)))  # explicit zeros included
+        sense_r = (pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ)[r % 3]
+        rhs = 0.0 if sense_r == pulp.LpConstraintEQ else float(rng.integers(-2, 10))
+        prob.addConstraint(pulp.LpConstraint(expr, sense_r, f"r{r}", rhs))
+    return prob
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("sense", [pulp.LpMinimize, pulp.LpMaximize])
+def test_bulk_transfer_matches_pulps_highs(seed, sense):
+    ours = _mixed_model(seed, sense)
+    out = solve_model(ours, time_limit_s=10)
+    theirs = _mixed_model(seed, sense)
+    with portfolio._quiet_c_stdout():
+        theirs.solve(pulp.HiGHS(msg=False, gapRel=0.0))
+    their_status = highs_status_name(theirs.solverModel.getModelStatus())
+    assert out.status == their_status
+    if out.status == "optimal":
+        their_obj = pulp.value(theirs.objective)
+        assert out.objective == pytest.approx(their_obj, abs=1e-6)
+        assert pulp.value(ours.objective) == pytest.approx(their_obj, abs=1e-6)  # varValues
+        for con in ours.constraints():  # PuLP's slack convention: >= 0 when satisfied
+            lhs = sum(c * v.varValue for v, c in con.items())
+            rhs = -con.constant
+            expected = rhs - lhs if con.sense == pulp.LpConstraintLE else lhs - rhs
+            assert con.slack == pytest.approx(expected, abs=1e-6)
+            assert con.slack >= -1e-6
+        assert out.transfer_seconds >= 0 and out.run_seconds >= 0
+    elif out.status == "infeasible":
+        assert all(v.varValue is None for v in ours.variables())
+        assert pulp.LpStatus[ours.status] == "Infeasible"
+
+
+def test_bulk_transfer_passes_highs_options_and_threads():
+    df = _small()
+    prob, x = build_model(df, 100e6)
+    out = solve_model(prob, highs_options={"presolve": "off", "threads": 1})
+    assert out.status == "optimal" and out.objective == pytest.approx(1.3)
+    value = prob.solverModel.getOptionValue("presolve")
+    assert (value[-1] if isinstance(value, tuple) else value) == "off"
+    res = select_projects(df, 100e6)
+    assert res.objective == pytest.approx(1.3)

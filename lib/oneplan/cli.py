@@ -5,6 +5,9 @@
     oneplan params --province 40 [--scenario]  show the resolved parameters
     oneplan select --province 40               solve one province's portfolio, print a summary
     oneplan report --province 40 --province 45 | --default | --all
+    oneplan plan approve --province 40         save the optimal plan as a version (v1, …)
+    oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
+    oneplan plan list --province 40
 """
 
 from __future__ import annotations
@@ -86,6 +89,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from . import revision
+
+    code = areas.province(args.province).code
+    if args.action == "approve":
+        vid = revision.approve(code, db_path=args.db, fiscal_year=args.fiscal_year,
+                               scenario=args.scenario, reason=args.reason)
+        print(f"approved plan saved as {vid}")
+    elif args.action == "revise":
+        vid = revision.revise(code, db_path=args.db, facts_file=args.facts,
+                              months=args.months, facts_out=args.facts_out)
+        print(f"revised plan saved as {vid}"
+              + ("" if args.facts else " (synthetic sample follow-up facts)"))
+    con = db.connect(args.db, read_only=True)
+    try:
+        versions = revision.list_plan_versions(con, code)
+    finally:
+        con.close()
+    print(versions.to_string(index=False) if len(versions) else "no plan versions yet")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -103,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--province")
     p.add_argument("--scenario")
     p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("plan", help="approve or revise a province's multi-year plan")
+    p.add_argument("action", choices=["approve", "revise", "list"])
+    p.add_argument("--province", required=True)
+    p.add_argument("--db", help="database file")
+    p.add_argument("--fiscal-year", type=int)
+    p.add_argument("--scenario")
+    p.add_argument("--reason", help="why this version (kept with it)")
+    p.add_argument("--facts", help="follow-up facts, XLSX or CSV (default: synthetic sample)")
+    p.add_argument("--facts-out", help="write the facts used to this XLSX, to edit and re-run")
+    p.add_argument("--months", type=int, choices=[6, 12], default=6)
+    p.set_defaults(func=_cmd_plan)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):

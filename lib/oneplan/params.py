@@ -36,12 +36,11 @@ class _Strict(BaseModel):
 class PortfolioParams(_Strict):
     """The water-portfolio selection (see :mod:`oneplan.portfolio`)."""
 
-    budget_baht: float = Field(400_000_000, gt=0, description="Budget for the fiscal year, baht")
+    budget_baht: float = Field(400_000_000, gt=0,
+                               description="Budget per fiscal year, baht (see plan.budget_by_year)")
     time_limit_s: float = Field(60, gt=0, description="Solver time limit, seconds")
     mip_rel_gap: float = Field(0.0, ge=0, lt=1, description="Relative MIP gap at which to stop")
     only_ready: bool = Field(False, description="Consider only projects ready to start")
-    must_include: list[str] = Field(default_factory=list, description="Committed project ids")
-    must_exclude: list[str] = Field(default_factory=list, description="Excluded project ids")
 
 
 GroupColumn = Literal["district_code", "basin", "zone", "strategy_no", "type_code"]
@@ -87,7 +86,7 @@ class PlanParams(_Strict):
     stability_penalty: float = Field(
         0.05, ge=0, description="Revision: priority points a change must gain to be made")
     explain_max_resolves: int = Field(
-        40, ge=0, le=2000, description="Re-solves used to confirm reasons")
+        20, ge=0, le=2000, description="Re-solves used to confirm reasons")
     frontier_fractions: list[float] = Field(
         default_factory=lambda: [0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5])
     compare_scenarios: list[str] = Field(

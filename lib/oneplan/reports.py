@@ -81,7 +81,7 @@ def run_province(province_code: str, *, out_root: str | Path | None = None,
             cwd=str(NOTEBOOKS_DIR), log_output=False,
             parameters=dict(province_code=code, fiscal_year=params.fiscal_year,
                             scenario=scenario or "", output_dir=str(out_dir), lang=lang,
-                            db_path=db_file),
+                            db_path=db_file, interactive=False),
         )
         os.replace(tmp_nb, executed)
         (out_dir / "water_portfolio.failed.ipynb").unlink(missing_ok=True)

@@ -9,6 +9,41 @@ is added or removed.
 
 Orders of magnitude follow ``DESIGN.md`` ("Making the synthetic sample plausible"); they are
 for a believable sample only, not official unit costs.
+
+Version 2 adds what the multi-year water plan needs (``docs/plan-model-api.md``), drawn
+from a second random stream per province so that the v1 columns of a given seed stay as
+they were:
+
+``duration_years``, ``cost_profile``
+    small works (check dams, wells, village supplies) take one year; weirs, dredging and
+    pumping stations one or two; canals, retention areas, reservoirs and regulators two or
+    three (the bigger a project within its type's cost range, the longer). The profile is
+    the share of the cost paid in each year from the start, in 5 % steps, summing to 1:
+    earthworks (dredging, weirs) are front-loaded so they finish before the rains; dams and
+    regulators are back-loaded (advance payment and early works in year one, the structure
+    later); see :data:`PROFILE_SHAPES`.
+``requires_project_id``
+    precedence, always to a project of the same province: a canal / distribution system
+    needs its reservoir, pumping station or weir in the same or a neighbouring
+    sub-district; some pumping stations need a weir or reservoir, some village supplies a
+    well, in the same sub-district. Requirements only point from "network" to "source"
+    types (:data:`REQUIRES_RANK`), so chains are at most two long and never cycle. The
+    sample has no sub-district boundaries: "neighbouring" means next in DOPA code order
+    within the same district.
+``alternative_group``
+    mutually exclusive alternatives for the same sub-district need (at most one may be
+    funded): a reservoir vs a retention area vs dredging, a weir vs dredging, or a
+    village supply vs a groundwater well; 2–3 projects of different types per group. A
+    project never requires a member of its own group.
+``fund_sources``
+    which budgets may fund it: ``province`` (งบพัฒนาจังหวัด), ``department`` (งบกรม),
+    ``lao`` (งบท้องถิ่น). Check dams and village supplies are mostly local-government scope,
+    big reservoirs, retention areas and regulators department scope, most mid-size works
+    may be funded by the provincial budget (:func:`_fund_sources`).
+``earliest_start``
+    first fiscal year it may start: the plan's first year for most; about one in ten starts
+    a year or two later (new proposals, land still being acquired), never so late that it
+    could not finish inside a three-year plan.
 """
 
 from __future__ import annotations
@@ -23,7 +58,7 @@ from . import areas
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "oneplan.sample v1"
+GENERATOR = "oneplan.sample v2"
 SYNTHETIC_NOTE_TH = "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง"
 SYNTHETIC_NOTE_EN = "Synthetic sample data — not real figures"
 
@@ -81,8 +116,77 @@ _KHON_KAEN_BASINS = {  # district name_en -> river (approximate, for the sample)
     "Nong Ruea": "พอง", "Wiang Kao": "พอง", "Kranuan": "พอง", "Sam Sung": "พอง",
     "Chum Phae": "เชิญ", "Si Chomphu": "เชิญ", "Phu Pha Man": "เชิญ", "Nong Na Kham": "เชิญ",
 }
+# Khon Kaen's zones (approximate, for the sample): the Chi, Phong and Choen all cross the
+# province roughly from west to east, so within each basin the districts are split into
+# thirds by the longitude of their map label point (data/maps): west = upstream.
+_KHON_KAEN_ZONES = {
+    # เชิญ: Phu Pha Man → Chum Phae, Si Chomphu → Nong Na Kham (towards Ubolratana dam)
+    "Phu Pha Man": "upstream", "Chum Phae": "midstream", "Si Chomphu": "midstream",
+    "Nong Na Kham": "downstream",
+    # พอง
+    "Wiang Kao": "upstream", "Nong Ruea": "upstream", "Phu Wiang": "upstream",
+    "Ubolratana": "midstream", "Khao Suan Kwang": "midstream", "Nam Phong": "midstream",
+    "Sam Sung": "downstream", "Kranuan": "downstream",
+    # ชี
+    "Khok Pho Chai": "upstream", "Waeng Noi": "upstream", "Waeng Yai": "upstream",
+    "Mancha Khiri": "upstream", "Chonnabot": "upstream",
+    "Phon": "midstream", "Ban Fang": "midstream", "Phra Yuen": "midstream",
+    "Non Sila": "midstream", "Ban Haet": "midstream",
+    "Ban Phai": "downstream", "Nong Song Hong": "downstream", "Mueang Khon Kaen": "downstream",
+    "Pueai Noi": "downstream",
+}
 ZONES = ("upstream", "midstream", "downstream")
 ZONE_TH = {"upstream": "ต้นน้ำ", "midstream": "กลางน้ำ", "downstream": "ปลายน้ำ"}
+
+#: English names of the sample's basins (main river basins of Thailand, and Khon Kaen's rivers).
+BASIN_EN = {
+    "ปิง": "Ping", "วัง": "Wang", "ยม": "Yom", "น่าน": "Nan", "กก": "Kok",
+    "โขงเหนือ": "Northern Mekong", "ชี": "Chi", "มูล": "Mun",
+    "โขงตะวันออกเฉียงเหนือ": "Northeastern Mekong", "เจ้าพระยา": "Chao Phraya",
+    "ท่าจีน": "Tha Chin", "ป่าสัก": "Pa Sak", "สะแกกรัง": "Sakae Krang",
+    "บางปะกง": "Bang Pakong", "ปราจีนบุรี": "Prachin Buri", "โตนเลสาบ": "Tonle Sap",
+    "ชายฝั่งทะเลตะวันออก": "East Coast", "แม่กลอง": "Mae Klong", "เพชรบุรี": "Phetchaburi",
+    "ชายฝั่งทะเลตะวันตก": "West Coast", "ตาปี": "Tapi", "ทะเลสาบสงขลา": "Songkhla Lake",
+    "ปัตตานี": "Pattani", "ภาคใต้ฝั่งตะวันออก": "Southern East Coast",
+    "ภาคใต้ฝั่งตะวันตก": "Southern West Coast", "พอง": "Phong", "เชิญ": "Choen",
+}
+
+FUND_SOURCES = ("province", "department", "lao")
+FUND_SOURCE_TH = {"province": "งบพัฒนาจังหวัด", "department": "งบกรม", "lao": "งบท้องถิ่น"}
+
+#: Construction time in years (min, max) per type; within the range, bigger = longer.
+DURATION_YEARS = {
+    "check_dam": (1, 1), "well": (1, 1), "village_supply": (1, 1),
+    "weir": (1, 2), "dredging": (1, 2), "pump_station": (1, 2),
+    "canal": (2, 3), "retention": (2, 3), "reservoir": (2, 3), "regulator": (2, 3),
+}
+#: Typical share of the cost paid in each year from the start, by duration and type (each
+#: project gets a jittered copy in 5 % steps). Year one of a multi-year contract pays the
+#: advance and early works; earthworks are front-loaded to finish before the rains; dams
+#: and regulators put most of the money into the structure in the later years.
+PROFILE_SHAPES = {
+    2: {"weir": (0.6, 0.4), "dredging": (0.65, 0.35), "pump_station": (0.4, 0.6),
+        "canal": (0.45, 0.55), "retention": (0.4, 0.6), "reservoir": (0.3, 0.7),
+        "regulator": (0.35, 0.65)},
+    3: {"canal": (0.25, 0.45, 0.30), "retention": (0.3, 0.45, 0.25),
+        "reservoir": (0.15, 0.45, 0.40), "regulator": (0.2, 0.5, 0.3)},
+}
+#: Precedence: type -> ((required types, probability, also a neighbouring sub-district), ...).
+#: A project may only require a type of lower rank (:data:`REQUIRES_RANK`): no cycles.
+REQUIRES = {
+    "canal": (("reservoir", "pump_station", "weir"), 0.35, True),
+    "pump_station": (("reservoir", "weir"), 0.2, False),
+    "village_supply": (("well",), 0.12, False),
+}
+REQUIRES_RANK = {"reservoir": 0, "weir": 0, "well": 0, "pump_station": 1, "canal": 2,
+                 "village_supply": 2}
+#: Alternatives for one sub-district need: (types that can be alternatives, probability of
+#: a group where the sub-district has two or more of them, types one of which must be in it).
+ALTERNATIVES = (
+    (("reservoir", "retention", "dredging", "weir"), 0.6, ("reservoir", "retention")),
+    (("dredging", "weir"), 0.08, ("dredging", "weir")),
+    (("village_supply", "well"), 0.1, ("village_supply", "well")),
+)
 
 _STRATEGIES = (
     ("การพัฒนาการเกษตรและการบริหารจัดการทรัพยากรน้ำ", "Agriculture and water management"),
@@ -113,8 +217,156 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float, u: np.ndarray) 
     return np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * u)
 
 
+def _cost_position(type_code: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Where each cost sits in its type's log-uniform range: 0 = cheapest, 1 = dearest."""
+    pos = np.zeros(len(cost))
+    for t in PROJECT_TYPES:
+        m = type_code == t.code
+        lo, hi = max(t.cost[0], 1.0), t.cost[1]
+        pos[m] = np.log(np.maximum(cost[m], lo) / lo) / np.log(hi / lo)
+    return np.clip(pos, 0.0, 1.0)
+
+
+def _profiles(types: np.ndarray, duration: np.ndarray, rng: np.random.Generator
+              ) -> list[tuple[float, ...]]:
+    """Jittered copies of the spending shapes (:data:`PROFILE_SHAPES`) in 5 % steps, every
+    year ≥ 10 %, summing to 1 (the last year takes the rounding)."""
+    n = len(types)
+    jitter = rng.uniform(-0.06, 0.06, (n, 3))
+    out: list[tuple[float, ...]] = [(1.0,)] * n
+    for d, shapes in PROFILE_SHAPES.items():
+        for t, base in shapes.items():
+            idx = np.flatnonzero((types == t) & (duration == d))
+            if not len(idx):
+                continue
+            p = np.maximum(np.asarray(base) + jitter[idx, :d], 0.1)
+            p = np.round(p / p.sum(axis=1, keepdims=True) * 20) / 20
+            head = p[:, :-1]
+            last = np.round(1.0 - head.sum(axis=1), 2)
+            bad = (head.min(axis=1) < 0.1) | (last < 0.1)
+            for k, i in enumerate(idx):
+                out[i] = (base if bad[k] else
+                          tuple(float(v) for v in head[k]) + (float(last[k]),))
+    return out
+
+
+def _fund_sources(types: np.ndarray, cost: np.ndarray, rng: np.random.Generator
+                  ) -> list[list[str]]:
+    """Budget sources that may fund each project, in the order of :data:`FUND_SOURCES`.
+
+    Local works (check dams, village supplies, small weirs) are local-government scope
+    (งบท้องถิ่น), some also eligible for the provincial budget; groundwater wells are the
+    Department of Groundwater Resources' or the LAO's; big reservoirs, retention areas,
+    regulators and canals are department scope (งบกรม); most mid-size works may be funded
+    by the provincial development budget (งบพัฒนาจังหวัด).
+    """
+    u = rng.uniform(size=len(types))
+    t = types
+    province = (((t == "check_dam") & (u < 0.15)) | ((t == "village_supply") & (u < 0.3))
+                | ((t == "well") & (u < 0.3)) | np.isin(t, ("weir", "dredging", "pump_station"))
+                | ((t == "canal") & ((cost <= 30e6) | (u < 0.3)))
+                | ((t == "retention") & (cost <= 40e6))
+                | ((t == "reservoir") & (cost <= 50e6) & (u < 0.6))
+                | ((t == "regulator") & (cost <= 30e6)))
+    department = (np.isin(t, ("well", "dredging", "pump_station", "canal", "retention",
+                              "reservoir", "regulator"))
+                  | ((t == "weir") & (cost > 2e6) & (u < 0.5)))
+    lao = (np.isin(t, ("check_dam", "village_supply", "well", "weir"))
+           | ((t == "dredging") & (cost < 2e6)))
+    code = province * 1 + department * 2 + lao * 4
+    combos = {c: [f for k, f in enumerate(FUND_SOURCES) if c >> k & 1] for c in range(8)}
+    return [list(combos[c]) for c in code.tolist()]
+
+
+def _plan_attributes(rng: np.random.Generator, projects: pd.DataFrame, sidx: np.ndarray,
+                     sub_dist: np.ndarray, fiscal_year: int) -> pd.DataFrame:
+    """The multi-year plan columns of one province's projects (see the module docstring).
+
+    ``sidx`` is each project's sub-district index (sub-districts ordered by code, so
+    neighbours in a district are next to each other); ``sub_dist`` the district of each
+    sub-district.
+    """
+    n = len(projects)
+    ids = projects["project_id"].to_numpy()
+    types = projects["type_code"].to_numpy()
+    cost = projects["cost_baht"].to_numpy(dtype=float)
+    ready = projects["ready"].to_numpy(dtype=bool)
+    pos = _cost_position(types, cost)
+
+    # --- duration and cost profile -----------------------------------------------------
+    lo = np.array([DURATION_YEARS[t][0] for t in types])
+    hi = np.array([DURATION_YEARS[t][1] for t in types])
+    longer = pos + rng.normal(0, 0.12, n) > np.where(types == "reservoir", 0.35, 0.55)
+    duration = np.where(longer, hi, lo)
+    profiles = _profiles(types, duration, rng)
+
+    # --- alternatives: 2–3 projects of different types for one sub-district need -------
+    by_sub: dict[int, list[int]] = {}
+    for i, s in enumerate(sidx):
+        by_sub.setdefault(int(s), []).append(i)
+    group = np.full(n, None, dtype=object)
+    n_groups = 0
+    for s in sorted(by_sub):
+        for kinds, prob, anchor in ALTERNATIVES:
+            members = [i for i in by_sub[s] if types[i] in kinds and group[i] is None]
+            if not any(types[i] in anchor for i in members):
+                continue
+            first: dict[str, int] = {}  # one project per type; the first proposal of each
+            for i in members:
+                first.setdefault(types[i], i)
+            if len(first) < 2 or rng.uniform() >= prob:
+                continue
+            anchored = [i for i in first.values() if types[i] in anchor]
+            a = anchored[int(rng.integers(len(anchored)))]
+            others = [i for i in first.values() if i != a]
+            k = min(len(others), 1 + int(rng.uniform() < 0.4))
+            chosen = [a] + [others[j] for j in sorted(rng.choice(len(others), k, replace=False))]
+            n_groups += 1
+            gid = f"A{fiscal_year}-{projects['province_code'].iat[0]}-{n_groups:04d}"
+            for i in chosen:
+                group[i] = gid
+
+    # --- precedence: a network project needs its source ---------------------------------
+    requires = np.full(n, None, dtype=object)
+    n_sub = len(sub_dist)
+    for i in range(n):
+        rule = REQUIRES.get(types[i])
+        if rule is None:
+            continue
+        kinds, prob, neighbours = rule
+        s = int(sidx[i])
+        subs = [s]
+        if neighbours:
+            subs += [j for j in (s - 1, s + 1) if 0 <= j < n_sub and sub_dist[j] == sub_dist[s]]
+        for j_sub in subs:  # same sub-district first
+            targets = [j for j in by_sub.get(j_sub, ()) if types[j] in kinds and j != i
+                       and REQUIRES_RANK[types[j]] < REQUIRES_RANK[types[i]]
+                       and (group[i] is None or group[j] != group[i])]
+            if targets:
+                break
+        if not targets or rng.uniform() >= prob:
+            continue
+        requires[i] = ids[targets[int(rng.integers(len(targets)))]]
+
+    # --- budget sources and earliest start --------------------------------------------
+    funds = _fund_sources(types, cost, rng)
+    late = rng.uniform(size=n)
+    p_late = np.where(ready, 0.08, 0.14)
+    offset = np.where(late < p_late * 0.3, 2, np.where(late < p_late, 1, 0))
+    offset = np.minimum(offset, 3 - duration)  # still finishes inside a 3-year plan
+    return pd.DataFrame({
+        "duration_years": duration.astype(int),
+        "cost_profile": [list(p) for p in profiles],
+        "requires_project_id": requires,
+        "alternative_group": group,
+        "fund_sources": funds,
+        "earliest_start": (fiscal_year + offset).astype(int),
+    }, index=projects.index)
+
+
 def _province_tables(prov: areas.Province, seed: int, projects_min: int, projects_max: int,
-                     fiscal_year: int) -> dict[str, pd.DataFrame]:
+                     fiscal_year: int, projects_per_subdistrict: float = 3.5
+                     ) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed * 100 + int(prov.code))
     src = _source(seed)
     dists = areas.districts(prov.code)
@@ -124,17 +376,18 @@ def _province_tables(prov: areas.Province, seed: int, projects_min: int, project
     # --- basins and zones: districts in contiguous blocks per basin -------------------
     if prov.code == "40":
         basin_of = {d.code: _KHON_KAEN_BASINS.get(d.name_en, "ชี") for d in dists}
+        zone_of = {d.code: _KHON_KAEN_ZONES.get(d.name_en, "midstream") for d in dists}
     else:
         pool = _REGION_BASINS[prov.region]
         k = min(len(pool), int(rng.integers(2, 4)))
         chosen = [pool[i] for i in sorted(rng.choice(len(pool), size=k, replace=False))]
         blocks = np.array_split(np.arange(len(dists)), k)
         basin_of = {dists[i].code: chosen[b] for b, idx in enumerate(blocks) for i in idx}
-    zone_of = {}
-    for basin in set(basin_of.values()):
-        members = [c for c in sorted(basin_of) if basin_of[c] == basin]
-        for i, code in enumerate(members):
-            zone_of[code] = ZONES[min(2, 3 * i // max(1, len(members)))]
+        zone_of = {}
+        for basin in set(basin_of.values()):
+            members = [c for c in sorted(basin_of) if basin_of[c] == basin]
+            for i, code in enumerate(members):
+                zone_of[code] = ZONES[min(2, 3 * i // max(1, len(members)))]
 
     # --- sub-districts: population, households, water need ---------------------------
     sub_codes = np.array([s.code for s in subs])
@@ -216,7 +469,8 @@ def _province_tables(prov: areas.Province, seed: int, projects_min: int, project
     })
 
     # --- water project candidates -----------------------------------------------------
-    n_proj = int(np.clip(round(3.5 * n_sub * rng.uniform(0.8, 1.2)), projects_min, projects_max))
+    n_proj = int(np.clip(round(projects_per_subdistrict * n_sub * rng.uniform(0.8, 1.2)),
+                         projects_min, projects_max))
     shares = np.array([t.share for t in PROJECT_TYPES])
     tidx = rng.choice(len(PROJECT_TYPES), size=n_proj, p=shares / shares.sum())
     # Needier sub-districts propose more.
@@ -268,6 +522,9 @@ def _province_tables(prov: areas.Province, seed: int, projects_min: int, project
         "has_consent": has_consent, "ready": has_design & has_land & has_consent,
         "status": "proposed",
     })
+    plan_rng = np.random.default_rng((seed * 100 + int(prov.code), 2))  # v2 stream
+    projects = pd.concat(
+        [projects, _plan_attributes(plan_rng, projects, sidx, sub_dist, fiscal_year)], axis=1)
     out = {"areas": area_df, "subdistrict_water": water, "agencies": agency_df,
            "strategic_issues": strategies, "water_projects": projects}
     for name, df in out.items():
@@ -292,8 +549,13 @@ def central_agencies(seed: int) -> pd.DataFrame:
 
 def generate(province_codes: list[str] | None = None, *, seed: int = 2567,
              fiscal_year: int = 2570, projects_min: int = 250,
-             projects_max: int = 1500) -> dict[str, pd.DataFrame]:
+             projects_max: int = 1500, projects_per_subdistrict: float = 3.5
+             ) -> dict[str, pd.DataFrame]:
     """Generate the sample for the given provinces (default: all 76).
+
+    Each province gets about ``projects_per_subdistrict`` × its sub-districts water project
+    candidates (±20 %), clipped to ``[projects_min, projects_max]``; raise them for a
+    bigger instance (the benchmark uses ~8 per sub-district for ~60,000 nationally).
 
     Returns:
         A dict of table name → DataFrame, with the columns of ``schema.sql``.
@@ -303,7 +565,7 @@ def generate(province_codes: list[str] | None = None, *, seed: int = 2567,
     parts: dict[str, list[pd.DataFrame]] = {}
     for prov in provs:
         for name, df in _province_tables(prov, seed, projects_min, projects_max,
-                                         fiscal_year).items():
+                                         fiscal_year, projects_per_subdistrict).items():
             parts.setdefault(name, []).append(df)
     tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in parts.items()}
     tables["agencies"] = pd.concat([central_agencies(seed), tables["agencies"]],

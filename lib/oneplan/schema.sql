@@ -96,6 +96,29 @@ CREATE TABLE IF NOT EXISTS water_projects (
     has_consent        BOOLEAN NOT NULL,   -- community consent
     ready              BOOLEAN NOT NULL,   -- all three above
     status             VARCHAR NOT NULL DEFAULT 'proposed',
+    -- Multi-year plan (docs/plan-model-api.md). NULLs mean "not stated": see each line.
+    duration_years     INTEGER CHECK (duration_years BETWEEN 1 AND 5),
+                                           -- construction years; NULL = 1
+    cost_profile       DOUBLE[] CHECK (len(cost_profile) BETWEEN 1 AND 5
+                                       AND abs(list_sum(cost_profile) - 1) < 1e-6
+                                       AND list_min(cost_profile) >= 0),
+                                           -- share of cost_baht paid in each year from the
+                                           -- start (year 1, 2, …), sums to 1, one entry per
+                                           -- construction year; NULL = [1.0] (one year)
+    requires_project_id VARCHAR CHECK (requires_project_id <> project_id),
+                                           -- precedence: a project (same province) that must
+                                           -- be funded too and start no later, e.g. a canal's
+                                           -- reservoir or pumping station; NULL = none
+    alternative_group  VARCHAR,            -- projects sharing a group are mutually exclusive
+                                           -- alternatives for one site / sub-district need
+                                           -- (reservoir vs retention area vs dredging): at
+                                           -- most one is funded; NULL = no alternatives
+    fund_sources       VARCHAR[],          -- budgets that may fund it, any of 'province'
+                                           -- (งบพัฒนาจังหวัด), 'department' (งบกรม), 'lao'
+                                           -- (งบท้องถิ่น); NULL = not stated (treated as any)
+    earliest_start     INTEGER,            -- first fiscal year (พ.ศ.) it may start (new
+                                           -- proposals, land not yet acquired); NULL = the
+                                           -- plan's first year
     synthetic          BOOLEAN NOT NULL,
     source_file        VARCHAR NOT NULL,
     source_sheet       VARCHAR,
@@ -137,14 +160,49 @@ CREATE TABLE IF NOT EXISTS progress (
     PRIMARY KEY (project_id, fiscal_year, quarter)
 );
 
+-- Versions of a province's multi-year water plan (oneplan.revision): v1 is the approved
+-- plan, later versions revise it after 6 / 12 months of follow-up. Ids are
+-- "<province>-<first fiscal year>-v<n>", e.g. 40-2570-v2. Columns after selected_ids were
+-- added later and are nullable: oneplan.revision.ensure_tables adds them to old files
+-- (ALTER TABLE ... ADD COLUMN IF NOT EXISTS).
 CREATE TABLE IF NOT EXISTS plan_versions (
-    version_id     VARCHAR PRIMARY KEY,
-    province_code  VARCHAR NOT NULL,
-    fiscal_year    INTEGER NOT NULL,
-    created_at     TIMESTAMP NOT NULL,
-    reason         VARCHAR,
-    params_json    VARCHAR,
-    selected_ids   VARCHAR[]
+    version_id            VARCHAR PRIMARY KEY,
+    province_code         VARCHAR NOT NULL,
+    fiscal_year           INTEGER NOT NULL,   -- first plan year (พ.ศ.)
+    created_at            TIMESTAMP NOT NULL, -- UTC
+    reason                VARCHAR,
+    params_json           VARCHAR,            -- spec, weights, facts summary: enough to redo it
+    selected_ids          VARCHAR[],
+    parent_version_id     VARCHAR,            -- the version this one revises; NULL for v1
+    months_after_approval INTEGER,            -- 0 for the approved plan, 6 / 12 for revisions
+    status                VARCHAR,            -- approved / revised
+    objective             DOUBLE,             -- plan value − stability penalty paid
+    plan_value            DOUBLE,             -- Σ value × start discount of selected projects
+    solver_status         VARCHAR,            -- real HiGHS status: optimal, time_limit, ...
+    gap                   DOUBLE,             -- relative MIP gap (0 when proven optimal)
+    stability_penalty     DOUBLE,             -- value points a change had to gain
+    synthetic_facts       BOOLEAN,            -- the follow-up facts were the synthetic sample
+    spend_json            VARCHAR,            -- {"2570": {"budget": ..., "spend": ...}, ...}
+    oneplan_version       VARCHAR
+);
+
+-- One row per candidate of a plan version; change/reason compare it with the parent
+-- version (NULL change: in neither plan, or an item of the approved version).
+CREATE TABLE IF NOT EXISTS plan_items (
+    version_id       VARCHAR NOT NULL,
+    project_id       VARCHAR NOT NULL,
+    selected         BOOLEAN NOT NULL,
+    start_year       INTEGER,                 -- NULL when not selected
+    cost_baht        DOUBLE,                  -- cost known at this version (after overruns)
+    value            DOUBLE,                  -- value used by the model (priority)
+    earliest_start   INTEGER,                 -- after delays
+    new_proposal     BOOLEAN,
+    prev_start_year  INTEGER,                 -- start in the parent version
+    change           VARCHAR,                 -- kept / added / dropped / moved
+    reason_th        VARCHAR,
+    reason_en        VARCHAR,
+    proposal_json    VARCHAR,                 -- full row of a new proposal (not in water_projects)
+    PRIMARY KEY (version_id, project_id)
 );
 
 CREATE TABLE IF NOT EXISTS complaints (
