@@ -76,14 +76,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "nation": (),
 }
 
-REGION_NAMES = {
-    "north": ("ภาคเหนือ", "North"),
-    "northeast": ("ภาคตะวันออกเฉียงเหนือ", "Northeast"),
-    "central": ("ภาคกลาง", "Central"),
-    "east": ("ภาคตะวันออก", "East"),
-    "west": ("ภาคตะวันตก", "West"),
-    "south": ("ภาคใต้", "South"),
-}
+REGION_NAMES = areas.REGION_NAMES
 
 #: column -> (Thai heading, English heading)
 COLUMNS: dict[str, tuple[str, str]] = {
