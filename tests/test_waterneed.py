@@ -134,3 +134,21 @@ def test_bad_arguments(con):
         wn.district_need(con, "99")
     with pytest.raises(LookupError):
         wn.district_need(con, "50")  # not in the test database
+
+
+def test_district_need_budget_with_a_plan_result(con):
+    from oneplan import portfolio, priority
+    from oneplan.params import PriorityParams
+
+    if not hasattr(portfolio, "plan_portfolio"):
+        pytest.skip("the multi-year model is not available")
+    cands = priority.score_candidates(db.water_candidates(con, "40", 2570),
+                                      PriorityParams().weights)
+    years = [2570, 2571, 2572]
+    spec = portfolio.PlanSpec(years=years, budget_by_year={y: 200e6 for y in years},
+                              start_discount=0.97)
+    result = portfolio.plan_portfolio(cands, spec, time_limit_s=30, mip_rel_gap=1e-3)
+    out = wn.district_need_budget(con, "40", plan=result.plan)
+    assert out["selected"].sum() == len(result.selected_ids)
+    for y in years:
+        assert out[f"selected_baht_{y}"].sum() == pytest.approx(result.spend_by_year[y])

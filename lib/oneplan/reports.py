@@ -183,10 +183,23 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     result = BatchResult(outcomes, time.perf_counter() - started)
     result.index = write_index(out_root, fiscal_year or load_params().fiscal_year)
     (out_root / "last_batch.json").write_text(
-        json.dumps({"seconds": round(result.seconds, 2),
-                    "outcomes": [asdict(o) for o in outcomes]}, ensure_ascii=False, indent=2),
+        json.dumps(_rounded({"seconds": result.seconds,
+                             "outcomes": [asdict(o) for o in outcomes]}),
+                   ensure_ascii=False, indent=2),
         encoding="utf-8")
     return result
+
+
+def _rounded(obj, digits: int = 10):
+    """Floats kept to ``digits`` significant digits for files people read (a long fraction
+    also looks like an ID number to personal-data scanners); tiny gaps stay visible."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}")
+    if isinstance(obj, dict):
+        return {k: _rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(v, digits) for v in obj]
+    return obj
 
 
 def write_index(out_root: str | Path, fiscal_year: int) -> Path:

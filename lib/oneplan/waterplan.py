@@ -883,6 +883,8 @@ def write_summary(run: PortfolioRun, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "summary.json"
-    path.write_text(json.dumps(summary(run), ensure_ascii=False, indent=2, default=str),
-                    encoding="utf-8")
+    from .reports import _rounded
+
+    path.write_text(json.dumps(_rounded(summary(run)), ensure_ascii=False, indent=2,
+                               default=str), encoding="utf-8")
     return path
