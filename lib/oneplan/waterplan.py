@@ -394,8 +394,18 @@ def selected_table(run: PortfolioRun, reasons: pd.DataFrame | None = None,
     return out.head(rows).reset_index(drop=True).rename(index=lambda i: i + 1)
 
 
+_CRITERIA_TH = {
+    "households": "ครัวเรือนที่ได้รับประโยชน์ (สเกลลอการิทึม) ปรับเป็น 0–1 ในจังหวัด",
+    "storage": "ปริมาณน้ำเก็บกักที่เพิ่มขึ้น ลบ.ม. (สเกลลอการิทึม) ปรับเป็น 0–1 ในจังหวัด",
+    "area": "พื้นที่รับประโยชน์ ไร่ (สเกลลอการิทึม) ปรับเป็น 0–1 ในจังหวัด",
+    "need": "ดัชนีความต้องการน้ำของตำบลที่ตั้งโครงการ ปรับเป็น 0–1 ในจังหวัด",
+    "cost_effectiveness": "หน่วยประโยชน์ต่อบาท (ครัวเรือน + ไร่/10 + ลบ.ม./1,000) ÷ งบประมาณ "
+                          "เป็นตัวชี้วัดอย่างง่าย ไม่ใช่การวิเคราะห์ทางเศรษฐศาสตร์",
+}
+
+
 def weights_table(run: PortfolioRun) -> pd.DataFrame:
-    """The published criteria and their normalised weights."""
+    """The published criteria, what each measures, and their normalised weights."""
     w = run.params.priority.weights
     total = sum(w.values())
     lang = run.lang
@@ -404,7 +414,8 @@ def weights_table(run: PortfolioRun) -> pd.DataFrame:
         th, en, what = priority.CRITERIA[key]
         rows.append({label("criterion", lang): th if lang == "th" else en,
                      label("weight", lang): round(weight / total, 3),
-                     label("what", lang): what})
+                     label("what", lang): _CRITERIA_TH.get(key, what) if lang == "th"
+                     else what})
     return pd.DataFrame(rows)
 
 
