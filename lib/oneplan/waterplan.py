@@ -204,6 +204,13 @@ def _baht(run: PortfolioRun, x: float) -> str:
     return thai.format_baht(x, lang=run.lang)
 
 
+def _basin(run: PortfolioRun, values: pd.Series) -> pd.Series:
+    """Basin names in the report language (Thai names are the data's own)."""
+    from .sample import BASIN_EN
+
+    return values if run.lang == "th" else values.map(lambda b: BASIN_EN.get(b, b))
+
+
 def _years_text(run: PortfolioRun) -> str:
     y = run.years
     return str(y[0]) if len(y) == 1 else f"{y[0]}–{y[-1]}"
@@ -229,7 +236,7 @@ def need_tables(run: PortfolioRun) -> dict[str, pd.DataFrame]:
     zone_names = {"upstream": ("ต้นน้ำ", "upstream"), "midstream": ("กลางน้ำ", "midstream"),
                   "downstream": ("ปลายน้ำ", "downstream")}
     zones = pd.DataFrame({
-        label("basin", lang): by_zone["basin"],
+        label("basin", lang): _basin(run, by_zone["basin"]),
         label("zone", lang): by_zone["zone"].map(
             lambda z: zone_names.get(z, (z, z))[0 if lang == "th" else 1]),
         label("population", lang): by_zone["population"].astype(int),
@@ -364,8 +371,13 @@ def budget_by_basin(run: PortfolioRun) -> pd.DataFrame:
         label("selected_cost_m", lang): g["cost_baht"].sum() / 1e6,
         label("households", lang): g["households_served"].sum(),
         label("storage", lang): g["storage_m3"].sum(),
-    }).reset_index().rename(columns={"basin": label("basin", lang), "zone": label("zone", lang)})
-    return out
+    }).reset_index()
+    out["basin"] = _basin(run, out["basin"])
+    if lang == "th":
+        from .sample import ZONE_TH
+
+        out["zone"] = out["zone"].map(lambda z: ZONE_TH.get(z, z))
+    return out.rename(columns={"basin": label("basin", lang), "zone": label("zone", lang)})
 
 
 def selected_table(run: PortfolioRun, reasons: pd.DataFrame | None = None,
@@ -380,7 +392,7 @@ def selected_table(run: PortfolioRun, reasons: pd.DataFrame | None = None,
         label("project", lang): sel["name_th"] if lang == "th" else
         sel["type_code"] + ", " + sel["subdistrict_name_en"],
         label("district", lang): sel["district_name" if lang == "th" else "district_name_en"],
-        label("basin", lang): sel["basin"],
+        label("basin", lang): _basin(run, sel["basin"]),
         label("start_year", lang): sel["start_year"].astype("Int64"),
         label("cost_m", lang): sel["cost_baht"] / 1e6,
         label("households", lang): sel["households_served"],
