@@ -180,39 +180,6 @@ def pick_committed(cands: pd.DataFrame, n: int, seed: int) -> dict[str, str]:
     return {pid: "สัญญาผูกพัน (benchmark)" for pid in ids}
 
 
-@dataclass(frozen=True)
-class _GroupLimit:  # the contract's GroupLimit, until portfolio.py has it
-    column: str
-    key: Any = None
-    min_count: int | None = None
-    max_count: int | None = None
-    min_baht: float | None = None
-    max_baht: float | None = None
-    max_share: float | None = None
-    min_share: float | None = None
-    name: str = ""
-
-
-@dataclass
-class _PlanSpec:  # the contract's PlanSpec, until portfolio.py has it
-    years: Any
-    budget_by_year: Any
-    group_limits: Any = ()
-    must_include: Any = field(default_factory=dict)
-    must_exclude: Any = field(default_factory=dict)
-    readiness_first_year: bool = True
-    start_discount: float = 1.0
-    baseline: Any = None
-    stability_penalty: float = 0.0
-    fixed_start: Any = field(default_factory=dict)
-
-
-def contract(name: str):
-    """``portfolio.<name>`` (GroupLimit, PlanSpec), or the stand-in of the pinned API."""
-    return getattr(portfolio, name, None) or {"GroupLimit": _GroupLimit,
-                                              "PlanSpec": _PlanSpec}[name]
-
-
 @dataclass
 class Instance:
     name: str
@@ -231,9 +198,9 @@ def national_instance(target: int, seed: int) -> Instance:
     cands = load_candidates(tables)
     gen = time.perf_counter() - t0
     n_prov = cands["province_code"].nunique()
-    G = contract("GroupLimit")
+    G = portfolio.GroupLimit
     total = len(YEARS) * PROVINCE_BUDGET * n_prov
-    spec = contract("PlanSpec")(
+    spec = portfolio.PlanSpec(
         years=list(YEARS),
         budget_by_year={y: PROVINCE_BUDGET * n_prov for y in YEARS},
         group_limits=[
@@ -257,8 +224,8 @@ def province_instance(seed: int, code: str = "30", n: int = 2000) -> Instance:
                              projects_max=n)
     cands = load_candidates(tables)
     gen = time.perf_counter() - t0
-    G = contract("GroupLimit")
-    spec = contract("PlanSpec")(
+    G = portfolio.GroupLimit
+    spec = portfolio.PlanSpec(
         years=list(YEARS),
         budget_by_year={y: PROVINCE_BUDGET for y in YEARS},
         group_limits=[G("district_code", max_share=DISTRICT_MAX_SHARE, name="district_cap"),
@@ -431,10 +398,6 @@ def naive_build(cands: pd.DataFrame, spec, *, value_col: str = "priority",
 # --------------------------------------------------------------------------------------
 
 
-def has_model() -> bool:
-    return hasattr(portfolio, "plan_portfolio")
-
-
 def find_problem(built: Any) -> pulp.LpProblem:
     if isinstance(built, pulp.LpProblem):
         return built
@@ -519,11 +482,6 @@ def run_national(args, table: list[tuple[str, str, str]]) -> None:
         f"[{', '.join(f'{x:.2f}' for x in naive_t)}]  {model_size(nprob)}")
     del nprob
 
-    if not has_model():
-        log("oneplan.portfolio.plan_portfolio is not available yet: model figures skipped")
-        table.append(("naive PuLP build (+=)", fmt_s(median(naive_t)), ""))
-        return
-
     build_t, solve_t, run_t, e2e_t, bare_t = [], [], [], [], []
     outcome = result = bare = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -587,10 +545,6 @@ def run_province(args, table: list[tuple[str, str, str]]) -> None:
         naive_t.append(timed(lambda: naive_build(inst.cands, inst.spec))[0])
         sum_t.append(timed(lambda: naive_build(inst.cands, inst.spec, use_sum=True))[0])
     log(f"naive build: += {fmt_s(median(naive_t))}, Python sum() {fmt_s(median(sum_t))}")
-    if not has_model():
-        table += [("province naive build (+= / sum())",
-                   f"{fmt_s(median(naive_t))} / {fmt_s(median(sum_t))}", "")]
-        return
     plan = lambda spec, **kw: portfolio.plan_portfolio(  # noqa: E731
         inst.cands, spec, time_limit_s=args.time_limit, mip_rel_gap=MIP_REL_GAP,
         threads=args.threads, **kw)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,22 +15,6 @@ from oneplan import charts, compare, db, portfolio, priority
 from oneplan.params import load_params
 
 HAS_PLAN_MODEL = hasattr(portfolio, "plan_portfolio")
-
-
-@dataclass
-class Spec:
-    """Duck-typed stand-in for ``portfolio.PlanSpec`` (fields of docs/plan-model-api.md)."""
-
-    years: Any
-    budget_by_year: Any
-    group_limits: Any = ()
-    must_include: Any = field(default_factory=dict)
-    must_exclude: Any = field(default_factory=dict)
-    readiness_first_year: bool = True
-    start_discount: float = 1.0
-    baseline: Any = None
-    stability_penalty: float = 0.0
-    fixed_start: Any = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +86,7 @@ def test_frontier_scales_every_year_of_a_plan_spec(monkeypatch):
 
     monkeypatch.setattr(portfolio, "plan_portfolio", fake_plan_portfolio, raising=False)
     cands = frame([("a", "d1", 5.0, 0.5)])
-    spec = Spec(years=[2570, 2571], budget_by_year={2570: 100.0, 2571: 60.0})
+    spec = portfolio.PlanSpec(years=[2570, 2571], budget_by_year={2570: 100.0, 2571: 60.0})
     fr = compare.budget_frontier(cands, spec, fractions=(1.5, 0.5, 1.0))
     assert seen == [{2570: 50.0, 2571: 30.0}, {2570: 100.0, 2571: 60.0},
                     {2570: 150.0, 2571: 90.0}]
@@ -168,7 +151,7 @@ def test_baselines_schedule_years_like_the_plan_model():
         "earliest_start": pd.array([None, None, 2571, None, None], dtype="Int64"),
         "requires": [None, None, None, "dam", None],
     })
-    spec = Spec(years=[2570, 2571], budget_by_year={2570: 60.0, 2571: 100.0},
+    spec = portfolio.PlanSpec(years=[2570, 2571], budget_by_year={2570: 60.0, 2571: 100.0},
                 start_discount=0.9)
     for pick in (compare.priority_order_pick(cands, spec),
                  compare.equal_shares_pick(cands, spec)):

@@ -57,7 +57,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -350,10 +350,6 @@ class _Solved:
         return list(self.starts)
 
 
-def _plan_portfolio() -> Callable | None:
-    return getattr(portfolio, "plan_portfolio", None)
-
-
 def _spec_for(plan: _Plan) -> Any:
     if plan.spec is not None:
         return plan.spec
@@ -366,39 +362,13 @@ def _spec_for(plan: _Plan) -> Any:
 
 def _solve(candidates: pd.DataFrame, plan: _Plan, *, value_col: str, time_limit_s: float,
            mip_rel_gap: float) -> _Solved:
-    plan_fn = _plan_portfolio()
-    if plan_fn is not None:
-        res = plan_fn(candidates, _spec_for(plan), value_col=value_col,
-                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-        sel = res.plan[res.plan["selected"].astype(bool)]
-        starts = {pid: int(y) for pid, y in zip(sel["project_id"], sel["start_year"])}
-        spend = float(sum(res.spend_by_year.values()))
-        return _Solved(starts, res.status, float(res.objective), res.gap,
-                       float(res.solve_seconds), spend)
-    if len(plan.years) != 1:
-        raise NotImplementedError(
-            "a multi-year plan needs oneplan.portfolio.plan_portfolio, which this version "
-            "does not have yet")
-    if plan.has_group_limits:
-        log.warning("group limits are ignored by the one-year fallback model")
-    year = plan.years[0]
-    mask = available_mask(candidates, year, readiness=plan.readiness_first_year,
-                          must_include=plan.must_include, must_exclude=plan.must_exclude)
-    pool = candidates[mask.to_numpy()]
-    rows = []  # at most one project per alternative group: Σ x ≤ 1
-    if "alternative_group" in pool.columns:
-        groups = pool["alternative_group"].map(_opt)
-        for g, ids in pool.groupby(groups.where(groups.notna()), dropna=True)["project_id"]:
-            if len(ids) > 1:
-                rows.append(portfolio.BudgetRow(f"alt_{g}", dict.fromkeys(ids, 1.0), 1.0))
-    if "requires" in pool.columns and pool["requires"].map(_opt).notna().any():
-        log.debug("the one-year fallback model does not enforce 'requires'")
-    res = portfolio.select_projects(
-        pool, plan.budget_by_year[year], value_col=value_col, extra_budgets=rows,
-        must_include=[p for p in plan.must_include if p in set(pool["project_id"])],
-        time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    return _Solved({pid: year for pid in res.selected_ids}, res.status, float(res.objective),
-                   res.gap, float(res.solve_seconds), float(res.budget_used))
+    res = portfolio.plan_portfolio(candidates, _spec_for(plan), value_col=value_col,
+                                   time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    sel = res.plan[res.plan["selected"].astype(bool)]
+    starts = {pid: int(y) for pid, y in zip(sel["project_id"], sel["start_year"])}
+    spend = float(sum(res.spend_by_year.values()))
+    return _Solved(starts, res.status, float(res.objective), res.gap,
+                   float(res.solve_seconds), spend)
 
 
 # --------------------------------------------------------------------------------------
@@ -1334,8 +1304,6 @@ def compare_scenarios(province_code: str, scenarios: Sequence[str], *,
     first = params[names[0]]
     for n, p in params.items():
         if multi_year:
-            if _plan_portfolio() is None:
-                raise NotImplementedError("multi_year=True needs portfolio.plan_portfolio")
             specs[n] = _spec_from_params(p)
         else:
             specs[n] = _Plan((fy,), {fy: p.portfolio.budget_baht}, p.portfolio.only_ready,

@@ -8,6 +8,7 @@ columns in the database.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pandas as pd
 
 from . import __version__, areas, db, portfolio, priority, thai
 from .params import Params, load_params
-from .planspec import plan_spec, plan_years
+from .planspec import plan_spec
 
 log = logging.getLogger(__name__)
 
@@ -783,11 +784,9 @@ def export_plan_xlsx(run: PortfolioRun, out_dir: str | Path) -> Path:
         "ที่มาของข้อมูล": sel["source_file"] + " / " + sel["source_sheet"].astype(str)
         + " แถว " + sel["source_row"].astype(str),
     })
-    sheets = {"แผนงาน": plan,
-              "งบรายปี": spend_by_year(run) if run.lang == lang else
-              spend_by_year(PortfolioRun(**{**run.__dict__, "lang": lang})),
-              "รายอำเภอ": budget_by_district(PortfolioRun(**{**run.__dict__, "lang": lang}))
-              .reset_index()}
+    thai_run = dataclasses.replace(run, lang=lang)  # the governor's file is always Thai
+    sheets = {"แผนงาน": plan, "งบรายปี": spend_by_year(thai_run),
+              "รายอำเภอ": budget_by_district(thai_run).reset_index()}
     if "reasons" in run.extra:
         r = run.extra["reasons"].merge(run.candidates[["project_id", "name_th"]],
                                        on="project_id")
