@@ -8,6 +8,7 @@ Reports open the database read-only, so many batch workers can read it at once.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import time
@@ -25,6 +26,11 @@ log = logging.getLogger(__name__)
 
 TABLES_FROM_SAMPLE = ("areas", "subdistrict_water", "agencies", "strategic_issues",
                       "water_projects")
+
+SAMPLE_EXTENSIONS: tuple[str, ...] = ()
+"""Modules that add their own synthetic tables to a sample build. Each has
+``load_sample(con, province_codes, *, seed, fiscal_year)``, called after the core tables
+are in (``province_codes`` None = all 76 provinces); it inserts into ``con`` itself."""
 
 
 class DatabaseMissingError(FileNotFoundError):
@@ -81,6 +87,9 @@ def build_sample(path: str | Path | None = None, *, seed: int = 2567, fiscal_yea
             con.register("incoming", df)
             con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM incoming")
             con.unregister("incoming")
+        for module_name in SAMPLE_EXTENSIONS:
+            importlib.import_module(module_name).load_sample(
+                con, provinces, seed=seed, fiscal_year=fiscal_year)
         meta = {
             "synthetic": "true",
             "synthetic_note_th": sample.SYNTHETIC_NOTE_TH,

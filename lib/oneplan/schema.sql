@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS agencies (
     name_th       VARCHAR NOT NULL,
     name_en       VARCHAR,
     level         VARCHAR NOT NULL,   -- central / regional / provincial / district / lao
+    lao_type      VARCHAR,            -- for level lao: pao (อบจ.) / municipality (เทศบาล) / sao (อบต.)
     province_code VARCHAR,            -- NULL for central agencies
     synthetic     BOOLEAN NOT NULL,
     source_file   VARCHAR NOT NULL,
@@ -125,35 +126,98 @@ CREATE TABLE IF NOT EXISTS water_projects (
     source_row         INTEGER
 );
 
--- Tables designed now, filled by later features (needs, proposals, follow-up, revisions,
--- complaints). Their columns follow DESIGN.md's data model.
+-- Surin One Plan / Plan101Pro (oneplan.needs, oneplan.ingest, oneplan.followup).
+-- Village needs: one row per need a village leader entered; `stage` is the current stage,
+-- the full history is in need_stages. Authority levels: village (self-help), lao, joint,
+-- district, province, department. strategy_no NULL = does not fit a strategic issue.
 CREATE TABLE IF NOT EXISTS needs (
-    need_id        VARCHAR PRIMARY KEY,
-    village_code   VARCHAR NOT NULL,
-    province_code  VARCHAR NOT NULL,
-    category       VARCHAR NOT NULL,
-    description    VARCHAR,
-    households     INTEGER,
-    estimated_cost DOUBLE,
-    submitted_on   DATE,
-    authority      VARCHAR,
-    strategy_no    INTEGER,
-    stage          VARCHAR NOT NULL,
-    synthetic      BOOLEAN NOT NULL,
-    source_file    VARCHAR NOT NULL,
-    source_sheet   VARCHAR,
-    source_row     INTEGER
+    need_id          VARCHAR PRIMARY KEY,
+    fiscal_year      INTEGER NOT NULL,   -- พ.ศ., the plan year the need is entered for
+    village_code     VARCHAR NOT NULL,   -- 8 digits: sub-district code + หมู่ที่
+    subdistrict_code VARCHAR NOT NULL,
+    district_code    VARCHAR NOT NULL,
+    province_code    VARCHAR NOT NULL,
+    category         VARCHAR NOT NULL,   -- water, road, electricity, agriculture, ... (params)
+    description      VARCHAR,
+    households       INTEGER,            -- households affected
+    estimated_cost   DOUBLE,             -- baht
+    submitted_on     DATE,
+    authority        VARCHAR,            -- NULL until classified
+    strategy_no      INTEGER,            -- strategic issue it fits; NULL = does not fit
+    stage            VARCHAR NOT NULL,   -- current stage (see need_stages)
+    merged_into      VARCHAR,            -- need_id it was merged into (stage 'merged')
+    project_id       VARCHAR,            -- the proposal that carries it, once there is one
+    row_hash         VARCHAR,            -- content hash: re-importing a file changes nothing
+    synthetic        BOOLEAN NOT NULL,
+    source_file      VARCHAR NOT NULL,
+    source_sheet     VARCHAR,
+    source_row       INTEGER
 );
 
+-- Committee stages of each need, with dates: submitted -> tambon_screened (กบต.) ->
+-- amphoe_screened (กบอ.) -> agency_assigned -> in_plan -> budget_requested -> allocated ->
+-- procurement -> contract -> in_progress -> completed; or rejected / merged (reason, link).
+CREATE TABLE IF NOT EXISTS need_stages (
+    need_id        VARCHAR NOT NULL,
+    stage          VARCHAR NOT NULL,
+    stage_on       DATE NOT NULL,
+    reason         VARCHAR,            -- why rejected / merged, committee remark
+    linked_need_id VARCHAR,            -- the need it was merged into
+    source_file    VARCHAR NOT NULL,
+    source_sheet   VARCHAR,
+    source_row     INTEGER,
+    PRIMARY KEY (need_id, stage)
+);
+
+-- Agencies' project proposals (Plan101Pro). Attachments are file references; NULL means
+-- the document is missing (what the proposal still lacks).
+CREATE TABLE IF NOT EXISTS proposals (
+    project_id       VARCHAR PRIMARY KEY,
+    fiscal_year      INTEGER NOT NULL,   -- พ.ศ.
+    province_code    VARCHAR NOT NULL,
+    district_code    VARCHAR,
+    subdistrict_code VARCHAR,
+    village_code     VARCHAR,
+    agency_id        VARCHAR NOT NULL,
+    name_th          VARCHAR NOT NULL,
+    category         VARCHAR NOT NULL,
+    strategy_no      INTEGER,
+    cost_baht        DOUBLE NOT NULL CHECK (cost_baht > 0),
+    households       INTEGER,            -- beneficiary households
+    beneficiaries    INTEGER,            -- beneficiary people
+    need_id          VARCHAR,            -- the village need it answers, if any
+    drawing_ref      VARCHAR,            -- แบบรูป
+    boq_ref          VARCHAR,            -- ประมาณราคา / BOQ
+    photo_ref        VARCHAR,            -- ภาพถ่ายพื้นที่
+    land_ref         VARCHAR,            -- เอกสารสิทธิ์ / หนังสืออนุญาตใช้พื้นที่
+    status           VARCHAR NOT NULL DEFAULT 'proposed',
+                                         -- proposed, in_plan, budget_requested, allocated,
+                                         -- procurement, contract, in_progress, completed,
+                                         -- cancelled
+    allocated_baht   DOUBLE,
+    planned_start    DATE,
+    planned_end      DATE,
+    row_hash         VARCHAR,
+    synthetic        BOOLEAN NOT NULL,
+    source_file      VARCHAR NOT NULL,
+    source_sheet     VARCHAR,
+    source_row       INTEGER
+);
+
+-- Quarterly follow-up of funded projects (proposals or water_projects). Quarters are
+-- fiscal quarters (Q1 = Oct-Dec). disbursed_baht and physical_pct are cumulative to the
+-- end of the quarter.
 CREATE TABLE IF NOT EXISTS progress (
     project_id     VARCHAR NOT NULL,
     fiscal_year    INTEGER NOT NULL,
     quarter        INTEGER NOT NULL CHECK (quarter BETWEEN 1 AND 4),
     disbursed_baht DOUBLE,
-    physical_pct   DOUBLE,
-    stage          VARCHAR,
+    physical_pct   DOUBLE CHECK (physical_pct BETWEEN 0 AND 100),
+    stage          VARCHAR,            -- procurement, contract, in_progress, completed, ...
     problems       VARCHAR,
     reported_on    DATE,
+    row_hash       VARCHAR,
+    synthetic      BOOLEAN NOT NULL DEFAULT false,
     source_file    VARCHAR NOT NULL,
     source_sheet   VARCHAR,
     source_row     INTEGER,
