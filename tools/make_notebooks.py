@@ -199,7 +199,6 @@ output_dir = ""        # empty: reports/<fiscal_year>/national (province reports
 from IPython.display import Markdown, display
 
 from oneplan import charts, overview
-from oneplan.tables import style
 
 charts.use_thai_style()
 L = lang
@@ -211,7 +210,7 @@ display(Markdown(overview.intro(ov)))
         code(
             '''
 display(Markdown(overview.heading("totals", L)))
-display(style(overview.totals_table(ov.totals, L), hide_index=True))
+display(overview.styled(overview.totals_table(ov.totals, L)))
 '''
         ),
         code(
@@ -245,19 +244,19 @@ for rk in overview.RANKINGS:
     display(Markdown(overview.interpret_rankings(ov, rk)))
     table = overview.ranking(ov.figures, rk, L)
     if len(table):
-        display(style(table.head(15), hide_index=True))
+        display(overview.styled(table.head(15)))
 '''
         ),
         code(
             '''
 display(Markdown(overview.heading("awards", L)))
-display(style(overview.award_vs_peers(ov.figures, lang=L), hide_index=True))
+display(overview.styled(overview.award_vs_peers(ov.figures, lang=L)))
 '''
         ),
         code(
             '''
 display(Markdown(overview.heading("provinces", L)))
-display(style(overview.province_table(ov.figures, L), hide_index=True))
+display(overview.styled(overview.province_table(ov.figures, L)))
 display(Markdown(overview.heading("method", L)))
 display(Markdown(overview.method_note(L)))
 '''

@@ -174,7 +174,7 @@ TEXT = {
         "synthetic": "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง",
         "compare_note": ("ตารางเรียงตามตัวชี้วัดแรก จังหวัดที่ยังไม่มีข้อมูลแสดงเป็น «–» "
                          "และไม่ถูกจัดอันดับ"),
-        "compare_none": "ยังไม่มีจังหวัดใดมีตัวเลขของตัวชี้วัดนี้",
+        "compare_none": "ยังไม่มีจังหวัดใดมีตัวเลขของตัวชี้วัดเหล่านี้",
         "award": "รางวัล",
         "owner": "เจ้าของผลงาน",
     },
@@ -221,7 +221,7 @@ TEXT = {
         "synthetic": "Synthetic sample data — not real figures",
         "compare_note": ("Sorted by the first KPI; provinces without the figure show “–” and "
                          "are not ranked."),
-        "compare_none": "No province has a figure for this KPI yet.",
+        "compare_none": "No province has a figure for these KPIs yet.",
         "award": "Award",
         "owner": "Owner",
     },
@@ -790,8 +790,8 @@ def section_html(cb: Cookbook, section: str) -> str:
             return ""
         table = comparison_table(cb)
         if table.empty or cb.comparison[[f"kpi{i}" for i in range(len(c.kpis))]].isna().all().all():
-            return _h2(cb, section) + f"<p>{html.escape(t['compare_none'])}</p>" \
-                + _table_html(table)
+            # no province has any KPI yet: say so instead of a table of dashes
+            return _h2(cb, section) + f"<p>{html.escape(t['compare_none'])}</p>"
         return (_h2(cb, section) + f"<p>{html.escape(t['compare_note'])}</p>"
                 + _table_html(table))
     return _h2(cb, section) + f"<p>{_inline(c.source.get(lang))}</p>"

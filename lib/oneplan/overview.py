@@ -355,7 +355,6 @@ def province_table(df: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
     out = pd.DataFrame({
         label("code", lang): df.index,
         label("province", lang): _name(df, lang).to_numpy(),
-        label("region", lang): (df["region_th"] if lang == "th" else df["region_en"]).to_numpy(),
         label("population", lang): df["population"].to_numpy(),
         label("n_candidates", lang): df["n_candidates"].to_numpy(),
         label("requested_baht", lang): (df["requested_baht"] / 1e6).to_numpy(),
@@ -366,6 +365,18 @@ def province_table(df: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
         label("complaints_per_10k", lang): df["complaints_per_10k"].to_numpy(),
     })
     return out
+
+
+def styled(df: pd.DataFrame, **kwargs):
+    """:func:`oneplan.tables.style` with text columns aligned left (numbers stay right)."""
+    from .tables import style
+
+    text_cols = [c for c in df.columns if df[c].dtype == object
+                 or pd.api.types.is_string_dtype(df[c])]
+    styler = style(df, hide_index=True, **kwargs)
+    if text_cols:
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+    return styler
 
 
 def totals_table(totals: dict[str, Any], lang: str = "th") -> pd.DataFrame:
