@@ -143,7 +143,10 @@ def test_province_numbers_beside_each_step(monkeypatch, sample_db, tmp_path):
     assert row["เทียบกับทั้งประเทศ"] == "เท่ากัน"
     days = kpis.iloc[-1]                        # median days, lower is better, equal here
     assert days["จังหวัด"] == "45 วัน"
+    # every province in the database reports the same fake figures: all tie at rank 1
+    assert row["อันดับในประเทศ"] == "1 / 3"
     s = cookbook.summary(cb)
+    assert s["kpis"][0]["rank"] == 1 and s["kpis"][0]["ranked_provinces"] == 3
     assert s["figures"]["needs"] == 4000 and s["national_figures"]["needs"] == 8000
     assert s["kpis"][0]["province"] == pytest.approx(0.75)
     assert s["missing_providers"] == {}
@@ -192,6 +195,23 @@ def test_water_figures_from_database_and_summary(sample_db, tmp_path):
     assert "water_selected" not in none  # no report for Roi Et here: absent, not zero
 
 
+def test_province_cookbook_says_where_it_ranks(sample_db, tmp_path):
+    fy_dir = tmp_path / "2570"
+    for code, sel in (("40", 3e8), ("45", 1e8), ("32", 2e8)):
+        (fy_dir / code).mkdir(parents=True)
+        (fy_dir / code / "summary.json").write_text(json.dumps(
+            {"n_selected": 5, "selected_baht": sel, "households_served": 100,
+             "solver_status": "optimal"}), encoding="utf-8")
+    cb = cookbook.build("water", "45", 2570, "en", sample_db, fy_dir / "45")
+    share = {r["code"]: r["kpi1"] for _, r in cb.comparison.iterrows()}  # selected / requested
+    expected = sorted(share, key=share.get, reverse=True).index("45") + 1
+    assert cookbook.province_rank(cb, 1) == (expected, 3)
+    table = cookbook.kpi_table(cb)
+    assert table.iloc[1]["Rank in the country"] == f"{expected} / 3"
+    assert table.iloc[-1]["Rank in the country"] == "–"   # solver status is not ranked
+    assert "compare" not in cookbook.sections(cb)
+
+
 def test_national_cookbook_compares_provinces(sample_db, tmp_path):
     fy_dir = tmp_path / "2570"
     for code, sel in (("40", 3e8), ("45", 1e8)):
@@ -206,6 +226,14 @@ def test_national_cookbook_compares_provinces(sample_db, tmp_path):
     ranked = comp.dropna(subset=["kpi0"])
     assert ranked["kpi0"].is_monotonic_decreasing          # higher is better: best first
     assert comp.loc[comp["code"] == "32", "kpi1"].isna().all()  # no water report for Surin
+    # the national "selected / requested" counts only provinces with both figures
+    con = db.connect(sample_db)
+    req = dict(con.execute("SELECT province_code, sum(cost_baht) FROM water_projects "
+                           "WHERE fiscal_year = 2570 GROUP BY 1").fetchall())
+    con.close()
+    assert cookbook.national_kpi(cb, 1) == pytest.approx(4e8 / (req["40"] + req["45"]))
+    assert cookbook.kpi_table(cb).iloc[1]["National"] == \
+        f"{4e8 / (req['40'] + req['45']) * 100:,.1f} %"
     table = cookbook.comparison_table(cb)
     assert "Khon Kaen" in table["Province"].tolist()
     html = cookbook.section_html(cb, "compare")

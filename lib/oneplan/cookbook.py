@@ -157,6 +157,7 @@ TEXT = {
         "national_value": "ทั้งประเทศ",
         "target": "เป้าหมาย",
         "standing": "เทียบกับทั้งประเทศ",
+        "rank_in_country": "อันดับในประเทศ",
         "better": "ดีกว่า",
         "worse": "ต่ำกว่า",
         "same": "เท่ากัน",
@@ -204,6 +205,7 @@ TEXT = {
         "national_value": "National",
         "target": "Target",
         "standing": "Against the country",
+        "rank_in_country": "Rank in the country",
         "better": "better",
         "worse": "behind",
         "same": "level",
@@ -482,7 +484,7 @@ class Cookbook:
     province: areas.Province | None   # None: the national cookbook
     figures: Figures                  # the province's (or the country's)
     national: Figures                 # the country's, for "where it stands"
-    comparison: pd.DataFrame | None   # national cookbook: one row per province
+    comparison: pd.DataFrame | None   # one row per province (KPI values and ranks)
     synthetic: bool
 
     @property
@@ -510,8 +512,10 @@ def kpi_value(kpi: Kpi, figs: Figures) -> float | str | None:
 
 def _comparison(con, content: CookbookContent, fiscal_year: int, lang: str,
                 fy_dir: Path | None) -> pd.DataFrame:
-    """One row per province present in the database: its KPI values (floats, NaN = none).
-    Sorted by the first KPI (best first), rank on it (NA for provinces without a value)."""
+    """One row per province present in the database: its KPI values ``kpi<i>`` (floats,
+    NaN = none; text KPIs as text) and ranks ``rank<i>`` among the provinces with a value
+    (1 = best by the KPI's direction, ties share a rank). ``rank`` is ``rank0``; rows are
+    sorted by it, provinces without a value last."""
     codes = [r[0] for r in con.execute(
         "SELECT code FROM areas WHERE level = 'province' AND code <> ? ORDER BY code",
         [areas.BANGKOK]).fetchall()]
@@ -524,6 +528,8 @@ def _comparison(con, content: CookbookContent, fiscal_year: int, lang: str,
                "region": prov.region}
         for i, k in enumerate(content.kpis):
             v = kpi_value(k, figs)
+            if k.num:  # kept for the national ratio over provinces with both figures
+                row[f"num{i}"], row[f"den{i}"] = (_num(figs.get(k.num)), _num(figs.get(k.den)))
             if k.kind == "text":
                 row[f"kpi{i}"] = None if v is None else str(v)
             else:
@@ -532,9 +538,39 @@ def _comparison(con, content: CookbookContent, fiscal_year: int, lang: str,
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    first = content.kpis[0]  # content files put a numeric KPI first (checked by the tests)
-    df["rank"] = df["kpi0"].astype(float).rank(ascending=first.better == "lower", method="min").astype("Int64")
+    for i, k in enumerate(content.kpis):
+        if k.kind == "text":
+            df[f"rank{i}"] = pd.array([pd.NA] * len(df), dtype="Int64")
+            continue
+        df[f"rank{i}"] = df[f"kpi{i}"].astype(float).rank(
+            ascending=k.better == "lower", method="min").astype("Int64")
+    # content files put a numeric KPI first (checked by the tests)
+    df["rank"] = df["rank0"]
     return df.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+def _num(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def national_kpi(cb: Cookbook, kpi_index: int):
+    """The country's value of a KPI.
+
+    A ratio KPI is Σ numerator / Σ denominator over the provinces that have *both* figures
+    (a province without a water report must not add its requests to the denominator while
+    adding nothing to the numerator); None when no province has both. Other KPIs are the
+    provider's national figure.
+    """
+    k = cb.content.kpis[kpi_index]
+    df = cb.comparison
+    if not k.num or df is None or df.empty or f"num{kpi_index}" not in df:
+        return kpi_value(k, cb.national)
+    both = df[[f"num{kpi_index}", f"den{kpi_index}"]].dropna()
+    den = float(both[f"den{kpi_index}"].sum())
+    return float(both[f"num{kpi_index}"].sum()) / den if len(both) and den else None
 
 
 def build(practice: str, province_code: str = "", fiscal_year: int = 2570, lang: str = "th",
@@ -564,7 +600,8 @@ def build(practice: str, province_code: str = "", fiscal_year: int = 2570, lang:
         national = collect_figures(con, None, fiscal_year, keys, lang=lang, fy_dir=fy_dir)
         figs = (collect_figures(con, prov.code, fiscal_year, keys, lang=lang, fy_dir=fy_dir)
                 if prov else national)
-        comparison = None if prov else _comparison(con, content, fiscal_year, lang, fy_dir)
+        # province cookbooks too: their KPI table says where the province ranks
+        comparison = _comparison(con, content, fiscal_year, lang, fy_dir)
     finally:
         con.close()
     return Cookbook(content, lang, int(fiscal_year), prov, figs, national, comparison,
@@ -710,8 +747,8 @@ def kpi_table(cb: Cookbook) -> pd.DataFrame:
     """The KPIs: province value, national value, target, direction and standing (text)."""
     t, lang = cb.t, cb.lang
     rows = []
-    for k in cb.content.kpis:
-        own, nat = kpi_value(k, cb.figures), kpi_value(k, cb.national)
+    for i, k in enumerate(cb.content.kpis):
+        own, nat = kpi_value(k, cb.figures), national_kpi(cb, i)
         standing = ""
         if cb.province is not None and isinstance(own, (int, float)) \
                 and isinstance(nat, (int, float)):
@@ -731,8 +768,26 @@ def kpi_table(cb: Cookbook) -> pd.DataFrame:
         row[t["direction"]] = "" if k.kind == "text" else t[k.better]
         if cb.province is not None:
             row[t["standing"]] = standing
+            row[t["rank_in_country"]] = _rank_text(cb, i)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def province_rank(cb: Cookbook, kpi_index: int) -> tuple[int, int] | None:
+    """(rank, provinces with a value) of the cookbook's province on one KPI, or None when
+    the province has no value (or this is the national cookbook)."""
+    df = cb.comparison
+    if cb.province is None or df is None or df.empty:
+        return None
+    mine = df.loc[df["code"] == cb.province.code, f"rank{kpi_index}"]
+    if mine.empty or pd.isna(mine.iloc[0]):
+        return None
+    return int(mine.iloc[0]), int(df[f"rank{kpi_index}"].notna().sum())
+
+
+def _rank_text(cb: Cookbook, kpi_index: int) -> str:
+    r = province_rank(cb, kpi_index)
+    return "–" if r is None else f"{r[0]} / {r[1]}"
 
 
 def comparison_table(cb: Cookbook) -> pd.DataFrame:
@@ -844,9 +899,12 @@ def summary(cb: Cookbook) -> dict[str, Any]:
 
     kpis = []
     for i, k in enumerate(cb.content.kpis):
+        rank = province_rank(cb, i)
         kpis.append({"label_en": k.label.en, "better": k.better,
                      "province": kpi_value(k, cb.figures) if cb.province else None,
-                     "national": kpi_value(k, cb.national)})
+                     "national": national_kpi(cb, i),
+                     "rank": rank[0] if rank else None,
+                     "ranked_provinces": rank[1] if rank else None})
     out = {
         "report": f"cookbook_{cb.practice}",
         "practice": cb.practice,
@@ -860,7 +918,7 @@ def summary(cb: Cookbook) -> dict[str, Any]:
         "kpis": kpis,
         "missing_providers": dict(cb.figures.missing | cb.national.missing),
     }
-    if cb.comparison is not None:
+    if cb.comparison is not None and cb.province is None:
         out["provinces_compared"] = int(len(cb.comparison))
         out["provinces_with_first_kpi"] = int(cb.comparison["kpi0"].notna().sum()) \
             if len(cb.comparison) else 0
