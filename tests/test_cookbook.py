@@ -8,7 +8,6 @@ import shlex
 import sys
 import types
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 

@@ -127,8 +127,9 @@ FIGURES: dict[str, tuple[str, str, Kind]] = {
 }
 """Figure key → (Thai label, English label, kind)."""
 
-for _key in FIGURE_PROVIDER:  # every provider key has a label (checked at import)
-    assert _key in FIGURES, _key
+_UNLABELLED = sorted(set(FIGURE_PROVIDER) - set(FIGURES))
+if _UNLABELLED:  # a provider key without a label is a programming error: fail at import
+    raise RuntimeError(f"oneplan.cookbook.FIGURES lacks labels for {_UNLABELLED}")
 
 TEXT = {
     "th": {
@@ -395,6 +396,10 @@ def collect_figures(con, province_code: str | None, fiscal_year: int, keys: list
         except (ImportError, AttributeError) as exc:
             log.info("figure provider %s not available: %s", module_name, exc)
             out.missing[name] = t["provider_missing"].format(module=module_name)
+            continue
+        except Exception as exc:  # noqa: BLE001 — a module that breaks on import
+            log.warning("figure provider %s failed to import: %s", module_name, exc)
+            out.missing[name] = t["provider_failed"].format(module=module_name)
             continue
         try:
             kwargs = {"fy_dir": fy_dir} if name == "water" else {}
