@@ -52,6 +52,8 @@ def tree(tmp_path):
          "selected_baht": 1_593_540_000.0, "households_served": 69945}))
     _touch(fy / "40" / "needs_plan.summary.json", json.dumps({"synthetic": True, "needs": 4321}))
     _touch(fy / "45" / "summary.json", "{not json")        # unreadable: figures shown as –
+    _touch(fy / "45" / "cookbook_damrongdhama.summary.json",  # backs up complaints.summary
+           json.dumps({"synthetic": True, "figures": {"complaint_records": 98765}}))
     _touch(fy / "40" / "notes.html")                        # not a report: not linked
     return tmp_path, made
 
@@ -81,6 +83,7 @@ def test_every_province_with_names_region_and_figures(tree):
     assert sum(r["data-reports"] == "1" for r in page.rows) == 2
     assert "ขอนแก่น" in text and "Khon Kaen" in text and "ภาคตะวันออกเฉียงเหนือ" in text
     assert "1,593.5" in text and "69,945" in text and "4,321" in text   # key figures
+    assert "98,765" in text
     assert "ข้อมูลตัวอย่างสังเคราะห์" in text                            # synthetic banner
     assert "ภาพรวมประเทศ" in text and "National overview" in text
 

@@ -54,16 +54,23 @@ NATIONAL_REPORTS: tuple[tuple[str, str, str], ...] = (
 ) + tuple((f"cookbook_{p}", f"ตำรา {th} (เปรียบเทียบจังหวัด)", f"Cookbook: {en} (provinces compared)")
           for p, (th, en) in PRACTICE_LABELS.items())
 
-# (summary file, key, Thai label, English label, kind); a key missing from a summary is "–"
-KEY_FIGURES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("summary.json", "n_candidates", "โครงการน้ำที่เสนอ", "Water projects proposed", "int"),
-    ("summary.json", "n_selected", "เลือก", "Selected", "int"),
-    ("summary.json", "selected_baht", "งบที่เลือก (ล้านบาท)", "Selected (million baht)",
-     "million"),
-    ("summary.json", "households_served", "ครัวเรือนที่ได้ประโยชน์", "Households served", "int"),
-    ("needs_plan.summary.json", "needs", "ความต้องการ", "Village needs", "int"),
-    ("complaints.summary.json", "complaint_records", "เรื่องร้องเรียน", "Complaint records",
+# (sources, Thai label, English label, kind); each source is (summary file, key path); the
+# first source that has the key wins, none gives "–". The cookbook summaries carry the
+# providers' fixed keys, so they back up the reports' own summaries.
+KEY_FIGURES: tuple[tuple[tuple[tuple[str, tuple[str, ...]], ...], str, str, str], ...] = (
+    ((("summary.json", ("n_candidates",)),), "โครงการน้ำที่เสนอ", "Water projects proposed",
      "int"),
+    ((("summary.json", ("n_selected",)),), "เลือก", "Selected", "int"),
+    ((("summary.json", ("selected_baht",)),), "งบที่เลือก (ล้านบาท)", "Selected (million baht)",
+     "million"),
+    ((("summary.json", ("households_served",)),), "ครัวเรือนที่ได้ประโยชน์",
+     "Households served", "int"),
+    ((("needs_plan.summary.json", ("needs",)),
+      ("cookbook_surin.summary.json", ("figures", "needs"))),
+     "ความต้องการ", "Village needs", "int"),
+    ((("complaints.summary.json", ("complaint_records",)),
+      ("cookbook_damrongdhama.summary.json", ("figures", "complaint_records"))),
+     "เรื่องร้องเรียน", "Complaint records", "int"),
 )
 
 
@@ -111,19 +118,30 @@ def _fmt(value, kind: str) -> str:
         return "–"
 
 
+def _lookup(data: dict | None, path: tuple[str, ...]):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
 def _province_row(prov: areas.Province, folder: Path, out_root: Path) -> _Row:
     summaries: dict[str, dict | None] = {}
-    figures = []
-    for file, key, *_rest, kind in KEY_FIGURES:
+
+    def summary(file: str) -> dict | None:
         if file not in summaries:
             summaries[file] = _read_json(folder / file)
-        s = summaries[file]
-        figures.append(_fmt(s.get(key) if s else None, kind))
+        return summaries[file]
+
+    figures = []
+    for sources, _th, _en, kind in KEY_FIGURES:
+        value = next((v for file, path in sources
+                      if (v := _lookup(summary(file), path)) is not None), None)
+        figures.append(_fmt(value, kind))
+    for stem, *_ in PROVINCE_REPORTS:  # every report's summary says whether it is synthetic
+        summary(f"{stem}.summary.json")
     synthetic = any(bool(s.get("synthetic")) for s in summaries.values() if s)
-    # cookbook summaries say synthetic too; a province with only cookbooks still gets the note
-    for stem, *_ in PROVINCE_REPORTS:
-        s = _read_json(folder / f"{stem}.summary.json") if stem.startswith("cookbook_") else None
-        synthetic = synthetic or bool(s and s.get("synthetic"))
     return _Row(prov, _links(folder, out_root, PROVINCE_REPORTS), figures, synthetic)
 
 
@@ -227,7 +245,7 @@ def render_portal(out_root: str | Path, fiscal_year: int) -> str:
             f"{html.escape(areas.REGION_NAMES[p.region][1])}</span></td>"
             f"{figs}<td>{links}</td></tr>")
     fig_heads = "".join(f'<th>{html.escape(th)}<br><span class="en">{html.escape(en)}</span></th>'
-                        for _f, _k, th, en, _kind in KEY_FIGURES)
+                        for _sources, th, en, _kind in KEY_FIGURES)
     options = "".join(f'<option value="{code}">{html.escape(th)} · {html.escape(en)}</option>'
                       for code, (th, en) in areas.REGION_NAMES.items())
     note = ('<p class="note">ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง · '
