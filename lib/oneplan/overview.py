@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import areas, db, thai
 from .paths import default_reports_dir
+from .portal import NATIONAL_DIR  # the national reports' folder beside the province folders
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,6 @@ AWARD_PROVINCES: dict[str, str] = {"32": "surin", "45": "plan101pro", "40": "wat
 The fourth award, the Damrongdhama complaint linkage, went to the ministry's Office of
 Inspection and Public Complaints (a central office; the centres are in every province)."""
 
-from .portal import NATIONAL_DIR  # noqa: E402
-
-NATIONAL_DIR = NATIONAL_DIR
-"""Folder (beside the province folders of a fiscal year) for the national reports."""
 
 
 @dataclass(frozen=True)
