@@ -28,4 +28,6 @@ def test_one_parameters_cell_that_papermill_parses(path, caplog):
         params = pm.inspect_notebook(str(path))
     assert "Unable to parse" not in caplog.text
     assert {"province_code", "fiscal_year", "lang"} <= set(params)
-    assert params["province_code"]["default"].strip("'\"").isdigit()  # a string like "40"
+    default = params["province_code"]["default"].strip("'\"")
+    assert default.isdigit() or (default == "" and params["province_code"]["default"] != "")
+    # a string like "40", or "" (quoted) for a national report

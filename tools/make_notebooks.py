@@ -171,10 +171,166 @@ if interactive:
     return nb
 
 
+def _notebook(cells, name: str) -> nbformat.NotebookNode:
+    """A notebook with stable cell ids (``<name>-<n>``), so regenerating changes nothing."""
+    for i, cell in enumerate(cells):
+        cell.id = f"{name}-{i:02d}"
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def national_overview() -> nbformat.NotebookNode:
+    cells = [
+        code(
+            '''
+# Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
+province_code = ""     # national report: always empty (every province)
+fiscal_year = 2570     # พ.ศ.
+lang = "th"            # "th" or "en"
+db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
+output_dir = ""        # empty: reports/<fiscal_year>/national (province reports are read beside it)
+''',
+            tags=["parameters"],
+        ),
+        code(
+            '''
+from IPython.display import Markdown, display
+
+from oneplan import charts, overview
+
+charts.use_thai_style()
+L = lang
+ov = overview.load(fiscal_year, lang, db_path or None, output_dir or None)
+display(Markdown(f"# {overview.title(L, ov.fiscal_year)}"))
+display(Markdown(overview.intro(ov)))
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("totals", L)))
+display(overview.styled(overview.totals_table(ov.totals, L)))
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("requested", L)))
+fig = overview.requested_vs_selected_chart(ov.figures, L)
+if ov.synthetic:
+    charts.synthetic_watermark(fig, L)
+display(fig)
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("map", L)))
+if ov.figures["baht_per_capita"].notna().any():
+    display(overview.choropleth(ov.figures, "baht_per_capita", L))
+else:
+    display(Markdown(charts.TEXT[L]["no_data"]))
+display(Markdown(overview.heading("map_complaints", L)))
+if ov.figures["complaints_per_10k"].notna().any():
+    display(overview.choropleth(ov.figures, "complaints_per_10k", L))
+else:
+    display(Markdown(charts.TEXT[L]["no_data"]))
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("rankings", L)))
+for rk in overview.RANKINGS:
+    display(Markdown(f"### {overview.label(rk.metric, L)}"))
+    display(Markdown(overview.interpret_rankings(ov, rk)))
+    table = overview.ranking(ov.figures, rk, L)
+    if len(table):
+        display(overview.styled(table.head(15)))
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("awards", L)))
+display(overview.styled(overview.award_vs_peers(ov.figures, lang=L)))
+'''
+        ),
+        code(
+            '''
+display(Markdown(overview.heading("provinces", L)))
+display(overview.styled(overview.province_table(ov.figures, L)))
+display(Markdown(overview.heading("method", L)))
+display(Markdown(overview.method_note(L)))
+'''
+        ),
+        code(
+            '''
+out = output_dir or overview.default_output_dir(ov.fiscal_year)
+summary_path = overview.write_summary(ov, out)
+''',
+            tags=["remove-cell"],
+        ),
+    ]
+    return _notebook(cells, "national-overview")
+
+
+def cookbook() -> nbformat.NotebookNode:
+    section = '''display(HTML(cookbook.section_html(cb, "{name}")))'''
+    cells = [
+        code(
+            '''
+# Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
+practice = "surin"     # surin | plan101pro | water | damrongdhama
+province_code = "32"   # DOPA code as a string; empty: the national cookbook comparing provinces
+fiscal_year = 2570     # พ.ศ.
+lang = "th"            # "th" or "en"
+db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
+output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (or .../national)
+''',
+            tags=["parameters"],
+        ),
+        code(
+            '''
+from IPython.display import HTML, display
+
+from oneplan import charts, cookbook
+
+charts.use_thai_style()
+cb = cookbook.build(practice, province_code, fiscal_year, lang, db_path or None,
+                    output_dir or None)
+display(HTML(cookbook.header_html(cb)))
+'''
+        ),
+    ]
+    for name in ("problem", "ingredients", "recipe", "success", "pitfalls", "kpis"):
+        cells.append(code(section.format(name=name)))
+    cells.append(code(
+        '''
+if cb.province is None:  # the national cookbook compares the provinces
+    display(HTML(cookbook.section_html(cb, "compare")))
+    fig = cookbook.comparison_map(cb)
+    if fig is not None:
+        if cb.synthetic:
+            charts.synthetic_watermark(fig, cb.lang)
+        display(fig)
+'''))
+    cells.append(code(section.format(name="source")))
+    cells.append(code(
+        '''
+out = output_dir or cookbook.default_output_dir(province_code, fiscal_year)
+summary_path = cookbook.write_summary(cb, out)
+''',
+        tags=["remove-cell"],
+    ))
+    return _notebook(cells, "cookbook")
+
+
 def main() -> None:
     out = ROOT / "notebooks" / "water_portfolio.ipynb"
     nbformat.write(water_portfolio(), out)
     print(f"wrote {out}")
+    for name, build in (("national_overview", national_overview), ("cookbook", cookbook)):
+        out = ROOT / "notebooks" / f"{name}.ipynb"
+        nbformat.write(build(), out)
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
     oneplan plan approve --province 40         save the optimal plan as a version (v1, …)
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
+    oneplan portal [--out DIR] [--fiscal-year 2570]  rewrite reports/index.html
 """
 
 from __future__ import annotations
@@ -111,6 +112,16 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_portal(args: argparse.Namespace) -> int:
+    from . import portal
+    from .paths import default_reports_dir
+
+    fy = args.fiscal_year or load_params().fiscal_year
+    path = portal.write_portal(args.out or default_reports_dir(), fy)
+    print(f"portal: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -140,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--facts-out", help="write the facts used to this XLSX, to edit and re-run")
     p.add_argument("--months", type=int, choices=[6, 12], default=6)
     p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("portal", help="rewrite reports/index.html from the reports present")
+    p.add_argument("--out", help="reports folder (default $ONEPLAN_REPORTS or reports/)")
+    p.add_argument("--fiscal-year", type=int, help="fiscal year, พ.ศ. (default from params)")
+    p.set_defaults(func=_cmd_portal)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):

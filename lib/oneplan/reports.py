@@ -203,57 +203,9 @@ def _rounded(obj, digits: int = 10):
 
 
 def write_index(out_root: str | Path, fiscal_year: int) -> Path:
-    """Write ``index.html``: every province with a report for the fiscal year, its key
-    figures and links to its HTML and PDF. Opens from disk, no server needed."""
-    from . import export, fonts, thai
+    """Write ``index.html``, the reports portal (:func:`oneplan.portal.write_portal`): every
+    province, its key figures and links to all its reports, the national overview and the
+    cookbooks. Opens from disk, no server needed."""
+    from . import portal
 
-    out_root = Path(out_root)
-    rows = []
-    any_synthetic = False
-    for prov in areas.all_provinces():
-        folder = report_dir(out_root, fiscal_year, prov.code)
-        summary_file = folder / "summary.json"
-        if not summary_file.exists():
-            continue
-        s = json.loads(summary_file.read_text(encoding="utf-8"))
-        any_synthetic = any_synthetic or bool(s.get("synthetic"))
-        links = []
-        for ext in ("html", "pdf"):
-            f = folder / f"water_portfolio.{ext}"
-            if f.exists():
-                links.append(f'<a href="{f.relative_to(out_root).as_posix()}">{ext.upper()}</a>')
-        rows.append(
-            "<tr>"
-            f"<td>{prov.code}</td><td>{html.escape(prov.name_th)}</td>"
-            f"<td>{html.escape(prov.name_en)}</td><td>{html.escape(prov.region_th)}</td>"
-            f"<td class=n>{thai.format_int(s['n_candidates'])}</td>"
-            f"<td class=n>{thai.format_int(s['n_selected'])}</td>"
-            f"<td class=n>{thai.format_million(s['selected_baht'])}</td>"
-            f"<td class=n>{thai.format_int(s['households_served'])}</td>"
-            f"<td>{html.escape(s['solver_status'])}</td>"
-            f"<td>{' · '.join(links)}</td></tr>"
-        )
-    synthetic_note = ("<p class=note>ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง · "
-                      "Synthetic sample data — not real figures</p>" if any_synthetic else "")
-    page = f"""<!doctype html>
-<html lang="th"><head><meta charset="utf-8">
-<title>oneplan — รายงานแผนงานโครงการด้านน้ำ ปีงบประมาณ {fiscal_year}</title>
-<style>{fonts.thai_font_css()}
-body {{ margin: 2rem; }} table {{ border-collapse: collapse; }}
-td, th {{ padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: left; }}
-td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.note {{ background: #fff3cd; padding: .5rem 1rem; display: inline-block; }}</style>
-</head><body>
-<h1>รายงานแผนงานโครงการด้านน้ำ ปีงบประมาณ {fiscal_year}</h1>
-{synthetic_note}
-<table><thead><tr><th>รหัส</th><th>จังหวัด</th><th>Province</th><th>ภาค</th>
-<th>ข้อเสนอ</th><th>เลือก</th><th>งบที่เลือก (ล้านบาท)</th><th>ครัวเรือน</th>
-<th>สถานะตัวแก้ปัญหา</th><th>รายงาน</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
-</body></html>
-"""
-    path = out_root / "index.html"
-    export.write_atomic(path, page)
-    return path
+    return portal.write_portal(out_root, fiscal_year)
