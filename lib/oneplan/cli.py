@@ -8,6 +8,8 @@
     oneplan plan approve --province 40         save the optimal plan as a version (v1, …)
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
+    oneplan import FILE [FILE...] [--kind needs|proposals|progress] [--rejects DIR]
+    oneplan templates [--out DIR]             write the Excel import templates
 """
 
 from __future__ import annotations
@@ -111,6 +113,34 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    results = ingest.import_files(args.files, args.db, kind=args.kind,
+                                  rejects_dir=args.rejects)
+    for line in ingest.summary_lines(results):
+        print(line)
+    read = sum(r.total("read") for r in results)
+    accepted = sum(r.total("accepted") for r in results)
+    rejected = sum(r.total("rejected") for r in results)
+    failed = [r for r in results if r.error]
+    print(f"รวม: อ่าน {read} แถว = รับ {accepted} + ไม่รับ {rejected}"
+          + (f"; อ่านไม่ได้ {len(failed)} ไฟล์" if failed else ""))
+    print(f"total: read {read} rows = accepted {accepted} + rejected {rejected}"
+          + (f"; {len(failed)} file(s) could not be read" if failed else ""))
+    if failed:
+        return 2
+    return 1 if rejected else 0
+
+
+def _cmd_templates(args: argparse.Namespace) -> int:
+    from . import templates
+
+    for path in templates.write_templates(args.out, examples=not args.no_examples):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -140,6 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--facts-out", help="write the facts used to this XLSX, to edit and re-run")
     p.add_argument("--months", type=int, choices=[6, 12], default=6)
     p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("import", help="import needs, proposals or progress (XLSX/CSV)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files")
+    p.add_argument("--kind", choices=["needs", "proposals", "progress"],
+                   help="kind of data (default: told from the headers)")
+    p.add_argument("--db", help="database file")
+    p.add_argument("--rejects", metavar="DIR",
+                   help="folder for <name>.rejected.xlsx (default: beside each file)")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("templates", help="write the Excel import templates")
+    p.add_argument("--out", metavar="DIR", help="folder (default data/templates)")
+    p.add_argument("--no-examples", action="store_true",
+                   help="only the empty templates, not the filled examples")
+    p.set_defaults(func=_cmd_templates)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):
