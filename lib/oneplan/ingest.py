@@ -810,6 +810,10 @@ class _Checker:
                 row.values[col.code] = None
         self.references(row)
         getattr(self, f"finish_{self.kind.name}")(row)
+        # problems in the order of the columns, as the user reads the row
+        order = {c.code: i for i, c in enumerate(self.kind.columns)}
+        cols = {c.code: j for j, c in self.h.columns.items()}
+        row.problems.sort(key=lambda p: (cols.get(p.field, -1), order.get(p.field, -1)))
 
     def _try(self, row: _Row, code: str, fn, *args):
         try:
@@ -1099,8 +1103,9 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[_Row]]]) -> Path:
         data = []
         for r in rows:
             vals = [r.raw.get(c.code) for c in kind.columns] + [r.extra.get(h) for h in extras]
-            letters = sorted({p.column or "" for p in r.problems} - {""})
-            vals += [r.problems[0].file, r.sheet or "", r.number, ", ".join(letters),
+            # the template headers, not letters: the columns move between the file and this one
+            names = list(dict.fromkeys(kind.column(p.field).th for p in r.problems if p.field))
+            vals += [r.problems[0].file, r.sheet or "", r.number, ", ".join(names),
                      "; ".join(p.th for p in r.problems), "; ".join(p.en for p in r.problems)]
             data.append([v.date() if isinstance(v, datetime) and not v.time() else v
                          for v in vals])
@@ -1147,10 +1152,12 @@ def _prepare(path: Path, kind_name: str | None) -> _Prepared:
     grids = read_grids(path)
     sheets, skipped = [], []
     for g in grids:
+        # the template's own instructions and the rejects file's problem list are not data
+        if g.sheet in _NOT_DATA_SHEETS:
+            continue
         h = detect_header(g, kind_name, file=path.name)
         if h is None:
-            # the template's own instructions and the rejects file's problem list are not data
-            if g.sheet is not None and g.sheet not in _NOT_DATA_SHEETS and g.rows:
+            if g.sheet is not None and g.rows:
                 skipped.append(g.sheet)
             continue
         sheets.append((g, h))
