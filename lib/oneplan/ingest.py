@@ -645,6 +645,7 @@ class _References:
         self.moo_by_sub: dict[str, list[int]] = {}
         for code in self.villages:
             self.moo_by_sub.setdefault(code[:6], []).append(int(code[6:]))
+        self._close: dict[str, list[str]] = {}
         self.agencies: dict[str, tuple[str, str | None]] = {}   # norm name/id -> (id, prov)
         self.agency_ids: dict[str, str | None] = {}
         for aid, th, en, prov in con.execute(
@@ -690,7 +691,10 @@ class _References:
         hit = self.agencies.get(vocab._norm(text))
         if hit:
             return hit
-        close = difflib.get_close_matches(text, list(self.agency_ids), n=1, cutoff=0.7)
+        if text not in self._close:   # many rows often repeat one misspelt agency
+            self._close[text] = difflib.get_close_matches(text, list(self.agency_ids), n=1,
+                                                          cutoff=0.7)
+        close = self._close[text]
         hint_th = f" (หรือหมายถึง {close[0]}?)" if close else ""
         hint_en = f" (did you mean {close[0]}?)" if close else ""
         raise _Bad("agency_unknown",
@@ -866,7 +870,13 @@ class _Checker:
         if not v.get("need_id"):
             if v.get("item_no") is not None and vc and v.get("fiscal_year"):
                 v["need_id"] = f"{v['fiscal_year']}-{vc}-{v['item_no']:03d}"
-            elif "item_no" not in self.where or _blank(row.raw.get("item_no")):
+            elif "item_no" not in self.where and "need_id" not in self.where:
+                self.problem(row, "item_no", _Bad(
+                    "missing_column",
+                    "ไม่มีคอลัมน์ \"รหัสความต้องการ\" หรือ \"ลำดับที่\": ต้องมีอย่างใดอย่างหนึ่ง",
+                    "the file has neither a \"รหัสความต้องการ\" (Need ID) nor a \"ลำดับที่\" "
+                    "(Item no.) column: one of them is required"))
+            elif _blank(row.raw.get("item_no")):
                 self.problem(row, "need_id" if "need_id" in self.where else "item_no", _Bad(
                     "need_key", "ต้องกรอกรหัสความต้องการ หรือ ลำดับที่ อย่างใดอย่างหนึ่ง",
                     "required: a need ID or an item number"))
@@ -1189,9 +1199,10 @@ def _unknown_warnings(h: _Header) -> list[tuple[str, str]]:
     return out
 
 
-def import_file(con, refs: _References, path: Path, *, kind: str | None = None,
+def import_file(con, refs: _References, prep: _Prepared | Path, *, kind: str | None = None,
                 rejects_dir: str | Path | None = None) -> FileResult:
-    """Import one file into the open database ``con`` (one transaction).
+    """Import one file (a path, or a file already read by :func:`_prepare`) into the open
+    database ``con``, in one transaction.
 
     Returns:
         The file's result (counts per sheet, problems, rejects file). File-level errors
@@ -1200,12 +1211,13 @@ def import_file(con, refs: _References, path: Path, *, kind: str | None = None,
     Raises:
         AssertionError: the counts do not add up (a bug: rows would have been lost).
     """
+    if not isinstance(prep, _Prepared):
+        try:
+            prep = _prepare(Path(prep), kind)
+        except ImportFileError as exc:
+            return FileResult(Path(prep), error=exc)
+    path = prep.path
     result = FileResult(path)
-    try:
-        prep = _prepare(path, kind)
-    except ImportFileError as exc:
-        result.error = exc
-        return result
     result.skipped_sheets = prep.skipped
     rejected: list[tuple[Kind, list[_Row]]] = []
     new_projects: set[str] = set()
@@ -1283,15 +1295,41 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
         con.execute(db.schema_sql())   # tables added after the file was built
         refs = _References(con)
         order = {name: i for i, name in enumerate(KINDS)}
-
-        def rank(p: Path) -> int:   # cheap guess from the file name; detection decides
-            name = p.name.lower()
-            return next((order[k] for k in KINDS if k in name), 0)
-        results = [import_file(con, refs, p, kind=kind, rejects_dir=rejects_dir)
-                   for p in sorted((Path(p) for p in paths), key=rank)]
+        failed, prepared = [], []
+        for p in expand_paths(paths):
+            try:
+                prepared.append(_prepare(p, kind))
+            except ImportFileError as exc:
+                failed.append(FileResult(p, error=exc))
+        # needs before the proposals that cite them, proposals before their progress
+        prepared.sort(key=lambda pr: min(order[h.kind.name] for _, h in pr.sheets))
+        results = failed + [import_file(con, refs, pr, rejects_dir=rejects_dir)
+                            for pr in prepared]
     finally:
         con.close()
     return results
+
+
+_IMPORTABLE = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    """Files to import: each path, and for a folder its ``.xlsx``/``.csv`` files (sorted;
+    ``*.rejected.xlsx`` and Excel's ``~$`` lock files left out — import a rejects file by
+    naming it).
+
+    Returns:
+        The file paths, in order.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir()
+                          if f.suffix.lower() in _IMPORTABLE and not f.name.startswith("~$")
+                          and not f.stem.endswith(".rejected"))
+        else:
+            out.append(p)
+    return out
 
 
 def summary_lines(results: list[FileResult], lang: str = "both") -> list[str]:
