@@ -451,3 +451,14 @@ def test_cli_import_exit_codes_and_summary(dbfile, tmp_path, capsys):
     assert cli_main(["import", str(latin), "--db", str(dbfile)]) == 2
     assert "1 file(s) could not be read" in capsys.readouterr().out
     assert cli_main(["import", str(good), "--db", str(tmp_path / "none.duckdb")]) == 2
+
+
+def test_two_files_of_one_import_with_the_same_key_are_reported(dbfile, tmp_path):
+    a = _csv(tmp_path / "a.csv", [NEEDS_TH, _need(1), _need(2)])
+    b = _csv(tmp_path / "b.csv", [NEEDS_TH, _need(1, cost="9,000")])
+    ra, rb = _run(dbfile, a, b)
+    assert (rb.sheets[0].updated, rb.sheets[0].warnings) == (1, [(
+        "1 แถวมีรหัสซ้ำกับไฟล์ก่อนหน้าในการนำเข้าครั้งนี้ และแทนที่ข้อมูลนั้น: "
+        "2570-32010101-001 (a.csv 2)",
+        "1 row(s) have the key of a row of an earlier file of this import and replaced it: "
+        "2570-32010101-001 (a.csv 2)")])

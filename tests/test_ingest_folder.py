@@ -48,7 +48,7 @@ EXPECTED = {
                                                  '"ลำดับที่": the file has neither a '
                                                  '"รหัสความต้องการ" (Need ID) nor a "ลำดับที่" '
                                                  "(Item no.) column: one of them is required"),
-    "11_duplicate_key.csv": (3, 1, 2, 'row 2, column A "ลำดับที่": key 2570-32010101-001 '
+    "11_duplicate_key.csv": (3, 1, 2, 'row 2, column A "ลำดับที่": key 2570-32010111-001 '
                                       "appears again in row(s) 4 of this file: keep one"),
     "12_unknown_agency.csv": (2, 1, 1, 'row 3, column D "Agency": agency "32-DTP" is not in '
                                        "the agencies register: expected an agency id or its "

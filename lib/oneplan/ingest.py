@@ -662,6 +662,9 @@ class _References:
             "SELECT project_id FROM proposals UNION SELECT project_id FROM water_projects"
         ).fetchall()}
         self.needs = {r[0] for r in con.execute("SELECT need_id FROM needs").fetchall()}
+        # keys loaded by this run: (kind, key) -> (file, row); two files of one import that
+        # carry the same key overwrite each other, which the user should hear about
+        self.run_keys: dict[tuple, tuple[str, int]] = {}
 
     def village(self, code: str) -> None:
         if code in self.villages:
@@ -1235,6 +1238,21 @@ def import_file(con, refs: _References, prep: _Prepared | Path, *, kind: str | N
             bad = [r for r in rows if r.problems]
             written = {c.code for c in header.columns.values()}
             _load(con, header.kind, good, written, path.name, sr)
+            repeats = []
+            for r in good:
+                seen = refs.run_keys.get((header.kind.name, r.key))
+                if seen and seen[0] != path.name:
+                    repeats.append((r, seen))
+                refs.run_keys[(header.kind.name, r.key)] = (path.name, r.number)
+            if repeats:
+                shown = ", ".join(f"{'/'.join(map(str, r.key))} ({f} {n})"
+                                  for r, (f, n) in repeats[:5])
+                more = f" …+{len(repeats) - 5}" if len(repeats) > 5 else ""
+                sr.warnings.append((
+                    f"{len(repeats)} แถวมีรหัสซ้ำกับไฟล์ก่อนหน้าในการนำเข้าครั้งนี้ "
+                    f"และแทนที่ข้อมูลนั้น: {shown}{more}",
+                    f"{len(repeats)} row(s) have the key of a row of an earlier file of this "
+                    f"import and replaced it: {shown}{more}"))
             sr.rejected = len(bad)
             sr.problems = [p for r in bad for p in r.problems]
             if sr.read != sr.accepted + sr.rejected:
