@@ -361,7 +361,7 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
                     lists.cell(i, k, n)
             letter = get_column_letter(k)
             last = len(col.vocab) + 1
-            dv = DataValidation(type="list", formula1=f"=รายการ!${letter}$2:${letter}${last}",
+            dv = DataValidation(type="list", formula1=f"'รายการ'!${letter}$2:${letter}${last}",
                                 allow_blank=True, showErrorMessage=False)
             dv.promptTitle = col.th[:32]
             dv.prompt = col.hint_th[:255]
