@@ -462,3 +462,18 @@ def test_two_files_of_one_import_with_the_same_key_are_reported(dbfile, tmp_path
         "2570-32010101-001 (a.csv 2)",
         "1 row(s) have the key of a row of an earlier file of this import and replaced it: "
         "2570-32010101-001 (a.csv 2)")])
+
+
+def test_summary_in_one_language_and_typed_formulas_stay_text(dbfile, tmp_path):
+    f = _csv(tmp_path / "formula.csv", [NEEDS_TH, _need(1),
+                                        ["=HYPERLINK(\"x\")", "2570", "x", "water", "d"]])
+    results = _run(dbfile, f)
+    th, en = ingest.summary_lines(results, "th"), ingest.summary_lines(results, "en")
+    assert ingest.summary_lines(results) == [x for pair in zip(th, en) for x in pair]
+    assert th[0] == ("! formula.csv (needs): อ่าน 2 แถว, รับ 1 (ใหม่ 1, ปรับปรุง 0, ไม่เปลี่ยน 0), "
+                     "ไม่รับ 1")
+    assert en[0] == ("  read 2 rows = accepted 1 (new 1, updated 0, unchanged 0) + "
+                     "rejected 1")
+    assert en[-1].startswith(f"  rejected rows are in {tmp_path / 'formula.rejected.xlsx'}")
+    cell = openpyxl.load_workbook(tmp_path / "formula.rejected.xlsx")["ความต้องการ"]["B4"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")

@@ -1352,7 +1352,25 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
 
 def summary_lines(results: list[FileResult], lang: str = "both") -> list[str]:
     """Human summary: per file and sheet, rows read / accepted (new, updated, unchanged) /
-    rejected, warnings, problems and the rejects file; Thai then English."""
+    rejected, warnings, problems and the rejects file.
+
+    Args:
+        lang: ``"th"``, ``"en"`` or ``"both"`` (each Thai line followed by its English one).
+
+    Returns:
+        The lines, without line ends.
+
+    Raises:
+        AssertionError: a sheet's counts do not add up (rows read != accepted + rejected).
+    """
+    lines = _summary_both(results)
+    if lang == "both":
+        return lines
+    # _summary_both alternates Thai and English lines
+    return lines[0 if lang == "th" else 1::2]
+
+
+def _summary_both(results: list[FileResult]) -> list[str]:
     lines = []
     for fr in results:
         if fr.error:
@@ -1361,7 +1379,9 @@ def summary_lines(results: list[FileResult], lang: str = "both") -> list[str]:
             continue
         for s in fr.sheets:
             where = f"{s.file}" + (f" [{s.sheet}]" if s.sheet else "")
-            assert s.read == s.accepted + s.rejected
+            if s.read != s.accepted + s.rejected:   # never: rows would have been lost
+                raise AssertionError(f"{where}: read {s.read} != accepted {s.accepted} + "
+                                     f"rejected {s.rejected}")
             lines.append(
                 f"{'✓' if not s.rejected else '!'} {where} ({s.kind}): อ่าน {s.read} แถว, "
                 f"รับ {s.accepted} (ใหม่ {s.inserted}, ปรับปรุง {s.updated}, ไม่เปลี่ยน "
@@ -1376,11 +1396,12 @@ def summary_lines(results: list[FileResult], lang: str = "both") -> list[str]:
                 lines.append(f"  - {p.text('th')}")
                 lines.append(f"    {p.text('en')}")
             if len(s.problems) > 20:
-                lines.append(f"  … และอีก {len(s.problems) - 20} ปัญหา / and "
-                             f"{len(s.problems) - 20} more problems")
+                lines.append(f"  … และอีก {len(s.problems) - 20} ปัญหา (ดูในไฟล์แถวที่ไม่รับ)")
+                lines.append(f"  … and {len(s.problems) - 20} more problems (see the rejects "
+                             "file)")
         for name in fr.skipped_sheets:
-            lines.append(f"  ข้ามชีต \"{name}\" (ไม่มีหัวตาราง) / sheet \"{name}\" skipped "
-                         "(no header row)")
+            lines.append(f"  ข้ามชีต \"{name}\": ไม่พบแถวหัวตาราง")
+            lines.append(f"  sheet \"{name}\" skipped: no header row")
         if fr.rejects_path:
             lines.append(f"  แถวที่ไม่รับอยู่ในไฟล์ {fr.rejects_path}: แก้แล้วนำเข้าไฟล์นั้นอีกครั้ง")
             lines.append(f"  rejected rows are in {fr.rejects_path}: fix them there and "

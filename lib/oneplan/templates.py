@@ -342,7 +342,9 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
     for i, row in enumerate(rows or [], start=FIRST_DATA_ROW):
         for j, value in enumerate(row, start=1):
             if value is not None and value != "":
-                ws.cell(i, j, value)
+                cell = ws.cell(i, j, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"   # text the user typed, never a formula to run
 
     vocab_cols = [(j, col) for j, col in enumerate(kind.columns, start=1) if col.vocab]
     if vocab_cols:
