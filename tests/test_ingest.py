@@ -477,3 +477,35 @@ def test_summary_in_one_language_and_typed_formulas_stay_text(dbfile, tmp_path):
     assert en[-1].startswith(f"  rejected rows are in {tmp_path / 'formula.rejected.xlsx'}")
     cell = openpyxl.load_workbook(tmp_path / "formula.rejected.xlsx")["ความต้องการ"]["B4"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")
+
+
+STAGES_TH = ["รหัสความต้องการ", "ขั้นตอนการพิจารณา", "วันที่พิจารณา", "เหตุผล/หมายเหตุ",
+             "รวมกับความต้องการรหัส"]
+
+
+def test_committee_stages_set_the_current_stage(dbfile, tmp_path):
+    needs = _csv(tmp_path / "needs.csv", [NEEDS_TH, _need(1), _need(2), _need(3)])
+    stages = _csv(tmp_path / "stages.csv", [
+        STAGES_TH,
+        ["2570-32010101-001", "กบต. กลั่นกรองแล้ว", "10/04/2569", "", ""],
+        ["2570-32010101-001", "amphoe_screened", "25 เม.ย. 2569", "", ""],
+        ["2570-32010101-002", "merged", "10/04/2569", "ซ้ำ", "2570-32010101-001"],
+        ["2570-32010101-003", "rejected", "10/04/2569", "", ""],
+        ["2570-32010101-003", "merged", "10/04/2569", "", ""],
+        ["2570-32010101-009", "rejected", "10/04/2569", "ไม่ใช่", ""]])
+    rn, rs = _run(dbfile, stages, needs)   # needs load first
+    s = rs.sheets[0]
+    assert (s.kind, s.read, s.inserted, s.rejected) == ("need_stages", 6, 3, 3)
+    assert [p.en for p in s.problems] == [
+        'stage "rejected" needs a reason',
+        'stage "merged" needs the ID of the need it was merged into',
+        "need 2570-32010101-009 not found",
+    ]
+    current = {r[0]: (r[13], r[14]) for r in _table(dbfile, "needs")}
+    assert current == {"2570-32010101-001": ("amphoe_screened", None),
+                       "2570-32010101-002": ("merged", "2570-32010101-001"),
+                       "2570-32010101-003": ("submitted", None)}
+    before = _table(dbfile, "need_stages")
+    again = _one(_run(dbfile, stages))
+    assert (again.unchanged, again.inserted, again.updated) == (3, 0, 0)
+    assert _table(dbfile, "need_stages") == before

@@ -81,7 +81,8 @@ def test_filled_examples_import_into_the_surin_sample(surin_db, tmp_path):
              for k in KINDS]
     results = ingest.import_files(files, surin_db)
     got = {fr.path.name: (s.read, s.inserted, s.rejected) for fr in results for s in fr.sheets}
-    assert got == {"needs.example.xlsx": (3, 3, 0), "proposals.example.xlsx": (2, 2, 0),
+    assert got == {"needs.example.xlsx": (3, 3, 0), "need_stages.example.xlsx": (4, 4, 0),
+                   "proposals.example.xlsx": (2, 2, 0),
                    "progress.example.xlsx": (2, 2, 0)}
     assert not any(fr.skipped_sheets or fr.rejects_path for fr in results)
 

@@ -8,7 +8,7 @@
     oneplan plan approve --province 40         save the optimal plan as a version (v1, …)
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
-    oneplan import FILE [FILE...] [--kind needs|proposals|progress] [--rejects DIR]
+    oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
     oneplan templates [--out DIR]             write the Excel import templates
 """
 
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import needs, proposals or progress (XLSX/CSV)")
     p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files")
-    p.add_argument("--kind", choices=["needs", "proposals", "progress"],
+    p.add_argument("--kind", choices=["needs", "need_stages", "proposals", "progress"],
                    help="kind of data (default: told from the headers)")
     p.add_argument("--db", help="database file")
     p.add_argument("--rejects", metavar="DIR",

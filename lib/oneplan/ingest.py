@@ -924,6 +924,26 @@ class _Checker:
                 "the planned end is before the planned start"))
         row.key = (v["project_id"],) if v.get("project_id") else None
 
+    def finish_need_stages(self, row: _Row) -> None:
+        v = row.values
+        stage, linked = v.get("stage"), v.get("linked_need_id")
+        if stage == "merged" and not linked and "linked_need_id" not in {
+                p.field for p in row.problems}:
+            self.problem(row, "linked_need_id", _Bad(
+                "merged_without_link",
+                "ขั้นตอน \"รวมกับความต้องการอื่น\" ต้องกรอกรหัสความต้องการที่รวมเข้าไป",
+                "stage \"merged\" needs the ID of the need it was merged into"))
+        if linked and linked == v.get("need_id"):
+            self.problem(row, "linked_need_id", _Bad(
+                "merged_into_itself", "รวมความต้องการเข้ากับตัวเองไม่ได้",
+                "a need cannot be merged into itself"))
+        if stage == "rejected" and not v.get("reason"):
+            self.problem(row, "reason", _Bad(
+                "rejected_without_reason", "ไม่ผ่านการพิจารณา ต้องกรอกเหตุผล",
+                "stage \"rejected\" needs a reason"))
+        if v.get("need_id") and stage:
+            row.key = (v["need_id"], stage)
+
     def finish_progress(self, row: _Row) -> None:
         v = row.values
         if all(v.get(k) is not None for k in self.kind.key):
@@ -962,10 +982,13 @@ _DB_COLUMNS = {
                   "allocated_baht", "planned_start", "planned_end"),
     "progress": ("project_id", "fiscal_year", "quarter", "disbursed_baht", "physical_pct",
                  "stage", "problems", "reported_on"),
+    "need_stages": ("need_id", "stage", "stage_on", "reason", "linked_need_id"),
 }
+# need_stages has no row_hash / synthetic columns: its stored content is hashed on the fly
+_HAS_ROW_HASH = {"needs", "proposals", "progress"}
 _DERIVED = {"needs": {"subdistrict_code", "district_code", "province_code"},
             "proposals": {"province_code", "district_code", "subdistrict_code"},
-            "progress": set()}
+            "progress": set(), "need_stages": set()}
 # Columns that keep their stored value when the file leaves them blank (others own them).
 _STICKY = {"proposals": {"status"}}
 
@@ -1011,12 +1034,19 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
     key_sql = " AND ".join(f"t.{k} = i.{k}" for k in key)
     con.register("incoming", df)
     try:
-        existing = con.execute(
-            f"SELECT {', '.join('i.' + k for k in key)}, t.row_hash FROM incoming i "
-            f"JOIN {table} t ON {key_sql}").fetchall()
+        if kind.name in _HAS_ROW_HASH:
+            existing = con.execute(
+                f"SELECT {', '.join('i.' + k for k in key)}, t.row_hash FROM incoming i "
+                f"JOIN {table} t ON {key_sql}").fetchall()
+            stored = {tuple(r[:-1]): r[-1] for r in existing}
+        else:
+            existing = con.execute(
+                f"SELECT {', '.join('t.' + c for c in cols)} FROM incoming i "
+                f"JOIN {table} t ON {key_sql}").fetchall()
+            stored = {tuple(r[cols.index(k)] for k in key): row_hash(kind.name, dict(zip(cols, r)))
+                      for r in existing}
     finally:
         con.unregister("incoming")
-    stored = {tuple(r[:-1]): r[-1] for r in existing}
     new, changed = [], []
     for rec in records:
         k = tuple(rec[c] for c in key)
@@ -1027,14 +1057,18 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
         else:
             changed.append(rec)
     write_cols = [c for c in cols if c in written or c in key or c in _DERIVED[kind.name]]
-    meta = ["row_hash", "source_file", "source_sheet", "source_row"]
+    meta = ["source_file", "source_sheet", "source_row"]
+    if kind.name in _HAS_ROW_HASH:
+        meta.insert(0, "row_hash")
     if new:
         ins = pd.DataFrame.from_records(new)
         if kind.name == "proposals":
             ins["status"] = ins["status"].where(ins["status"].notna(), "proposed")
         extra = {"needs": ", 'submitted' AS stage, false AS synthetic",
-                 "proposals": ", false AS synthetic", "progress": ", false AS synthetic"}
-        extra_cols = {"needs": ", stage, synthetic"}.get(kind.name, ", synthetic")
+                 "proposals": ", false AS synthetic", "progress": ", false AS synthetic",
+                 "need_stages": ""}
+        extra_cols = {"needs": ", stage, synthetic", "need_stages": ""}.get(kind.name,
+                                                                           ", synthetic")
         names = list(cols) + meta
         con.register("incoming", _typed(ins[names], kind))
         con.execute(f"INSERT INTO {table} ({', '.join(names)}{extra_cols}) "
@@ -1059,6 +1093,26 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
         result.updated += len(changed)
     if kind.name == "needs":
         _submitted_stage(con, new + changed)
+    elif kind.name == "need_stages" and (new or changed):
+        _current_stage(con, sorted({r["need_id"] for r in new + changed}))
+
+
+def _current_stage(con, need_ids: list[str]) -> None:
+    """Set ``needs.stage`` (and ``merged_into``) to each need's latest stage: the latest
+    date, and on one date the later stage of :data:`oneplan.vocab.NEED_STAGES`."""
+    order = {code: i for i, code in enumerate(vocab.NEED_STAGES)}
+    rows = con.execute(
+        "SELECT need_id, stage, stage_on, linked_need_id FROM need_stages "
+        "WHERE list_contains(?, need_id)", [need_ids]).fetchall()
+    latest: dict[str, tuple] = {}
+    for nid, stage, on, linked in rows:
+        rank = (on, order.get(stage, -1))
+        if nid not in latest or rank > latest[nid][0]:
+            latest[nid] = (rank, stage, linked)
+    con.executemany(
+        "UPDATE needs SET stage = ?, merged_into = ? WHERE need_id = ?",
+        [(stage, linked if stage == "merged" else None, nid)
+         for nid, (_, stage, linked) in latest.items()])
 
 
 def _typed(df, kind: Kind):

@@ -99,7 +99,8 @@ class Kind:
 
 
 _YEAR_HINT = ("ปีงบประมาณ พ.ศ. เช่น 2570", "fiscal year in พ.ศ. (Buddhist Era), e.g. 2570")
-_DATE_HINT = ("วันที่ เช่น 15/03/2567 หรือ 15 มี.ค. 2567", "a date such as 15/03/2567 or 15 มี.ค. 2567")
+_DATE_HINT = ("วันที่ เช่น 15/03/2567 หรือ 15 มี.ค. 2567",
+              "a date such as 15/03/2567 or 15 มี.ค. 2567")
 _ATTACH_HINT = ("ชื่อไฟล์หรือลิงก์เอกสาร; เว้นว่างหรือ \"ไม่มี\" = ยังไม่มี",
                 "file name or link of the document; blank or \"ไม่มี\" = missing")
 
@@ -158,6 +159,38 @@ NEEDS = Kind(
               "Village code = 6-digit sub-district code followed by the 2-digit หมู่ที่ "
               "(Moo 3 = 03).",
               "Give either a need ID or an item number."),
+)
+
+NEED_STAGES = Kind(
+    name="need_stages", table="need_stages",
+    title_th="ผลการพิจารณาความต้องการของคณะกรรมการ (กบต. / กบอ.)",
+    title_en="Committee decisions on village needs (sub-district / district committees)",
+    sheet_th="ผลการพิจารณา",
+    key=("need_id", "stage"),
+    columns=(
+        Column("need_id", "รหัสความต้องการ", "Need ID", "need", required=True,
+               aliases=("รหัส",), hint_th="รหัสความต้องการที่มีในระบบ",
+               hint_en="a need ID already in the database", width=22,
+               example="2570-32010101-001"),
+        Column("stage", "ขั้นตอนการพิจารณา", "Stage", "vocab", required=True,
+               vocab=vocab.NEED_STAGES, aliases=("ขั้นตอน", "ผลการพิจารณา", "สถานะ"),
+               hint_th="เลือกจากรายการ เช่น กบต. กลั่นกรองแล้ว",
+               hint_en="one of the list, e.g. Screened by the sub-district committee",
+               width=28, example="กบต. กลั่นกรองแล้ว"),
+        Column("stage_on", "วันที่พิจารณา", "Date", "date", required=True,
+               aliases=("วันที่", "วันที่ประชุม"), hint_th=_DATE_HINT[0],
+               hint_en=_DATE_HINT[1], width=13, example="10/04/2569"),
+        Column("reason", "เหตุผล/หมายเหตุ", "Reason / remark", "text",
+               aliases=("เหตุผล", "หมายเหตุ"),
+               hint_th="ต้องกรอกเมื่อไม่ผ่านการพิจารณา", hint_en="required when rejected",
+               width=36, example="ผ่านการกลั่นกรอง"),
+        Column("linked_need_id", "รวมกับความต้องการรหัส", "Merged into need ID", "need",
+               hint_th="ต้องกรอกเมื่อรวมกับความต้องการอื่น", hint_en="required when merged",
+               width=22),
+    ),
+    notes_th=("หนึ่งแถวต่อความต้องการต่อขั้นตอน; ขั้นตอนล่าสุดเป็นสถานะปัจจุบันของความต้องการ",),
+    notes_en=("One row per need and stage; the latest stage becomes the need's current "
+              "stage.",),
 )
 
 PROPOSALS = Kind(
@@ -283,9 +316,9 @@ PROGRESS = Kind(
     notes_en=("One row per project and quarter; figures are cumulative.",),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (NEEDS, PROPOSALS, PROGRESS)}
-"""Import kinds in load order (needs before the proposals that cite them, proposals before
-their progress)."""
+KINDS: dict[str, Kind] = {k.name: k for k in (NEEDS, NEED_STAGES, PROPOSALS, PROGRESS)}
+"""Import kinds in load order (needs before their stages and the proposals that cite them,
+proposals before their progress)."""
 
 
 # --- templates -------------------------------------------------------------------------
@@ -447,6 +480,13 @@ _MORE_EXAMPLES: dict[str, list[dict[str, object]]] = {
              category="water", strategy_no=1, cost_baht="1.8 ล้านบาท", households="๒๑๐",
              need_id="2570-32010101-001", drawing_ref="ไม่มี", boq_ref="BOQ-หนอง.xlsx",
              status="บรรจุในแผน", planned_start="1 ธ.ค. 2569", planned_end="31 พ.ค. 2570"),
+    ],
+    "need_stages": [
+        dict(need_id="2570-32010101-001", stage="amphoe_screened", stage_on="๒๕ เม.ย. ๒๕๖๙"),
+        dict(need_id="2570-32010102-002", stage="ไม่ผ่านการพิจารณา", stage_on="10/04/2569",
+             reason="อยู่ในแผนของ อบต. แล้ว"),
+        dict(need_id="2570-32010201-003", stage="merged", stage_on="10/04/2569",
+             reason="ความต้องการเดียวกัน", linked_need_id="2570-32010101-001"),
     ],
     "progress": [
         dict(project_id="32-DPT-2570-001", fiscal_year="๒๕๗๐", quarter="ไตรมาส ๓",

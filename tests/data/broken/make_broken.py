@@ -59,7 +59,8 @@ CSV_FILES: dict[str, bytes] = {
                              "1,2570,32010101,water,Café près de l'école\r\n".encode("cp1252"),
     "09_mojibake.csv": csv_bytes([NEEDS_TH, need(1)]).decode("utf-8").encode(
         "utf-8").decode("cp1252", errors="replace").encode("utf-8"),
-    "11_duplicate_key.csv": csv_bytes([NEEDS_TH, in_village(11)(1), in_village(11)(2), in_village(11)(1, cost="5,000")]),
+    "11_duplicate_key.csv": csv_bytes([NEEDS_TH, in_village(11)(1), in_village(11)(2),
+                                       in_village(11)(1, cost="5,000")]),
     "12_unknown_agency.csv": csv_bytes([
         ["Project ID", "Fiscal year", "Project name", "Agency", "Village code", "Category",
          "Cost (baht)"],
