@@ -509,3 +509,44 @@ def test_committee_stages_set_the_current_stage(dbfile, tmp_path):
     again = _one(_run(dbfile, stages))
     assert (again.unchanged, again.inserted, again.updated) == (3, 0, 0)
     assert _table(dbfile, "need_stages") == before
+
+
+def test_workbook_of_several_kinds_percent_cells_and_merged_data(dbfile, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "โครงการ"
+    ws.append(["รหัสโครงการ", "ปีงบประมาณ", "ชื่อโครงการ", "หน่วยงาน", "รหัสตำบล", "รหัสหมู่บ้าน",
+               "ประเภท", "งบประมาณ (บาท)", "วันเริ่มโครงการ", "วันสิ้นสุดโครงการ"])
+    ws.append(["P-1", 2570, "ประปา", "32-DPT", "320101", "32010101", "water", 1_000_000,
+               "01/11/2569", "30/06/2570"])
+    ws.append(["P-2", 2570, "ถนน", "32-DPT", "320101", "32010201", "road", 500_000, None, None])
+    ws.append(["P-3", 2570, "ถนน", "32-DPT", None, "32010101", "road", 500_000,
+               "01/11/2569", "01/10/2569"])
+    prog = wb.create_sheet("ติดตามผล")
+    prog.append(["รหัสโครงการ", "ปีงบประมาณ", "ไตรมาส", "ผลการดำเนินงาน (%)"])
+    prog.append(["P-1", 2570, 1, 0.25])
+    prog.append([None, 2570, 2, 0.5])
+    prog.merge_cells("A2:A3")   # one project id merged down over its quarters
+    for r in (2, 3):
+        prog.cell(r, 4).number_format = "0%"
+    f = tmp_path / "agency.xlsx"
+    wb.save(f)
+    (fr,) = _run(dbfile, f)
+    props, progress = fr.sheets
+    assert (props.kind, props.read, props.accepted, props.rejected) == ("proposals", 3, 1, 2)
+    assert [p.text() for p in props.problems] == [
+        'agency.xlsx, sheet "โครงการ", row 3, column F "รหัสหมู่บ้าน": 32010201 is not inside '
+        "320101 (Sub-district code)",
+        'agency.xlsx, sheet "โครงการ", row 4, column J "วันสิ้นสุดโครงการ": the planned end is '
+        "before the planned start"]
+    assert (progress.kind, progress.read, progress.accepted) == ("progress", 2, 2)
+    assert [r[:3] + (r[4],) for r in _table(dbfile, "progress")] == [
+        ("P-1", 2570, 1, 25.0), ("P-1", 2570, 2, 50.0)]
+
+
+def test_utf16_and_semicolon_csv(dbfile, tmp_path):
+    text = "\r\n".join(";".join(r) for r in [NEEDS_TH, _need(1), _need(2)]) + "\r\n"
+    f = tmp_path / "excel-unicode.csv"
+    f.write_bytes(text.encode("utf-16"))
+    s = _one(_run(dbfile, f))
+    assert (s.read, s.inserted) == (2, 2)
