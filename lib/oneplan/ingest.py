@@ -1109,10 +1109,17 @@ def _current_stage(con, need_ids: list[str]) -> None:
         rank = (on, order.get(stage, -1))
         if nid not in latest or rank > latest[nid][0]:
             latest[nid] = (rank, stage, linked)
-    con.executemany(
-        "UPDATE needs SET stage = ?, merged_into = ? WHERE need_id = ?",
-        [(stage, linked if stage == "merged" else None, nid)
-         for nid, (_, stage, linked) in latest.items()])
+    import pandas as pd
+
+    df = pd.DataFrame([(nid, stage, linked if stage == "merged" else None)
+                       for nid, (_, stage, linked) in latest.items()],
+                      columns=["need_id", "stage", "merged_into"]).astype(object)
+    con.register("current_in", df)
+    try:
+        con.execute("UPDATE needs AS t SET stage = c.stage, merged_into = c.merged_into "
+                    "FROM current_in c WHERE t.need_id = c.need_id")
+    finally:
+        con.unregister("current_in")
 
 
 def _typed(df, kind: Kind):
@@ -1125,15 +1132,25 @@ def _typed(df, kind: Kind):
 
 
 def _submitted_stage(con, records: list[dict]) -> None:
-    """Record the 'submitted' stage of imported needs that give a submission date."""
+    """Record the 'submitted' stage of imported needs that give a submission date (set
+    based: DuckDB's executemany runs one statement per row)."""
+    import pandas as pd
+
     rows = [(r["need_id"], r["submitted_on"], r["source_file"], r["source_sheet"],
              r["source_row"]) for r in records if r.get("submitted_on")]
     if not rows:
         return
-    con.executemany("DELETE FROM need_stages WHERE need_id = ? AND stage = 'submitted'",
-                    [(r[0],) for r in rows])
-    con.executemany("INSERT INTO need_stages (need_id, stage, stage_on, source_file, "
-                    "source_sheet, source_row) VALUES (?, 'submitted', ?, ?, ?, ?)", rows)
+    df = pd.DataFrame(rows, columns=["need_id", "stage_on", "source_file", "source_sheet",
+                                     "source_row"]).astype({"source_sheet": object})
+    con.register("stages_in", df)
+    try:
+        con.execute("DELETE FROM need_stages WHERE stage = 'submitted' AND need_id IN "
+                    "(SELECT need_id FROM stages_in)")
+        con.execute("INSERT INTO need_stages (need_id, stage, stage_on, source_file, "
+                    "source_sheet, source_row) SELECT need_id, 'submitted', stage_on, "
+                    "source_file, source_sheet, source_row FROM stages_in")
+    finally:
+        con.unregister("stages_in")
 
 
 # --- rejects file ----------------------------------------------------------------------
