@@ -550,3 +550,22 @@ def test_utf16_and_semicolon_csv(dbfile, tmp_path):
     f.write_bytes(text.encode("utf-16"))
     s = _one(_run(dbfile, f))
     assert (s.read, s.inserted) == (2, 2)
+
+
+def test_thai_typing_habits_and_sample_rows_replaced(dbfile, tmp_path):
+    # นิคหิต + สระอา instead of สระอำ in the header and the value, เเ instead of แ
+    header = [h.replace("ำ", "\u0e4d\u0e32") for h in NEEDS_TH]
+    f = _csv(tmp_path / "typing.csv", [header, _need(1, category="เเหล่งน\u0e49\u0e4d\u0e32และประปา")])
+    s = _one(_run(dbfile, f))
+    assert (s.read, s.inserted, s.warnings) == (1, 1, [])
+    assert _table(dbfile, "needs")[0][6] == "water"
+    # a synthetic sample row with the same key becomes the user's row, marked real
+    con = duckdb.connect(str(dbfile))
+    con.execute("UPDATE needs SET synthetic = true, row_hash = NULL")
+    con.close()
+    again = _one(_run(dbfile, f))
+    assert again.updated == 1
+    assert _table(dbfile, "needs")[0][17] is False
+    con = duckdb.connect(str(dbfile), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'last_import_at'").fetchone()
+    con.close()

@@ -38,11 +38,13 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from . import areas, db, thai, vocab
-from .templates import (EN_HEADER_ROW, FIRST_DATA_ROW, KINDS, REJECT_COLUMNS, Column, Kind,
+from .templates import (FIRST_DATA_ROW, KINDS, REJECT_COLUMNS, Column, Kind,
                         write_sheet)
 
 log = logging.getLogger(__name__)
@@ -304,8 +306,15 @@ def read_grids(path: str | Path) -> list[_Grid]:
 
 # --- header detection ------------------------------------------------------------------
 
+def _thai_typing(text: str) -> str:
+    """Undo two Thai typing habits that look right on screen: นิคหิต + สระอา for สระอำ
+    (ํา → ำ) and two เ for แ (เเ → แ); NFC does not fold either."""
+    return text.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e40\u0e40", "\u0e41")
+
+
 def _norm_header(h: object) -> str:
-    text = unicodedata.normalize("NFC", str(h)).replace("\u200b", "").replace("*", "")
+    text = _thai_typing(unicodedata.normalize("NFC", str(h)).replace("\u200b", "")
+                        ).replace("*", "")
     return re.sub(r"\s+", "", text).rstrip(":").casefold()
 
 
@@ -442,7 +451,7 @@ def _text(v: object) -> str:
         v = int(v)
     if isinstance(v, datetime):
         v = v.date()
-    return unicodedata.normalize("NFC", str(v)).replace("\u200b", "").strip()
+    return _thai_typing(unicodedata.normalize("NFC", str(v)).replace("\u200b", "")).strip()
 
 
 def _digits_text(v: object) -> str:
@@ -1085,6 +1094,8 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
                 sets.append(f"{c} = coalesce(i.{c}, t.{c})")
             else:
                 sets.append(f"{c} = i.{c}")
+        if kind.name in _HAS_ROW_HASH:
+            sets.append("synthetic = false")   # a sample row a user's file replaced is real
         names = list(cols) + meta
         con.register("incoming", _typed(upd[names], kind))
         con.execute(f"UPDATE {table} AS t SET {', '.join(sets)} FROM incoming i "
@@ -1392,8 +1403,19 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
                 failed.append(FileResult(p, error=exc))
         # needs before the proposals that cite them, proposals before their progress
         prepared.sort(key=lambda pr: min(order[h.kind.name] for _, h in pr.sheets))
-        results = failed + [import_file(con, refs, pr, rejects_dir=rejects_dir)
-                            for pr in prepared]
+        results = failed
+        for pr in prepared:
+            try:
+                results.append(import_file(con, refs, pr, rejects_dir=rejects_dir))
+            except duckdb.Error as exc:   # rolled back: nothing of this file is loaded
+                log.exception("loading %s failed", pr.path)
+                results.append(FileResult(pr.path, error=ImportFileError(
+                    pr.path.name, f"ฐานข้อมูลไม่รับข้อมูลของไฟล์นี้ (ไม่ได้นำเข้าแถวใดเลย): {exc}",
+                    f"the database refused the rows of this file (nothing was loaded): "
+                    f"{exc}")))
+        if any(fr.sheets for fr in results):
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('last_import_at', ?)",
+                        [datetime.now(timezone.utc).isoformat(timespec="seconds")])
     finally:
         con.close()
     return results
