@@ -1,4 +1,5 @@
-"""Import the files people really have: needs, proposals and progress from XLSX or CSV.
+"""Import the files people really have: village needs, committee stages, proposals and
+quarterly progress, from XLSX or CSV.
 
 ``import_files(paths, db_path)`` reads each file, finds its header row (below title rows and
 merged cells), tells the kind from the headers (:data:`oneplan.templates.KINDS`), reads
@@ -42,6 +43,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from . import areas, db, thai, vocab
 from .templates import (FIRST_DATA_ROW, KINDS, REJECT_COLUMNS, Column, Kind,
@@ -1024,8 +1026,6 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
           result: SheetResult) -> None:
     """Insert new rows, update changed ones, count unchanged ones (inside the caller's
     transaction)."""
-    import pandas as pd
-
     if not rows:
         return
     table, key = kind.table, kind.key
@@ -1052,8 +1052,8 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
             existing = con.execute(
                 f"SELECT {', '.join('t.' + c for c in cols)} FROM incoming i "
                 f"JOIN {table} t ON {key_sql}").fetchall()
-            stored = {tuple(r[cols.index(k)] for k in key): row_hash(kind.name, dict(zip(cols, r)))
-                      for r in existing}
+            stored = {tuple(r[cols.index(k)] for k in key):
+                      row_hash(kind.name, dict(zip(cols, r))) for r in existing}
     finally:
         con.unregister("incoming")
     new, changed = [], []
@@ -1079,7 +1079,7 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
         extra_cols = {"needs": ", stage, synthetic", "need_stages": ""}.get(kind.name,
                                                                            ", synthetic")
         names = list(cols) + meta
-        con.register("incoming", _typed(ins[names], kind))
+        con.register("incoming", _typed(ins[names]))
         con.execute(f"INSERT INTO {table} ({', '.join(names)}{extra_cols}) "
                     f"SELECT {', '.join(names)}{extra[kind.name]} FROM incoming")
         con.unregister("incoming")
@@ -1097,7 +1097,7 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
         if kind.name in _HAS_ROW_HASH:
             sets.append("synthetic = false")   # a sample row a user's file replaced is real
         names = list(cols) + meta
-        con.register("incoming", _typed(upd[names], kind))
+        con.register("incoming", _typed(upd[names]))
         con.execute(f"UPDATE {table} AS t SET {', '.join(sets)} FROM incoming i "
                     f"WHERE {key_sql}")
         con.unregister("incoming")
@@ -1120,8 +1120,6 @@ def _current_stage(con, need_ids: list[str]) -> None:
         rank = (on, order.get(stage, -1))
         if nid not in latest or rank > latest[nid][0]:
             latest[nid] = (rank, stage, linked)
-    import pandas as pd
-
     df = pd.DataFrame([(nid, stage, linked if stage == "merged" else None)
                        for nid, (_, stage, linked) in latest.items()],
                       columns=["need_id", "stage", "merged_into"]).astype(object)
@@ -1133,7 +1131,7 @@ def _current_stage(con, need_ids: list[str]) -> None:
         con.unregister("current_in")
 
 
-def _typed(df, kind: Kind):
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """Give all-None columns a type DuckDB can insert (object columns of None are fine,
     dates must be datetime64 or objects of date)."""
     for c in df.columns:
@@ -1145,8 +1143,6 @@ def _typed(df, kind: Kind):
 def _submitted_stage(con, records: list[dict]) -> None:
     """Record the 'submitted' stage of imported needs that give a submission date (set
     based: DuckDB's executemany runs one statement per row)."""
-    import pandas as pd
-
     rows = [(r["need_id"], r["submitted_on"], r["source_file"], r["source_sheet"],
              r["source_row"]) for r in records if r.get("submitted_on")]
     if not rows:
