@@ -569,3 +569,19 @@ def test_thai_typing_habits_and_sample_rows_replaced(dbfile, tmp_path):
     con = duckdb.connect(str(dbfile), read_only=True)
     assert con.execute("SELECT value FROM meta WHERE key = 'last_import_at'").fetchone()
     con.close()
+
+
+def test_progress_that_is_not_cumulative_is_warned(dbfile, tmp_path):
+    props = _csv(tmp_path / "proposals.csv", [
+        PROPOSALS_EN, ["P-1", "2570", "ประปา", "32-DPT", "32010101", "water", "1", "2,500,000"]])
+    q12 = _csv(tmp_path / "q12.csv", [PROGRESS_TH, ["P-1", "2570", "1", "300,000", "20"],
+                                      ["P-1", "2570", "2", "500,000", "40"]])
+    _, first = _run(dbfile, props, q12)
+    assert first.sheets[0].warnings == []
+    q3 = _csv(tmp_path / "q3.csv", [PROGRESS_TH, ["P-1", "2570", "3", "200,000", "55"]])
+    s = _one(_run(dbfile, q3))
+    assert (s.inserted, s.warnings) == (1, [(
+        "แถว 2: โครงการ P-1 ปี 2570 ไตรมาส 3: เบิกจ่ายสะสม 200,000 บาท น้อยกว่าไตรมาส 2 "
+        "(500,000 บาท) — ตัวเลขต้องเป็นยอดสะสม",
+        "row 2: project P-1 FY 2570 Q3: disbursed to date 200,000 baht is less than in Q2 "
+        "(500,000 baht) — figures are cumulative")])

@@ -1102,10 +1102,54 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
                     f"WHERE {key_sql}")
         con.unregister("incoming")
         result.updated += len(changed)
+    if kind.name == "progress" and (new or changed):
+        result.warnings += _cumulative_warnings(con, new + changed)
     if kind.name == "needs":
         _submitted_stage(con, new + changed)
     elif kind.name == "need_stages" and (new or changed):
         _current_stage(con, sorted({r["need_id"] for r in new + changed}))
+
+
+def _cumulative_warnings(con, records: list[dict]) -> list[tuple[str, str]]:
+    """Progress figures are cumulative: warn where a quarter this file wrote reports less
+    disbursed or a lower physical percentage than the quarter before it (in the file or
+    already in the database) — usually a quarter's own figure typed instead of the total.
+    """
+    pairs = pd.DataFrame({(r["project_id"], r["fiscal_year"]) for r in records},
+                         columns=["project_id", "fiscal_year"])
+    con.register("pairs_in", pairs)
+    try:
+        rows = con.execute("""
+            SELECT * FROM (
+                SELECT p.project_id, p.fiscal_year, p.quarter, p.disbursed_baht,
+                       p.physical_pct, p.source_file, p.source_row,
+                       lag(p.quarter) OVER w AS prev_q,
+                       lag(p.disbursed_baht) OVER w AS prev_d,
+                       lag(p.physical_pct) OVER w AS prev_p
+                FROM progress p JOIN pairs_in USING (project_id, fiscal_year)
+                WINDOW w AS (PARTITION BY p.project_id, p.fiscal_year ORDER BY p.quarter))
+            WHERE disbursed_baht < prev_d OR physical_pct < prev_p
+            ORDER BY project_id, fiscal_year, quarter""").fetchall()
+    finally:
+        con.unregister("pairs_in")
+    file_rows = {(r["project_id"], r["fiscal_year"], r["quarter"]) for r in records}
+    out = []
+    for pid, fy, q, d, pct, _, row, prev_q, prev_d, prev_p in rows:
+        if (pid, fy, q) not in file_rows:
+            continue
+        what_th, what_en = [], []
+        if d is not None and prev_d is not None and d < prev_d:
+            what_th.append(f"เบิกจ่ายสะสม {d:,.0f} บาท น้อยกว่าไตรมาส {prev_q} ({prev_d:,.0f} บาท)")
+            what_en.append(f"disbursed to date {d:,.0f} baht is less than in Q{prev_q} "
+                           f"({prev_d:,.0f} baht)")
+        if pct is not None and prev_p is not None and pct < prev_p:
+            what_th.append(f"ผลการดำเนินงาน {pct:g}% น้อยกว่าไตรมาส {prev_q} ({prev_p:g}%)")
+            what_en.append(f"physical progress {pct:g}% is below Q{prev_q} ({prev_p:g}%)")
+        out.append((f"แถว {row}: โครงการ {pid} ปี {fy} ไตรมาส {q}: {'; '.join(what_th)} — "
+                    "ตัวเลขต้องเป็นยอดสะสม",
+                    f"row {row}: project {pid} FY {fy} Q{q}: {'; '.join(what_en)} — figures "
+                    "are cumulative"))
+    return out
 
 
 def _current_stage(con, need_ids: list[str]) -> None:
