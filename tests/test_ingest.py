@@ -585,3 +585,14 @@ def test_progress_that_is_not_cumulative_is_warned(dbfile, tmp_path):
         "(500,000 บาท) — ตัวเลขต้องเป็นยอดสะสม",
         "row 2: project P-1 FY 2570 Q3: disbursed to date 200,000 baht is less than in Q2 "
         "(500,000 baht) — figures are cumulative")])
+
+
+def test_values_under_no_header_are_warned_and_kept(dbfile, tmp_path):
+    f = _csv(tmp_path / "headless.csv", [NEEDS_TH, _need(1) + ["", "โทร. ผู้ใหญ่บ้าน"],
+                                         _need(2, village="9") + ["", "x"]])
+    s = _one(_run(dbfile, f))
+    assert s.warnings == [("คอลัมน์ J มีข้อมูล (ตั้งแต่แถว 2) แต่ไม่มีหัวตาราง: ไม่ได้นำเข้า",
+                           "column J has values (from row 2) but no header: it was not "
+                           "imported")]
+    ws = openpyxl.load_workbook(tmp_path / "headless.rejected.xlsx")["ความต้องการ"]
+    assert [c.value for c in ws[2]][10] == "(J)" and ws.cell(4, 11).value == "x"

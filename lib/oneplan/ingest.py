@@ -781,6 +781,7 @@ class _Checker:
         self.kind = header.kind
         self.where = {c.code: (_letter(j), header.header_text[j])
                       for j, c in header.columns.items()}
+        self.headless: dict[str, int] = {}   # column letter -> first row with a value
 
     def problem(self, row: _Row, code: str | None, err: _Bad) -> None:
         letter, header = self.where.get(code, (None, None)) if code else (None, None)
@@ -799,6 +800,11 @@ class _Checker:
                    for j, c in self.h.columns.items()}
             extra = {t: cells[j] for j, t in self.h.unknown.items()
                      if j < len(cells) and not _blank(cells[j])}
+            for j, v in enumerate(cells):
+                # values under no header at all: not imported, but never silently dropped
+                if j not in self.h.header_text and not _blank(v):
+                    extra[f"({_letter(j)})"] = v
+                    self.headless.setdefault(_letter(j), number)
             row = _Row(self.grid.sheet, number, raw, extra)
             self.check(row)
             out.append(row)
@@ -1355,6 +1361,11 @@ def import_file(con, refs: _References, prep: _Prepared | Path, *, kind: str | N
             checker = _Checker(path.name, grid, header, refs)
             rows = checker.rows()
             _duplicates(checker, rows)
+            for letter, first in checker.headless.items():
+                sr.warnings.append((
+                    f"คอลัมน์ {letter} มีข้อมูล (ตั้งแต่แถว {first}) แต่ไม่มีหัวตาราง: ไม่ได้นำเข้า",
+                    f"column {letter} has values (from row {first}) but no header: it was not "
+                    "imported"))
             sr.read = len(rows)
             good = [r for r in rows if not r.problems]
             bad = [r for r in rows if r.problems]
