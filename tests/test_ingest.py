@@ -596,3 +596,13 @@ def test_values_under_no_header_are_warned_and_kept(dbfile, tmp_path):
                            "imported")]
     ws = openpyxl.load_workbook(tmp_path / "headless.rejected.xlsx")["ความต้องการ"]
     assert [c.value for c in ws[2]][10] == "(J)" and ws.cell(4, 11).value == "x"
+
+
+def test_repeated_header_rows_and_columns(dbfile, tmp_path):
+    f = _csv(tmp_path / "printed.csv", [NEEDS_TH + ["Fiscal year"], NEEDS_EN + [""],
+                                        _need(1) + ["2571"], NEEDS_TH + [""], _need(2) + [""]])
+    s = _one(_run(dbfile, f))
+    assert (s.read, s.inserted, s.rejected) == (2, 2, 0)   # header rows are not data
+    assert s.warnings == [('คอลัมน์ I "Fiscal year" ซ้ำกับคอลัมน์ B: ไม่ได้นำเข้า (ใช้คอลัมน์ B)',
+                           'column I "Fiscal year" repeats column B: it was not imported '
+                           "(column B was)")]

@@ -353,6 +353,7 @@ class _Header:
     unknown: dict[int, str]            # cell index -> header text
     reject_cols: set[int]
     header_text: dict[int, str]
+    repeated: dict[int, int] = field(default_factory=dict)   # cell index -> first index
 
 
 def _combined(grid: _Grid, i: int, span: int) -> list:
@@ -413,6 +414,7 @@ def detect_header(grid: _Grid, kind_name: str | None = None, *, file: str = ""
     headers = _combined(grid, i, span)
     columns: dict[int, Column] = {}
     unknown: dict[int, str] = {}
+    repeated: dict[int, int] = {}
     rejects: set[int] = set()
     texts: dict[int, str] = {}
     for j, h in enumerate(headers):
@@ -422,20 +424,23 @@ def detect_header(grid: _Grid, kind_name: str | None = None, *, file: str = ""
         col = match_header(kind, h)
         if col is not None and col not in columns.values():
             columns[j] = col
+        elif col is not None:
+            repeated[j] = next(k for k, c in columns.items() if c is col)
+            unknown[j] = str(h).strip()
         elif _norm_header(h) in _REJECT_HEADERS:
             rejects.add(j)
         else:
             unknown[j] = str(h).strip()
-    first = i + span
-    # rows right below made only of headers (the template's English header row) are not data
-    while first < len(grid.rows):
-        cells = [v for v in grid.rows[first][1] if not _blank(v)]
-        if cells and all(match_header(kind, v) or _norm_header(v) in _REJECT_HEADERS
-                         for v in cells):
-            first += 1
-        else:
-            break
-    return _Header(kind, first, columns, unknown, rejects, texts)
+    return _Header(kind, i + span, columns, unknown, rejects, texts, repeated)
+
+
+def is_header_row(kind: Kind, cells: list) -> bool:
+    """Whether a row below the header is another header row (the template's English
+    headers, or the header repeated on every printed page): at least
+    :data:`MIN_HEADER_MATCHES` cells, all of them headers of ``kind``."""
+    values = [v for v in cells if not _blank(v)]
+    return len(values) >= MIN_HEADER_MATCHES and all(
+        match_header(kind, v) or _norm_header(v) in _REJECT_HEADERS for v in values)
 
 
 # --- cell parsers ----------------------------------------------------------------------
@@ -794,7 +799,7 @@ class _Checker:
     def rows(self) -> list[_Row]:
         out = []
         for number, cells in self.grid.rows[self.h.first_row:]:
-            if all(_blank(v) for v in cells):
+            if all(_blank(v) for v in cells) or is_header_row(self.kind, cells):
                 continue
             raw = {c.code: (cells[j] if j < len(cells) else None)
                    for j, c in self.h.columns.items()}
@@ -1319,6 +1324,13 @@ def _prepare(path: Path, kind_name: str | None) -> _Prepared:
 def _unknown_warnings(h: _Header) -> list[tuple[str, str]]:
     out = []
     for j, text in h.unknown.items():
+        if j in h.repeated:
+            k = _letter(h.repeated[j])
+            out.append((f"คอลัมน์ {_letter(j)} \"{text}\" ซ้ำกับคอลัมน์ {k}: ไม่ได้นำเข้า "
+                        f"(ใช้คอลัมน์ {k})",
+                        f"column {_letter(j)} \"{text}\" repeats column {k}: it was not "
+                        f"imported (column {k} was)"))
+            continue
         names = [c.th for c in h.kind.columns] + [c.en for c in h.kind.columns]
         close = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
         hint_th = f" (หรือหมายถึง \"{close[0]}\"?)" if close else ""
