@@ -606,3 +606,20 @@ def test_repeated_header_rows_and_columns(dbfile, tmp_path):
     assert s.warnings == [('คอลัมน์ I "Fiscal year" ซ้ำกับคอลัมน์ B: ไม่ได้นำเข้า (ใช้คอลัมน์ B)',
                            'column I "Fiscal year" repeats column B: it was not imported '
                            "(column B was)")]
+
+
+def test_proposal_province_from_agency_or_column(dbfile, tmp_path):
+    f = _csv(tmp_path / "where.csv", [
+        ["Project ID", "Fiscal year", "Project name", "Agency", "Province", "Category",
+         "Cost (baht)"],
+        ["P-1", "2570", "ฝึกอาชีพ", "32-PAO", "", "occupation", "100,000"],
+        ["P-2", "2570", "ฝึกอาชีพ", "กรมที่ไม่มี", "", "occupation", "100,000"],
+        ["P-3", "2570", "ฝึกอาชีพ", "กรมที่ไม่มี", "สุรินทร์", "occupation", "100,000"],
+        ["P-4", "2570", "ฝึกอาชีพ", "32-PAO", "จังหวัดสุรินทร์", "occupation", "100,000"],
+        ["P-5", "2570", "ฝึกอาชีพ", "32-PAO", "Atlantis", "occupation", "100,000"]])
+    s = _one(_run(dbfile, f))
+    assert (s.read, s.accepted) == (5, 2)
+    # one reason per row: an unknown agency or province is not repeated as "province unknown"
+    assert [(p.row, p.code) for p in s.problems] == [
+        (3, "agency_unknown"), (4, "agency_unknown"), (6, "province_unknown")]
+    assert {r[0]: r[2] for r in _table(dbfile, "proposals")} == {"P-1": "32", "P-4": "32"}

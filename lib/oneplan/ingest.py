@@ -926,12 +926,12 @@ class _Checker:
         if not prov:
             prov = loc[:2] if loc else v.get("_agency_province")
         if loc:
-            v["village_code"] = v.get("village_code")
             v["subdistrict_code"] = v.get("subdistrict_code") or (loc[:6] if len(loc) >= 6
                                                                   else None)
             v["district_code"] = v.get("district_code") or loc[:4]
         v["province_code"] = prov
-        if prov is None and not any(p.code in ("province_code", "agency_id")
+        # an unknown province or agency already says why the province is missing
+        if prov is None and not any(p.field in ("province_code", "agency_id")
                                     for p in row.problems):
             self.problem(row, "province_code", _Bad(
                 "province_missing",
