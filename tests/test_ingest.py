@@ -399,7 +399,10 @@ def test_fixed_rejects_reimport(dbfile, tmp_path):
                                             "ปัญหา (อังกฤษ)"]
     assert [c.value for c in ws[4]][-6:-2] == ["village-plan.csv", None, 3, "รหัสหมู่บ้าน"]
     assert ws["D4"].fill.fgColor.rgb.endswith("FFC7CE")   # the wrong cell is marked
-    assert [r[2] for r in wb["ปัญหา"].iter_rows(min_row=2, values_only=True)] == [3, 4, 5]
+    assert [r[:7] for r in wb["ปัญหา"].iter_rows(min_row=2, values_only=True)] == [
+        ("ความต้องการ", 4, "village-plan.csv", None, 3, "D", "รหัสหมู่บ้าน"),
+        ("ความต้องการ", 5, "village-plan.csv", None, 4, "E", "ประเภทความต้องการ"),
+        ("ความต้องการ", 6, "village-plan.csv", None, 5, "I", "วันที่เสนอ")]
     # fix two of the three rows in the rejects file and import it
     ws["D4"] = "32010102"
     ws["E5"] = "แหล่งน้ำและประปา"
@@ -409,12 +412,22 @@ def test_fixed_rejects_reimport(dbfile, tmp_path):
     # the rejects file now holds only the row still wrong, with its reason
     ws = openpyxl.load_workbook(rej)["ความต้องการ"]
     assert ws.max_row == 4 and ws["B4"].value == "4"
+    # still pointing at the line first typed, not at the rejects file
+    assert [c.value for c in ws[4]][-6:-2] == ["village-plan.csv", None, 5, "วันที่เสนอ"]
+    assert s2.problems[0].text().startswith(
+        'village-plan.rejected.xlsx, sheet "ความต้องการ", row 6, column I "วันที่เสนอ": ')
     assert ws.cell(4, ws.max_column).value.startswith('"15/03/67" has a two-digit year')
     ws.parent["ความต้องการ"]["I4"] = "15/03/2569"
     ws.parent.save(rej)
     s3 = _one(_run(dbfile, rej))
     assert (s3.read, s3.inserted, s3.rejected) == (1, 1, 0)
     assert len(_table(dbfile, "needs")) == 4
+    # the fixed rows keep the source they were first typed in
+    sources = {r[0]: (r[18], r[19], r[20]) for r in _table(dbfile, "needs")}
+    assert sources == {"2570-32010101-001": ("village-plan.csv", None, 2),
+                       "2570-32010102-002": ("village-plan.csv", None, 3),
+                       "2570-32010101-003": ("village-plan.csv", None, 4),
+                       "2570-32010101-004": ("village-plan.csv", None, 5)}
     # and the original file again: the accepted rows are unchanged, the broken rows again
     # rejected, nothing duplicated
     s4 = _one(_run(dbfile, f, rejects_dir=tmp_path / "rejects"))

@@ -333,7 +333,7 @@ def _header_index(kind: Kind) -> dict[str, Column]:
 
 
 _INDEXES = {name: _header_index(k) for name, k in KINDS.items()}
-_REJECT_HEADERS = {_norm_header(h) for _, th, en in REJECT_COLUMNS for h in (th, en)}
+_REJECT_HEADERS = {_norm_header(h): code for code, th, en in REJECT_COLUMNS for h in (th, en)}
 
 
 def match_header(kind: Kind, header: object) -> Column | None:
@@ -351,7 +351,7 @@ class _Header:
     first_row: int                     # index into grid.rows of the first data row
     columns: dict[int, Column]         # cell index -> spec column
     unknown: dict[int, str]            # cell index -> header text
-    reject_cols: set[int]
+    reject_cols: dict[int, str]        # cell index -> rejects-file column (_file, _row, …)
     header_text: dict[int, str]
     repeated: dict[int, int] = field(default_factory=dict)   # cell index -> first index
 
@@ -415,7 +415,7 @@ def detect_header(grid: _Grid, kind_name: str | None = None, *, file: str = ""
     columns: dict[int, Column] = {}
     unknown: dict[int, str] = {}
     repeated: dict[int, int] = {}
-    rejects: set[int] = set()
+    rejects: dict[int, str] = {}
     texts: dict[int, str] = {}
     for j, h in enumerate(headers):
         if _blank(h):
@@ -428,7 +428,7 @@ def detect_header(grid: _Grid, kind_name: str | None = None, *, file: str = ""
             repeated[j] = next(k for k, c in columns.items() if c is col)
             unknown[j] = str(h).strip()
         elif _norm_header(h) in _REJECT_HEADERS:
-            rejects.add(j)
+            rejects[j] = _REJECT_HEADERS[_norm_header(h)]
         else:
             unknown[j] = str(h).strip()
     return _Header(kind, i + span, columns, unknown, rejects, texts, repeated)
@@ -770,6 +770,13 @@ class _Row:
     values: dict[str, object] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     key: tuple | None = None
+    # where the row was first typed, when it comes back in a rejects file: (file, sheet, row)
+    origin: tuple[str, str | None, int] | None = None
+
+    @property
+    def source(self) -> tuple[str | None, str | None, int]:
+        """(file or None for the file being read, sheet, row) stored with the row."""
+        return self.origin or (None, self.sheet, self.number)
 
 
 def _letter(j: int) -> str:
@@ -810,10 +817,23 @@ class _Checker:
                 if j not in self.h.header_text and not _blank(v):
                     extra[f"({_letter(j)})"] = v
                     self.headless.setdefault(_letter(j), number)
-            row = _Row(self.grid.sheet, number, raw, extra)
+            row = _Row(self.grid.sheet, number, raw, extra, origin=self._origin(cells))
             self.check(row)
             out.append(row)
         return out
+
+    def _origin(self, cells: list) -> tuple[str, str | None, int] | None:
+        """The original file, sheet and row a rejects file names for a row."""
+        got = {code: cells[j] for j, code in self.h.reject_cols.items() if j < len(cells)}
+        file, row = got.get("_file"), got.get("_row")
+        if _blank(file) or _blank(row):
+            return None
+        try:
+            number = int(float(_digits_text(row)))
+        except ValueError:
+            return None
+        sheet = got.get("_sheet")
+        return _text(file), None if _blank(sheet) else _text(sheet), number
 
     def check(self, row: _Row) -> None:
         present = set(self.where)
@@ -1045,7 +1065,8 @@ def _load(con, kind: Kind, rows: list[_Row], written: set[str], file: str,
     for r in rows:
         rec = {c: r.values.get(c) for c in cols}
         rec["row_hash"] = row_hash(kind.name, rec)
-        rec.update(source_file=file, source_sheet=r.sheet, source_row=r.number)
+        src_file, src_sheet, src_row = r.source
+        rec.update(source_file=src_file or file, source_sheet=src_sheet, source_row=src_row)
         records.append(rec)
     df = pd.DataFrame.from_records(records)
     for c in cols:
@@ -1227,8 +1248,10 @@ def rejects_path(path: Path, rejects_dir: str | Path | None = None) -> Path:
 
 def write_rejects(out: Path, rejected: list[tuple[Kind, list[_Row]]]) -> Path:
     """Write rejected rows in template layout (the values as typed, the problem cells
-    red with a comment, then columns with file, sheet, row, column and reasons) and a
-    ``ปัญหา`` sheet with one line per problem. It re-imports once fixed.
+    red with a comment, then columns with the file, sheet and row the row was first typed
+    in, the wrong columns and the reasons) and a ``ปัญหา`` sheet with one line per problem
+    (its row in this file, where it was first typed, the column here). It re-imports once
+    fixed, keeping the original file and row as the rows' source.
 
     Returns:
         ``out``.
@@ -1241,25 +1264,32 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[_Row]]]) -> Path:
     wb.remove(wb.active)
     red = PatternFill("solid", fgColor="FFC7CE")
     problems_rows = []
+    from openpyxl.utils import get_column_letter
+
     for kind, rows in rejected:
+        codes = [c.code for c in kind.columns]
         extras: list[str] = []
         for r in rows:
             extras += [h for h in r.extra if h not in extras]
         headers = tuple((h, h) for h in extras) + tuple((th, en) for _, th, en in REJECT_COLUMNS)
         data = []
-        for r in rows:
+        for i, r in enumerate(rows, start=FIRST_DATA_ROW):
             vals = [r.raw.get(c.code) for c in kind.columns] + [r.extra.get(h) for h in extras]
+            src_file, src_sheet, src_row = r.source
+            src_file = src_file or r.problems[0].file
             # the template headers, not letters: the columns move between the file and this one
             names = list(dict.fromkeys(kind.column(p.field).th for p in r.problems if p.field))
-            vals += [r.problems[0].file, r.sheet or "", r.number, ", ".join(names),
+            vals += [src_file, src_sheet or "", src_row, ", ".join(names),
                      "; ".join(p.th for p in r.problems), "; ".join(p.en for p in r.problems)]
             data.append([v.date() if isinstance(v, datetime) and not v.time() else v
                          for v in vals])
-            problems_rows += [[p.file, p.sheet or "", p.row, p.column or "", p.header or "",
-                               "" if p.value is None else str(p.value), p.code, p.th, p.en]
-                              for p in r.problems]
+            problems_rows += [
+                [kind.sheet_th, i, src_file, src_sheet or "", src_row,
+                 get_column_letter(codes.index(p.field) + 1) if p.field in codes else "",
+                 kind.column(p.field).th if p.field in codes else "",
+                 "" if p.value is None else str(p.value), p.code, p.th, p.en]
+                for p in r.problems]
         ws = write_sheet(wb, kind, data, extra_headers=headers)
-        codes = [c.code for c in kind.columns]
         for i, r in enumerate(rows, start=FIRST_DATA_ROW):
             for p in r.problems:
                 if p.field not in codes:
@@ -1268,11 +1298,12 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[_Row]]]) -> Path:
                 cell.fill = red
                 cell.comment = Comment(f"{p.th}\n{p.en}", "oneplan")
     ws = wb.create_sheet("ปัญหา")
-    ws.append(["ไฟล์ / file", "ชีต / sheet", "แถว / row", "คอลัมน์ / column",
+    ws.append(["ชีตในไฟล์นี้ / sheet here", "แถวในไฟล์นี้ / row here", "ไฟล์ต้นฉบับ / source file",
+               "ชีตต้นฉบับ / source sheet", "แถวต้นฉบับ / source row", "คอลัมน์ / column",
                "หัวคอลัมน์ / header", "ค่า / value", "รหัสปัญหา / code", "ปัญหา", "problem"])
     for pr in problems_rows:
         ws.append(pr)
-    for letter, width in zip("ABCDEFGHI", (24, 14, 8, 10, 24, 20, 18, 60, 60)):
+    for letter, width in zip("ABCDEFGHIJK", (16, 10, 24, 14, 10, 10, 24, 20, 18, 60, 60)):
         ws.column_dimensions[letter].width = width
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
