@@ -116,3 +116,34 @@ def test_empty_template_filled_in_thai_imports(surin_db, tmp_path):
         ("2570-32010104-002", "electricity", 35, 1200000.0, date(2026, 4, 2), None,
          "หมู่ 4 ในเมือง.xlsx", 5),
     ]
+
+
+def test_province_templates_have_lookup_sheets_and_import(surin_db, tmp_path):
+    from oneplan.cli import main as cli_main
+
+    out = tmp_path / "surin"
+    assert cli_main(["templates", "--province", "32", "--db", str(surin_db), "--out",
+                     str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(k.template_file
+                                                           for k in KINDS.values())
+    wb = openpyxl.load_workbook(out / "proposals.xlsx")
+    assert wb.sheetnames == ["คำอธิบาย", "ข้อเสนอโครงการ", "รายการ", "หมู่บ้าน", "หน่วยงาน",
+                             "ประเด็นยุทธศาสตร์"]
+    con = db.connect(surin_db)
+    n_villages = con.execute("SELECT count(*) FROM areas WHERE level = 'village'").fetchone()[0]
+    con.close()
+    assert wb["หมู่บ้าน"].max_row == n_villages + 1
+    assert wb["หมู่บ้าน"]["A2"].value == "32010101" and wb["หมู่บ้าน"]["D2"].value == "ในเมือง"
+    assert wb["หน่วยงาน"]["A2"].value == "32-DPT"
+    formulas = {str(dv.sqref): dv.formula1
+                for dv in wb["ข้อเสนอโครงการ"].data_validations.dataValidation}
+    assert formulas["D4:D5000"] == "'หน่วยงาน'!$A$2:$A$" + str(wb["หน่วยงาน"].max_row)
+    assert formulas["H4:H5000"] == f"'หมู่บ้าน'!$A$2:$A${n_villages + 1}"
+    # filled in and imported: the look-up sheets are not data
+    ws = wb["ข้อเสนอโครงการ"]
+    for j, v in enumerate(["P-77", 2570, "ฝายชะลอน้ำ", "32-DPT", None, None, None, "32010101",
+                           "water", 1, "80,000"], start=1):
+        ws.cell(FIRST_DATA_ROW, j, v)
+    wb.save(out / "proposals.xlsx")
+    (fr,) = ingest.import_files([out / "proposals.xlsx"], surin_db)
+    assert (fr.sheets[0].inserted, fr.skipped_sheets) == (1, [])

@@ -9,7 +9,7 @@
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
     oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
-    oneplan templates [--out DIR]             write the Excel import templates
+    oneplan templates [--province 32] [--out DIR]  write the Excel import templates
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_templates(args: argparse.Namespace) -> int:
     from . import templates
 
-    for path in templates.write_templates(args.out, examples=not args.no_examples):
+    for path in templates.write_templates(args.out, examples=not args.no_examples,
+                                          province=args.province, db_path=args.db):
         print(f"wrote {path}")
     return 0
 
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="folder (default data/templates)")
     p.add_argument("--no-examples", action="store_true",
                    help="only the empty templates, not the filled examples")
+    p.add_argument("--province", help="add this province's villages, agencies and strategic "
+                                      "issues as look-up sheets and drop-downs")
+    p.add_argument("--db", help="database file (with --province)")
     p.set_defaults(func=_cmd_templates)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),

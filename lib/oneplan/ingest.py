@@ -46,8 +46,8 @@ import duckdb
 import pandas as pd
 
 from . import areas, db, thai, vocab
-from .templates import (FIRST_DATA_ROW, KINDS, REJECT_COLUMNS, Column, Kind,
-                        write_sheet)
+from .templates import (FIRST_DATA_ROW, KINDS, REFERENCE_SHEETS, REJECT_COLUMNS, Column,
+                        Kind, write_sheet)
 
 log = logging.getLogger(__name__)
 
@@ -1314,7 +1314,7 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[_Row]]]) -> Path:
 
 # --- the import ------------------------------------------------------------------------
 
-_NOT_DATA_SHEETS = {"คำอธิบาย", "ปัญหา"}
+_NOT_DATA_SHEETS = {"คำอธิบาย", "ปัญหา", *REFERENCE_SHEETS}
 
 
 @dataclass

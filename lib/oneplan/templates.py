@@ -444,8 +444,76 @@ def _instructions(wb, kind: Kind) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def template_workbook(kind: Kind, rows: list[list] | None = None):
-    """The template workbook of ``kind``: instructions, the data sheet, hidden lists.
+REFERENCE_SHEETS = ("หมู่บ้าน", "หน่วยงาน", "ประเด็นยุทธศาสตร์")
+"""Look-up sheets of a province's templates (never imported as data)."""
+
+
+def province_reference(con, province_code: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The codes a province's users need while filling in a template: its villages (with
+    sub-district and district names), the agencies that may propose there (its own and the
+    central ones) and its strategic issues.
+
+    Returns:
+        ``{sheet name: (headers, rows)}`` for :data:`REFERENCE_SHEETS`.
+    """
+    villages = con.execute("""
+        SELECT v.code, v.name_th, s.code, s.name_th, d.name_th
+        FROM areas v JOIN areas s ON s.code = v.parent_code JOIN areas d ON d.code = s.parent_code
+        WHERE v.level = 'village' AND v.province_code = ? ORDER BY v.code""",
+                           [province_code]).fetchall()
+    agencies = con.execute("""
+        SELECT agency_id, name_th, level FROM agencies
+        WHERE province_code = ? OR province_code IS NULL
+        ORDER BY province_code NULLS LAST, agency_id""", [province_code]).fetchall()
+    issues = con.execute("SELECT issue_no, name_th FROM strategic_issues WHERE province_code = ? "
+                         "ORDER BY issue_no", [province_code]).fetchall()
+    return {
+        "หมู่บ้าน": (["รหัสหมู่บ้าน", "หมู่บ้าน", "รหัสตำบล", "ตำบล", "อำเภอ"], villages),
+        "หน่วยงาน": (["รหัสหน่วยงาน", "ชื่อหน่วยงาน", "ระดับ"], agencies),
+        "ประเด็นยุทธศาสตร์": (["ประเด็นที่", "ประเด็นยุทธศาสตร์"], issues),
+    }
+
+
+# which look-up sheet feeds the drop-down of which column type
+_REFERENCE_OF = {"village": "หมู่บ้าน", "agency": "หน่วยงาน", "strategy": "ประเด็นยุทธศาสตร์"}
+
+
+def _reference_sheets(wb, kind: Kind, reference: dict) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for name, (headers, rows) in reference.items():
+        ws = wb.create_sheet(name)
+        ws.append(headers)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in rows:
+            ws.append(list(r))
+        for j, width in enumerate((14, 40, 12, 20, 20)[:len(headers)], start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
+        ws.freeze_panes = "A2"
+    data = wb[kind.sheet_th]
+    for j, col in enumerate(kind.columns, start=1):
+        sheet = _REFERENCE_OF.get(col.type)
+        if sheet is None or not reference[sheet][1]:
+            continue
+        last = len(reference[sheet][1]) + 1
+        dv = DataValidation(type="list", formula1=f"'{sheet}'!$A$2:$A${last}",
+                            allow_blank=True, showErrorMessage=False)
+        dv.promptTitle = col.th[:32]
+        dv.prompt = f"ดูชีต \"{sheet}\"; {col.hint_th}"[:255]
+        dv.showInputMessage = True
+        data.add_data_validation(dv)
+        letter = get_column_letter(j)
+        dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}5000")
+
+
+def template_workbook(kind: Kind, rows: list[list] | None = None, *,
+                      reference: dict | None = None):
+    """The template workbook of ``kind``: instructions, the data sheet, hidden lists, and
+    with ``reference`` (:func:`province_reference`) the province's look-up sheets with
+    drop-downs of its village codes, agencies and strategic issues.
 
     Returns:
         An ``openpyxl.Workbook`` (not saved).
@@ -456,6 +524,8 @@ def template_workbook(kind: Kind, rows: list[list] | None = None):
     wb.remove(wb.active)
     _instructions(wb, kind)
     write_sheet(wb, kind, rows)
+    if reference:
+        _reference_sheets(wb, kind, reference)
     wb.properties.title = kind.title_th
     wb.properties.subject = f"oneplan import template: {kind.name}"
     # fixed timestamps so regenerating an unchanged template gives the same content
@@ -504,20 +574,43 @@ def example_rows(kind: Kind) -> list[list]:
     return rows
 
 
-def write_templates(out_dir: str | Path | None = None, *, examples: bool = True) -> list[Path]:
+def write_templates(out_dir: str | Path | None = None, *, examples: bool = True,
+                    province: str | None = None, db_path: str | Path | None = None
+                    ) -> list[Path]:
     """Write ``<kind>.xlsx`` (empty template) for every kind, and with ``examples``
-    ``<kind>.example.xlsx`` (the same with one filled example row, importable into the
-    Surin sample), into ``out_dir`` (default ``data/templates/``).
+    ``<kind>.example.xlsx`` (the same with filled example rows, importable into the Surin
+    sample), into ``out_dir`` (default ``data/templates/``).
+
+    With ``province``, the templates get that province's look-up sheets (villages,
+    agencies, strategic issues, from the database ``db_path``) and drop-downs fed by them;
+    they go to ``data/templates/provinces/<code>/`` by default (not committed), without
+    the Surin examples.
 
     Returns:
         The paths written.
+
+    Raises:
+        oneplan.areas.UnknownAreaError: ``province`` is not a province code.
+        oneplan.db.DatabaseMissingError: the database does not exist.
     """
-    out = Path(out_dir) if out_dir else TEMPLATES_DIR
+    reference = None
+    if province:
+        from . import areas, db
+
+        code = areas.province(province).code
+        con = db.connect(db_path)
+        try:
+            reference = province_reference(con, code)
+        finally:
+            con.close()
+        examples = False
+    default = TEMPLATES_DIR / "provinces" / province if province else TEMPLATES_DIR
+    out = Path(out_dir) if out_dir else default
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in KINDS.values():
         path = out / kind.template_file
-        template_workbook(kind).save(path)
+        template_workbook(kind, reference=reference).save(path)
         written.append(path)
         if examples:
             path = out / f"{kind.name}.example.xlsx"
