@@ -528,9 +528,6 @@ def template_workbook(kind: Kind, rows: list[list] | None = None, *,
         _reference_sheets(wb, kind, reference)
     wb.properties.title = kind.title_th
     wb.properties.subject = f"oneplan import template: {kind.name}"
-    # fixed timestamps so regenerating an unchanged template gives the same content
-    from datetime import datetime
-    wb.properties.created = wb.properties.modified = datetime(2026, 1, 1)
     return wb
 
 
@@ -574,6 +571,35 @@ def example_rows(kind: Kind) -> list[list]:
     return rows
 
 
+_FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+def save_stable(wb, path: str | Path) -> Path:
+    """Save workbook ``wb`` so that the same content gives the same bytes: fixed zip entry
+    times and document dates (openpyxl stamps both with the clock), so regenerating the
+    committed templates shows no change in git unless the specs changed.
+
+    Returns:
+        ``path``.
+    """
+    import io
+    import re as _re
+    import zipfile
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                               rb"\g<1>2026-01-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
 def write_templates(out_dir: str | Path | None = None, *, examples: bool = True,
                     province: str | None = None, db_path: str | Path | None = None
                     ) -> list[Path]:
@@ -610,11 +636,11 @@ def write_templates(out_dir: str | Path | None = None, *, examples: bool = True,
     written = []
     for kind in KINDS.values():
         path = out / kind.template_file
-        template_workbook(kind, reference=reference).save(path)
+        save_stable(template_workbook(kind, reference=reference), path)
         written.append(path)
         if examples:
             path = out / f"{kind.name}.example.xlsx"
-            template_workbook(kind, example_rows(kind)).save(path)
+            save_stable(template_workbook(kind, example_rows(kind)), path)
             written.append(path)
     log.info("wrote %d templates to %s", len(written), out)
     return written
