@@ -636,3 +636,24 @@ def test_proposal_province_from_agency_or_column(dbfile, tmp_path):
     assert [(p.row, p.code) for p in s.problems] == [
         (3, "agency_unknown"), (4, "agency_unknown"), (6, "province_unknown")]
     assert {r[0]: r[2] for r in _table(dbfile, "proposals")} == {"P-1": "32", "P-4": "32"}
+
+
+def test_hidden_and_headerless_sheets_are_named_not_read(dbfile, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "หมู่ 1"
+    for r in (NEEDS_TH, _need(1)):
+        ws.append(r)
+    hidden = wb.create_sheet("หมู่ 2 (ซ่อน)")
+    for r in (NEEDS_TH, _need(2)):
+        hidden.append(r)
+    hidden.sheet_state = "hidden"
+    wb.create_sheet("สรุป").append(["รวมทั้งหมด", 1])
+    wb.save(tmp_path / "moo.xlsx")
+    (fr,) = _run(dbfile, tmp_path / "moo.xlsx")
+    assert (fr.sheets[0].inserted, fr.hidden_sheets, fr.skipped_sheets) == (
+        1, ["หมู่ 2 (ซ่อน)"], ["สรุป"])
+    lines = ingest.summary_lines([fr], "en")
+    assert '  sheet "หมู่ 2 (ซ่อน)" skipped: it is hidden (unhide it if it holds data to ' \
+           'import)' in lines
+    assert '  sheet "สรุป" skipped: no header row' in lines

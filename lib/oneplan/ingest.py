@@ -131,7 +131,8 @@ class FileResult:
     sheets: list[SheetResult] = field(default_factory=list)
     rejects_path: Path | None = None
     error: ImportFileError | None = None
-    skipped_sheets: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)   # no header row found
+    hidden_sheets: list[str] = field(default_factory=list)    # hidden in Excel: not read
 
     def total(self, attr: str) -> int:
         return sum(getattr(s, attr) for s in self.sheets)
@@ -151,6 +152,7 @@ class _Bad(Exception):
 class _Grid:
     sheet: str | None
     rows: list[tuple[int, list]]     # (row number the user sees, cell values)
+    hidden: bool = False
 
 
 def _blank(v: object) -> bool:
@@ -170,6 +172,7 @@ def _read_xlsx(path: Path) -> list[_Grid]:
     grids = []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
+            grids.append(_Grid(ws.title, [], hidden=True))   # named in the summary, not read
             continue
         values: dict[tuple[int, int], object] = {}
         for row in ws.iter_rows():
@@ -1322,15 +1325,19 @@ class _Prepared:
     path: Path
     sheets: list[tuple[_Grid, _Header]]
     skipped: list[str]
-    warnings: list[tuple[str, str]]
+    hidden: list[str]
 
 
 def _prepare(path: Path, kind_name: str | None) -> _Prepared:
     grids = read_grids(path)
-    sheets, skipped = [], []
+    sheets, skipped, hidden = [], [], []
     for g in grids:
         # the template's own instructions and the rejects file's problem list are not data
         if g.sheet in _NOT_DATA_SHEETS:
+            continue
+        if g.hidden:
+            if g.sheet != "รายการ":   # the templates' own drop-down lists
+                hidden.append(g.sheet)
             continue
         h = detect_header(g, kind_name, file=path.name)
         if h is None:
@@ -1349,7 +1356,7 @@ def _prepare(path: Path, kind_name: str | None) -> _Prepared:
             f"{HEADER_SEARCH_ROWS} rows (at least {MIN_HEADER_MATCHES} columns needed), "
             f"e.g. {expected}")
     sheets.sort(key=lambda gh: list(KINDS).index(gh[1].kind.name))
-    return _Prepared(path, sheets, skipped, [])
+    return _Prepared(path, sheets, skipped, hidden)
 
 
 def _unknown_warnings(h: _Header) -> list[tuple[str, str]]:
@@ -1392,7 +1399,7 @@ def import_file(con, refs: _References, prep: _Prepared | Path, *, kind: str | N
             return FileResult(Path(prep), error=exc)
     path = prep.path
     result = FileResult(path)
-    result.skipped_sheets = prep.skipped
+    result.skipped_sheets, result.hidden_sheets = prep.skipped, prep.hidden
     rejected: list[tuple[Kind, list[_Row]]] = []
     new_projects: set[str] = set()
     new_needs: set[str] = set()
@@ -1586,6 +1593,10 @@ def _summary_both(results: list[FileResult]) -> list[str]:
                 lines.append(f"  … และอีก {len(s.problems) - 20} ปัญหา (ดูในไฟล์แถวที่ไม่รับ)")
                 lines.append(f"  … and {len(s.problems) - 20} more problems (see the rejects "
                              "file)")
+        for name in fr.hidden_sheets:
+            lines.append(f"  ข้ามชีต \"{name}\": ชีตถูกซ่อนไว้ (ให้เลิกซ่อนถ้าเป็นข้อมูลที่ต้องนำเข้า)")
+            lines.append(f"  sheet \"{name}\" skipped: it is hidden (unhide it if it holds "
+                         "data to import)")
         for name in fr.skipped_sheets:
             lines.append(f"  ข้ามชีต \"{name}\": ไม่พบแถวหัวตาราง")
             lines.append(f"  sheet \"{name}\" skipped: no header row")
