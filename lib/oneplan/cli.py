@@ -9,6 +9,8 @@
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
     oneplan portal [--out DIR] [--fiscal-year 2570]  rewrite reports/index.html
+    oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
+    oneplan templates [--province 32] [--out DIR]  write the Excel import templates
 """
 
 from __future__ import annotations
@@ -122,6 +124,35 @@ def _cmd_portal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    results = ingest.import_files(args.files, args.db, kind=args.kind,
+                                  rejects_dir=args.rejects)
+    for line in ingest.summary_lines(results):
+        print(line)
+    read = sum(r.total("read") for r in results)
+    accepted = sum(r.total("accepted") for r in results)
+    rejected = sum(r.total("rejected") for r in results)
+    failed = [r for r in results if r.error]
+    print(f"รวม: อ่าน {read} แถว = รับ {accepted} + ไม่รับ {rejected}"
+          + (f"; อ่านไม่ได้ {len(failed)} ไฟล์" if failed else ""))
+    print(f"total: read {read} rows = accepted {accepted} + rejected {rejected}"
+          + (f"; {len(failed)} file(s) could not be read" if failed else ""))
+    if failed:
+        return 2
+    return 1 if rejected else 0
+
+
+def _cmd_templates(args: argparse.Namespace) -> int:
+    from . import templates
+
+    for path in templates.write_templates(args.out, examples=not args.no_examples,
+                                          province=args.province, db_path=args.db):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -156,6 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="reports folder (default $ONEPLAN_REPORTS or reports/)")
     p.add_argument("--fiscal-year", type=int, help="fiscal year, พ.ศ. (default from params)")
     p.set_defaults(func=_cmd_portal)
+
+    p = sub.add_parser("import", help="import needs, proposals or progress (XLSX/CSV)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files")
+    p.add_argument("--kind", choices=["needs", "need_stages", "proposals", "progress"],
+                   help="kind of data (default: told from the headers)")
+    p.add_argument("--db", help="database file")
+    p.add_argument("--rejects", metavar="DIR",
+                   help="folder for <name>.rejected.xlsx (default: beside each file)")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("templates", help="write the Excel import templates")
+    p.add_argument("--out", metavar="DIR", help="folder (default data/templates)")
+    p.add_argument("--no-examples", action="store_true",
+                   help="only the empty templates, not the filled examples")
+    p.add_argument("--province", help="add this province's villages, agencies and strategic "
+                                      "issues as look-up sheets and drop-downs")
+    p.add_argument("--db", help="database file (with --province)")
+    p.set_defaults(func=_cmd_templates)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):
