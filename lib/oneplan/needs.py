@@ -269,9 +269,8 @@ def classify(needs: pd.DataFrame, params) -> pd.DataFrame:
     if open_.any():
         log.warning("%d need(s) match no authority rule; they stay unclassified",
                     int(open_.sum()))
-    out["authority"] = authority
-    out["rule_no"] = pd.array(np.where(rule_no > 0, rule_no, 0), dtype="Int64")
-    out.loc[rule_no == 0, "rule_no"] = pd.NA
+    out["authority"] = pd.Series(authority, index=out.index, dtype=object)
+    out["rule_no"] = pd.array([k if k > 0 else pd.NA for k in rule_no], dtype="Int64")
     mapping = section.strategy_by_category
     out["strategy_no"] = pd.array([mapping.get(c) for c in cat], dtype="Int64")
     return out
@@ -335,26 +334,40 @@ def as_of_date(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> date:
 # --- what the report shows ---------------------------------------------------------------
 
 def funnel(stages: pd.DataFrame, needs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """How many needs ever reached each stage of :data:`FUNNEL_STAGES`, and how many
-    ended rejected or merged.
+    """How many needs ever reached each stage of :data:`FUNNEL_STAGES`, how many the
+    villages did themselves, and how many ended rejected or merged.
+
+    Village self-help needs go from the agency straight to the works, without plan,
+    budget or contract; so that each stage is a subset of the one before, the stages from
+    ``in_plan`` on count only the other needs, and the self-help ones that reached the
+    works are the row ``self_help`` (needs ``authority`` tells them apart; without
+    ``needs`` every need counts everywhere).
 
     Returns:
         ``stage``, ``needs`` (count), ``share`` (of submitted, 0..1), ``step_share``
-        (of the stage before); rejected and merged last, their ``step_share`` NaN.
+        (of the stage before, NaN for the rows after ``completed``); then ``self_help``,
+        ``rejected`` and ``merged``.
     """
-    reached = stages.groupby("stage")["need_id"].nunique()
-    n0 = int(reached.get("submitted", 0))
+    village: set = set()
+    n0 = stages.loc[stages["stage"] == "submitted", "need_id"].nunique()
     if needs is not None:
         n0 = max(n0, len(needs))
+        village = set(needs.loc[needs["authority"] == "village", "need_id"])
+    after_plan = set(FUNNEL_STAGES[FUNNEL_STAGES.index("in_plan"):])
     rows, prev = [], None
     for s in FUNNEL_STAGES:
-        n = int(reached.get(s, 0)) if s != "submitted" else n0
+        ids = stages.loc[stages["stage"] == s, "need_id"]
+        if s in after_plan:
+            ids = ids[~ids.isin(village)]
+        n = n0 if s == "submitted" else int(ids.nunique())
         rows.append({"stage": s, "needs": n, "share": n / n0 if n0 else np.nan,
-                     "step_share": (n / prev if prev else np.nan) if prev is not None
-                     else 1.0})
+                     "step_share": 1.0 if prev is None else (n / prev if prev else np.nan)})
         prev = n
-    for s in ("rejected", "merged"):
-        n = int(reached.get(s, 0))
+    ids = stages.loc[stages["stage"] == "in_progress", "need_id"]
+    extra = {"self_help": int(ids[ids.isin(village)].nunique()),
+             "rejected": int(stages.loc[stages["stage"] == "rejected", "need_id"].nunique()),
+             "merged": int(stages.loc[stages["stage"] == "merged", "need_id"].nunique())}
+    for s, n in extra.items():
         rows.append({"stage": s, "needs": n, "share": n / n0 if n0 else np.nan,
                      "step_share": np.nan})
     return pd.DataFrame(rows)

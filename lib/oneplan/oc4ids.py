@@ -128,10 +128,10 @@ def load(con: duckdb.DuckDBPyConnection, province_code: str,
     return props, stages, latest
 
 
-def project(row: pd.Series, stages: dict[str, Any], latest: pd.Series | None,
+def project(row: dict[str, Any], stages: dict[str, Any], latest: dict[str, Any] | None,
             province: areas.Province, updated: str) -> dict[str, Any]:
     """One OC4IDS project from a proposal row, its need's stage dates and latest report."""
-    row = pd.Series({k: _clean(v) for k, v in row.items()})
+    row = {k: _clean(v) for k, v in dict(row).items()}
     status = STATUS.get(row["status"], "identification")
     s = stages or {}
     first = s.get("submitted") or s.get("agency_assigned")
@@ -204,13 +204,14 @@ def project_package(con: duckdb.DuckDBPyConnection, province_code: str, fiscal_y
     prov = areas.province(province_code)
     props, stages, latest = load(con, prov.code, fiscal_year)
     by_need: dict[str, dict[str, Any]] = {}
-    for need_id, g in stages.sort_values("stage_on").groupby("need_id"):
-        by_need[need_id] = dict(zip(g["stage"], g["stage_on"]))
-    last = {r["project_id"]: r for _, r in latest.iterrows()}
+    for need_id, stage, on in stages.sort_values(["need_id", "stage_on"]).itertuples(
+            index=False):
+        by_need.setdefault(need_id, {})[stage] = on
+    last = {r["project_id"]: r for r in latest.to_dict("records")}
     updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     projects = [project(r, by_need.get(r["need_id"]) if pd.notna(r["need_id"]) else None,
                         last.get(r["project_id"]), prov, updated)
-                for _, r in props.iterrows()]
+                for r in props.to_dict("records")]
     return {
         "version": OC4IDS_VERSION,
         "publishedDate": updated,
@@ -232,7 +233,7 @@ def write_package(con: duckdb.DuckDBPyConnection, province_code: str, fiscal_yea
     pkg = project_package(con, province_code, fiscal_year, synthetic=synthetic)
     path = Path(out_dir) / f"oc4ids_{areas.province(province_code).code}_{int(fiscal_year)}.json"
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, json.dumps(pkg, ensure_ascii=False, indent=1, default=str))
+    return write_atomic(path, json.dumps(pkg, ensure_ascii=False, default=str))
 
 
 def phase_counts(package: dict[str, Any]) -> dict[str, int]:

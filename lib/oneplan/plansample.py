@@ -35,7 +35,7 @@ What it looks like (fiscal year F, Gregorian year Y = F − 543, so F runs Oct Y
 * **Progress.** Every funded proposal reports each quarter from its allocation:
   cumulative disbursement, physical progress, procurement stage, problems. About one in
   five runs late (works take 1.4–2.5 × the plan); one in ten skipped the last
-  quarterly report and a few the last two (stale data).
+  quarterly report and one in twenty the last two (stale data).
 """
 
 from __future__ import annotations
@@ -468,7 +468,8 @@ def _progress(rng: np.random.Generator, proposals: pd.DataFrame, dates: np.ndarr
     funded = ~np.isnat(dates[:, _S["allocated"]])
     idx = np.flatnonzero(funded)
     m = len(idx)
-    skip = np.where(rng.uniform(size=m) < 0.10, 1, 0) + np.where(rng.uniform(size=m) < 0.04, 1, 0)
+    u_skip = rng.uniform(size=m)
+    skip = np.where(u_skip < 0.05, 2, np.where(u_skip < 0.15, 1, 0))  # missed reports
     advance = rng.uniform(size=m) < 0.5
     pay = rng.uniform(0.85, 1.0, m)
     problem = rng.uniform(size=m)
