@@ -261,3 +261,39 @@ def test_sample_histories_follow_the_stage_machine(sample):
     last = st.assign(o=st["stage"].map(needs.STAGES.index)).sort_values(
         ["need_id", "stage_on", "o"]).groupby("need_id")["stage"].last()
     assert (nd.set_index("need_id")["stage"] == last.reindex(nd["need_id"]).to_numpy()).all()
+
+
+def test_cli_records_a_stage_and_refuses_a_jump(tmp_path, sample_db, capsys):
+    import shutil
+
+    from oneplan import cli
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db, path)
+    c = db.connect(path)
+    nid = c.execute("SELECT need_id FROM needs WHERE stage = 'submitted' AND province_code = "
+                    "'32' ORDER BY need_id LIMIT 1").fetchone()[0]
+    c.close()
+    assert cli.main(["needs", "stage", "--need", nid, "--to", "in_plan", "--on", "1/7/2570",
+                     "--db", str(path)]) == 2
+    assert "cannot move from submitted" in capsys.readouterr().err
+    assert cli.main(["needs", "stage", "--need", nid, "--to", "tambon_screened",
+                     "--on", "1/7/2570", "--db", str(path)]) == 0
+    c = db.connect(path)
+    assert c.execute("SELECT stage FROM needs WHERE need_id = ?", [nid]).fetchone()[0] == \
+        "tambon_screened"
+    assert str(c.execute("SELECT stage_on FROM need_stages WHERE need_id = ? AND stage = "
+                         "'tambon_screened'", [nid]).fetchone()[0]) == "2027-07-01"
+    c.close()
+    assert cli.main(["needs", "classify", "--province", "32", "--db", str(path)]) == 0
+    assert "village" in capsys.readouterr().out
+    c = db.connect(path)
+    row = c.execute("SELECT need_id, category, estimated_cost, authority FROM needs "
+                    "WHERE need_id = ?", [nid]).df()
+    c.close()
+    expected = needs.classify(row, load_params("32"))["authority"].iloc[0]
+    assert row["authority"].iloc[0] == expected or (expected is None
+                                                    and pd.isna(row["authority"].iloc[0]))
+    assert cli.main(["needs", "oc4ids", "--province", "32", "--db", str(path),
+                     "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "oc4ids_32_2570.json").exists()

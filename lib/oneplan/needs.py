@@ -276,6 +276,34 @@ def classify(needs: pd.DataFrame, params) -> pd.DataFrame:
     return out
 
 
+def apply_classification(con: duckdb.DuckDBPyConnection, province_code: str,
+                         fiscal_year: int, params) -> pd.DataFrame:
+    """Write the rules' authority level and strategic issue into ``needs`` for the needs
+    the sub-district committee has screened (the others stay unclassified).
+
+    Returns:
+        Needs per authority level written (``authority``, ``needs``); unclassified ones
+        (no cost estimate) as authority None.
+    """
+    code = areas.province(province_code).code
+    n = con.execute(
+        "SELECT need_id, category, estimated_cost FROM needs n WHERE province_code = ? "
+        "AND fiscal_year = ? AND EXISTS (SELECT 1 FROM need_stages s WHERE s.need_id = "
+        "n.need_id AND s.stage = 'tambon_screened')", [code, int(fiscal_year)]).df()
+    if n.empty:
+        return pd.DataFrame(columns=["authority", "needs"])
+    c = classify(n, params)[["need_id", "authority", "strategy_no"]]
+    con.register("classified_needs", c)
+    try:
+        con.execute("UPDATE needs SET authority = c.authority, strategy_no = c.strategy_no "
+                    "FROM classified_needs c WHERE needs.need_id = c.need_id")
+    finally:
+        con.unregister("classified_needs")
+    log.info("classified %d needs of province %s", len(c), code)
+    return (c.groupby(c["authority"].fillna("unclassified")).size()
+            .rename("needs").reset_index())
+
+
 def check_strategies(con: duckdb.DuckDBPyConnection, province_code: str, params) -> list[int]:
     """Strategic issue numbers of ``params.needs.strategy_by_category`` that the province
     does not have (logged as a warning; such needs are shown as 'does not fit')."""
