@@ -484,6 +484,11 @@ def weights_table(run: PlanRun) -> pd.DataFrame:
         _l("weight_share", L): (w["share"] * 100).round(1), _l("how", L): w["how"]}))
 
 
+_SHORT = {"households": ("ครัวเรือน", "Households"), "cost_effectiveness": ("ความคุ้มค่า", "Value"),
+          "strategy_fit": ("ยุทธศาสตร์", "Strategy"), "readiness": ("เอกสาร", "Documents"),
+          "village_need": ("ความต้องการหมู่บ้าน", "Village need")}
+
+
 def ranking_table(run: PlanRun, rows: int | None = None) -> pd.DataFrame:
     """The top of the ranking with each criterion's contribution."""
     L = run.lang
@@ -494,7 +499,7 @@ def ranking_table(run: PlanRun, rows: int | None = None) -> pd.DataFrame:
         _l("rank", L): r["rank"].astype(int), _l("project", L): r["project_id"],
         _l("name", L): r["name_th"], _l("agency", L): r[agency],
         _l("cost_m", L): (r["cost_baht"] / 1e6).round(2),
-        **{ranking.CRITERIA[c][0 if L == "th" else 1]: r[f"contrib_{c}"].round(3)
+        **{_SHORT[c][0 if L == "th" else 1]: r[f"contrib_{c}"].round(3)
            for c in run.params.ranking.weights},
         _l("score", L): r["score"].round(3),
         _l("status", L): needs.name_of(vocab.PROPOSAL_STATUSES, r["status"], L),
@@ -935,12 +940,13 @@ def interpret_stale(run: PlanRun) -> str:
             "— the agencies should update them before the next follow-up meeting.")
 
 
-def scorecard_table(run: PlanRun) -> pd.DataFrame:
+def scorecard_table(run: PlanRun, ranked_only: bool = True) -> pd.DataFrame:
+    """Agency scorecards; the report shows the ranked agencies (the export has all)."""
     L = run.lang
     c = run.data["cards"]
     name = "agency_name" if L == "th" else "agency_name_en"
     yes, no = ("ใช่", "ไม่ (โครงการน้อย)") if L == "th" else ("yes", "no (too few projects)")
-    return run.keep("agency_scorecards", pd.DataFrame({
+    t = run.keep("agency_scorecards", pd.DataFrame({
         _l("rank", L): c["rank"], _l("agency", L): c[name].fillna(c["agency_id"]),
         _l("projects", L): c["projects"].astype(int),
         _l("allocated_m", L): (c["allocated_baht"] / 1e6).round(1),
@@ -951,6 +957,7 @@ def scorecard_table(run: PlanRun) -> pd.DataFrame:
         _l("updated", L): (c["updated_share"] * 100).round(0),
         _l("score", L): c["score"].round(3),
         _l("ranked", L): [yes if r else no for r in c["ranked"]]}))
+    return t[c["ranked"].to_numpy()] if ranked_only else t
 
 
 def scorecard_chart(run: PlanRun):
@@ -970,11 +977,11 @@ def interpret_scorecards(run: PlanRun) -> str:
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     if run.lang == "th":
         return (f"จัดอันดับเฉพาะหน่วยงานที่มีโครงการอย่างน้อย {k} โครงการ ({len(ranked)} หน่วยงาน; "
-                f"อีก {unranked} หน่วยงานแสดงไว้แต่ไม่จัดอันดับ) {best[name]}มีผลรวมดีที่สุด "
+                f"อีก {unranked} หน่วยงานอยู่ในไฟล์ส่งออกแต่ไม่จัดอันดับ) {best[name]}มีผลรวมดีที่สุด "
                 f"(เบิกจ่าย {best['disbursed_share'] * 100:.0f}%) และ{worst[name]}ควรได้รับการติดตามมากที่สุด "
                 f"(เบิกจ่าย {worst['disbursed_share'] * 100:.0f}%)")
     return (f"Only agencies with at least {k} projects are ranked ({len(ranked)}; {unranked} more "
-            f"are listed without a rank). {best[name]} does best (disbursed "
+            f"are in the exported table without a rank). {best[name]} does best (disbursed "
             f"{best['disbursed_share'] * 100:.0f}%) and {worst[name]} needs the closest follow-up "
             f"(disbursed {worst['disbursed_share'] * 100:.0f}%).")
 
