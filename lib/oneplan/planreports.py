@@ -1067,7 +1067,8 @@ def export_needs_plan(run: PlanRun, out_dir: str = "") -> dict[str, Path]:
             *[f"contrib_{c}" for c in ranking.CRITERIA]]
     r = run.data["ranked"]
     path = out / "needs_plan_tables" / "ranking_full.csv"
-    r[[c for c in cols if c in r]].to_csv(path, index=False, encoding="utf-8-sig")
+    # rounded: long float digits are noise (and look like ID numbers to PII scanners)
+    r[[c for c in cols if c in r]].round(4).to_csv(path, index=False, encoding="utf-8-sig")
     paths["ranking_full"] = path
     if run.province is not None:
         con = run.connect()
@@ -1090,6 +1091,6 @@ def export_followup(run: PlanRun, out_dir: str = "") -> dict[str, Path]:
             "disbursed_baht", "disbursed_share", "target_share", "physical_pct", "time_share",
             "last_quarter", "stale", "late", "at_risk", "problems"]
     path = out / "followup_tables" / "projects_full.csv"
-    st[cols].to_csv(path, index=False, encoding="utf-8-sig")
+    st[cols].round(4).to_csv(path, index=False, encoding="utf-8-sig")
     paths["projects_full"] = path
     return paths
