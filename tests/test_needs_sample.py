@@ -61,7 +61,7 @@ def test_rejections_and_merges_carry_reasons_and_links(con):
     assert len(m) == n_merged > 0
     assert (m["merged_into"] == m["linked_need_id"]).all() and m["reason"].notna().all()
     assert (m["subdistrict_code"] == m["t_sub"]).all() and (m["category"] == m["t_cat"]).all()
-    assert (m["t_stage"] != "merged").all()
+    assert (~m["t_stage"].isin(["merged", "rejected"])).all()
 
 
 def test_proposals_attachments_and_funding(con):

@@ -9,8 +9,9 @@ procurement, contract and works to completion.
 
 This module holds
 
-* the **classification rules** (:func:`classify`): category + estimated cost → authority
-  level, category → strategic issue, both from ``params.needs``;
+* the **classification rules** (:func:`classify`, written to the database by
+  :func:`apply_classification`): category + estimated cost → authority level, category →
+  strategic issue, both from ``params.needs``;
 * the **stage machine** (:data:`TRANSITIONS`, :func:`check_transition`,
   :func:`check_history`, :func:`record_stage`): the legal moves between committee stages,
   with a clear :class:`StageTransitionError` for an illegal jump;
@@ -218,10 +219,6 @@ def validate_histories(stages: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFram
 
 
 # --- classification -------------------------------------------------------------------
-
-def _rules(params) -> list:
-    return list(params.needs.authority_rules if hasattr(params, "needs") else params)
-
 
 def classify(needs: pd.DataFrame, params) -> pd.DataFrame:
     """Sort needs by the rules of ``params.needs``.

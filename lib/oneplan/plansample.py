@@ -11,7 +11,7 @@ added.
 What it looks like (fiscal year F, Gregorian year Y = F − 543, so F runs Oct Y−1 – Sep Y):
 
 * **Needs.** About 15 % of the villages of every sub-district enter nothing (the report's
-  "silent villages"); the others enter 1 + Poisson(0.4) needs — about 90,000 nationally.
+  "silent villages"); the others enter 1 + Poisson(0.25) needs — about 80,000 nationally.
   Categories, descriptions and cost ranges per category are in :data:`CATEGORIES`; 2 %
   of the needs come without a cost estimate (the committees cannot classify them).
   Villages enter needs in a short window (June–July of Y−2, the year before the plan is
@@ -42,13 +42,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from . import areas
+from .followup import quarter_end
 from .needs import MAIN_LINE, classify
 from .params import NeedsParams
 
@@ -147,13 +148,6 @@ _STOP = {
 def snapshot_date(fiscal_year: int) -> date:
     """The day the sample stands at: the end of fiscal quarter :data:`SNAPSHOT_QUARTER`."""
     return quarter_end(fiscal_year, SNAPSHOT_QUARTER)
-
-
-def quarter_end(fiscal_year: int, quarter: int) -> date:
-    """Last day of a fiscal quarter (Q1 = Oct–Dec of the year before)."""
-    y = fiscal_year - 543
-    return {1: date(y - 1, 12, 31), 2: date(y, 3, 31), 3: date(y, 6, 30),
-            4: date(y, 9, 30)}[int(quarter)]
 
 
 def _source(seed: int) -> str:
@@ -305,7 +299,7 @@ def _province(con_villages: pd.DataFrame, prov: areas.Province, seed: int, fisca
     vil = con_villages
     nv = len(vil)
     silent = rng.uniform(size=nv) < 0.15
-    counts = np.where(silent, 0, 1 + rng.poisson(0.4, nv))
+    counts = np.where(silent, 0, 1 + rng.poisson(0.25, nv))
     vidx = np.repeat(np.arange(nv), counts)
     n = len(vidx)
     vcode = vil["code"].to_numpy()[vidx]
@@ -339,7 +333,7 @@ def _province(con_villages: pd.DataFrame, prov: areas.Province, seed: int, fisca
     key = pd.Series(list(zip(sub, cat)))
     groups = key.groupby(key).indices
     for i in np.flatnonzero(end == "merged"):
-        cands = [j for j in groups[key[i]] if j != i and end[j] != "merged"]
+        cands = [j for j in groups[key[i]] if j != i and end[j] == ""]  # a need still open
         if not cands:
             end[i] = "rejected"
             continue
