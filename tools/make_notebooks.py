@@ -305,6 +305,7 @@ show(pr.disbursement_chart(run))
 display(style(pr.disbursement_table(run), hide_index=True))
 """, "interpret_disbursement"),
         _section("progress", """
+display(style(pr.stage_table(run), hide_index=True))
 display(pr.area_map(run))
 display(style(pr.area_table(run), hide_index=True))
 """, "interpret_area"),

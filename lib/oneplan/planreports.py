@@ -840,6 +840,27 @@ def area_table(run: PlanRun) -> pd.DataFrame:
         _l("stale", L): g["stale"].astype(int)}).sort_values(_l("disbursed", L)))
 
 
+def stage_table(run: PlanRun) -> pd.DataFrame:
+    """Funded projects by the stage their last report gave (procurement, contract, works,
+    completed; 'not reported' for none)."""
+    L = run.lang
+    st = run.data["status"]
+    stage = st["stage_reported"].fillna("none")
+    g = st.assign(_s=stage).groupby("_s").agg(
+        projects=("project_id", "size"), allocated=("allocated_baht", "sum"),
+        disbursed=("disbursed_baht", "sum"), physical=("physical_pct", "mean"))
+    order = [s for s in (*needs.MAIN_LINE, "none") if s in g.index]
+    g = g.reindex(order)
+    none = "ยังไม่รายงาน" if L == "th" else "not reported"
+    return run.keep("projects_by_stage", pd.DataFrame({
+        _l("stage", L): [none if s == "none" else vocab.name(vocab.NEED_STAGES, s, L)
+                         for s in g.index],
+        _l("projects", L): g["projects"].astype(int).to_numpy(),
+        _l("allocated_m", L): (g["allocated"] / 1e6).round(1).to_numpy(),
+        _l("disbursed", L): (g["disbursed"] / g["allocated"] * 100).round(1).to_numpy(),
+        _l("physical", L): g["physical"].round(1).to_numpy()}))
+
+
 def area_map(run: PlanRun):
     from . import maps
 
@@ -861,14 +882,18 @@ def interpret_area(run: PlanRun) -> str:
         return ""
     lo, hi = g.iloc[0], g.iloc[-1]
     name = run.area_key[1]
+    st = run.data["status"]
+    waiting = int(st["stage_reported"].isin(["allocated", "procurement"]).sum())
     if run.lang == "th":
         unit = "อำเภอ" if run.province else "จังหวัด"
         return (f"{unit}{lo[name]}เบิกจ่ายต่ำที่สุด ({lo['share'] * 100:.0f}%) และ{unit}{hi[name]}สูงที่สุด "
                 f"({hi['share'] * 100:.0f}%) ผลงานเฉลี่ยทั้งหมด "
-                f"{run.data['status']['physical_pct'].mean():.0f}%")
+                f"{st['physical_pct'].mean():.0f}% และยังอยู่ในขั้นจัดซื้อจัดจ้าง "
+                f"{thai.format_int(waiting)} โครงการ")
     return (f"{lo[name]} has disbursed least ({lo['share'] * 100:.0f}%) and {hi[name]} most "
             f"({hi['share'] * 100:.0f}%); average physical progress is "
-            f"{run.data['status']['physical_pct'].mean():.0f}%.")
+            f"{st['physical_pct'].mean():.0f}%, and {waiting:,} projects are still in "
+            "procurement.")
 
 
 def _project_rows(run: PlanRun, df: pd.DataFrame) -> pd.DataFrame:
