@@ -171,7 +171,7 @@ if interactive:
     return nb
 
 
-def _params_cell(province_code: str, comment: str) -> nbformat.NotebookNode:
+def _params_cell(province_code: str, comment: str, extra: str = "") -> nbformat.NotebookNode:
     return code(
         f'''
 # Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
@@ -180,7 +180,7 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # summary, CSV/XLSX (and OC4IDS) go here; empty: reports/<fiscal_year>/<province_code>
-''',
+{extra}''',
         tags=["parameters"],
     )
 
@@ -204,7 +204,8 @@ def needs_plan() -> nbformat.NotebookNode:
     """Village needs → provincial plan (Surin One Plan) and the proposals' ranking
     (Plan101Pro), with the governor's overview."""
     cells = [
-        _params_cell("32", '"32" Surin, "45" Roi Et'),
+        _params_cell("32", '"32" Surin, "45" Roi Et',
+                     "interactive = True     # weight sliders to re-rank (JupyterLab); batch runs pass False\n"),
         code('''
 from IPython.display import Markdown, display
 
@@ -269,6 +270,11 @@ display(Markdown(pr.method_needs(run)))
         code('''
 # Summary JSON, every table as CSV and XLSX, the full ranking and the OC4IDS package.
 paths = pr.export_needs_plan(run, output_dir)
+''', tags=["remove-cell"]),
+        code('''
+# Try other weights: each change re-ranks the proposals and re-checks the sensitivity.
+if interactive:
+    display(pr.ranking_explorer(run))
 ''', tags=["remove-cell"]),
     ]
     return _finish(cells)

@@ -1119,3 +1119,43 @@ def export_followup(run: PlanRun, out_dir: str = "") -> dict[str, Path]:
     st[cols].round(4).to_csv(path, index=False, encoding="utf-8-sig")
     paths["projects_full"] = path
     return paths
+
+
+# === interactive =========================================================================
+
+def ranking_explorer(run: PlanRun, rows: int = 15):
+    """Sliders for the ranking weights that re-rank the proposals and redraw the top
+    (JupyterLab). Returns an ipywidgets box; under papermill it is built but nothing
+    waits for input."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    from . import tables
+
+    base = run.data["proposals"]
+    sliders = {c: w.FloatSlider(value=float(v), min=0, max=1, step=0.05,
+                                description=ranking.CRITERIA[c][0 if run.lang == "th" else 1],
+                                style={"description_width": "initial"},
+                                layout=w.Layout(width="480px"), continuous_update=False)
+               for c, v in run.params.ranking.weights.items()}
+    out = w.Output()
+
+    def redraw(*_):
+        weights = {c: s.value for c, s in sliders.items()}
+        if sum(weights.values()) <= 0:
+            return
+        r = ranking.rank_proposals(base, weights)
+        s = ranking.sensitivity(base, weights, top_n=run.params.ranking.top_n,
+                                step=run.params.ranking.sensitivity_step)
+        with out:
+            out.clear_output(wait=True)
+            display(tables.style(r.head(rows)[["rank", "project_id", "name_th", "score",
+                                               "status"]], hide_index=True, decimals=3))
+            display(f"min share of the top {run.params.ranking.top_n} kept at ±"
+                    f"{run.params.ranking.sensitivity_step * 100:.0f}%: "
+                    f"{s['kept_share'].min() * 100:.0f}%")
+
+    for s in sliders.values():
+        s.observe(redraw, names="value")
+    redraw()
+    return w.VBox([*sliders.values(), out])
