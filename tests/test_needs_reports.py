@@ -111,3 +111,19 @@ def test_followup_notebook_for_surin_in_thai(tmp_path):
     cards = pd.read_csv(out / "followup_tables" / "agency_scorecards.csv")
     ranked = cards[cards["อันดับ"].notna()]
     assert (ranked["จำนวนโครงการ"] >= 5).all()
+
+
+def test_national_reports_group_by_province(sample_db):
+    from oneplan import planreports as pr
+
+    f = pr.run_followup("", 2570, "en", str(sample_db))
+    t = pr.area_table(f)
+    assert sorted(t["Province"]) == ["Khon Kaen", "Roi Et", "Surin"]
+    s = pr.summary_followup(f)
+    assert s["province_code"] == "" and s["projects_followed"] == len(f.data["status"])
+    r = pr.run_needs_plan("", 2570, "th", str(sample_db))
+    area = pr.overview_tables(r)["area"]
+    assert set(area["จังหวัด"]) == {"ขอนแก่น", "ร้อยเอ็ด", "สุรินทร์"}
+    assert pr.summary_needs(r)["needs"] == sum(
+        pr.run_needs_plan(c, 2570, "th", str(sample_db)).extra["figures"]["needs"]
+        for c in ("40", "45", "32"))
