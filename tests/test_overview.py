@@ -58,9 +58,31 @@ def test_figures_join_database_and_summaries(figures, sample_db):
     assert df.at["40", "region"] == "northeast"
 
 
-def test_empty_tables_give_no_rate_not_zero(figures):
+def test_needs_met_share_counts_completed_needs(figures, sample_db):
     df, _ = figures
-    # the sample has no complaints or needs yet: the rates are unknown, not 0
+    con = db.connect(sample_db)
+    rows = con.execute("SELECT province_code, count(*) FILTER (WHERE stage <> 'merged'), "
+                       "count(*) FILTER (WHERE stage = 'completed') FROM needs "
+                       "WHERE fiscal_year = 2570 GROUP BY 1").fetchall()
+    con.close()
+    assert rows, "the sample has village needs"
+    for code, n, met in rows:
+        assert df.at[code, "needs_met_share"] == pytest.approx(met / n * 100)
+
+
+def test_empty_tables_give_no_rate_not_zero(sample_db, tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    shutil.copy(sample_db, empty)
+    con = duckdb.connect(str(empty))
+    con.execute("DELETE FROM needs")
+    con.execute("DELETE FROM complaints")
+    con.close()
+    con = db.connect(empty)
+    try:
+        df = overview.province_figures(con, 2570, tmp_path / "no-reports")
+    finally:
+        con.close()
+    # no complaints or needs recorded: the rates are unknown, not 0
     assert df["complaints"].sum() == 0 and df["complaints_per_10k"].isna().all()
     assert df["needs_met_share"].isna().all()
     totals = overview.national_totals(df)

@@ -165,10 +165,7 @@ if interactive:
             tags=["remove-cell"],
         ),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return _notebook(cells, "water-portfolio")
 
 
 def _notebook(cells, name: str) -> nbformat.NotebookNode:
@@ -179,6 +176,20 @@ def _notebook(cells, name: str) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
+
+
+def _params_cell(province_code: str, comment: str, extra: str = "") -> nbformat.NotebookNode:
+    return code(
+        f'''
+# Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
+province_code = "{province_code}"   # DOPA code as a string: {comment}, empty for all provinces
+fiscal_year = 2570     # fiscal year, พ.ศ.
+lang = "th"            # "th" or "en"
+db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
+output_dir = ""        # summary, CSV/XLSX (and OC4IDS) go here; empty: reports/<fiscal_year>/<province_code>
+{extra}''',
+        tags=["parameters"],
+    )
 
 
 def national_overview() -> nbformat.NotebookNode:
@@ -323,11 +334,151 @@ summary_path = cookbook.write_summary(cb, out)
     return _notebook(cells, "cookbook")
 
 
+def _section(key: str, body: str, interpret: str) -> nbformat.NotebookNode:
+    return code(f'''
+display(Markdown(pr.heading("{key}", L)))
+{body.strip()}
+display(Markdown(pr.{interpret}(run)))
+''')
+
+
+def needs_plan() -> nbformat.NotebookNode:
+    """Village needs → provincial plan (Surin One Plan) and the proposals' ranking
+    (Plan101Pro), with the governor's overview."""
+    cells = [
+        _params_cell("32", '"32" Surin, "45" Roi Et',
+                     "interactive = True     # weight sliders to re-rank (JupyterLab); batch runs pass False\n"),
+        code('''
+from IPython.display import Markdown, display
+
+from oneplan import charts
+from oneplan import planreports as pr
+from oneplan.tables import style
+
+charts.use_thai_style()
+run = pr.run_needs_plan(province_code, fiscal_year, lang, db_path or None)
+L = run.lang
+
+
+def show(fig):
+    """Display a chart with the synthetic-data mark when the data is the sample."""
+    if run.synthetic:
+        charts.synthetic_watermark(fig, L)
+    display(fig)
+
+
+display(Markdown(f"# {pr.title_needs(run)}"))
+display(Markdown(pr.intro_needs(run)))
+'''),
+        _section("funnel", """
+show(pr.funnel_chart(run))
+display(style(pr.funnel_table(run), hide_index=True))
+""", "interpret_funnel"),
+        _section("classify", """
+tables = pr.classification_tables(run)
+display(style(tables["authority"], hide_index=True))
+display(style(tables["strategy"], hide_index=True))
+""", "interpret_classification"),
+        _section("silent", """
+display(pr.silent_map(run))
+display(style(pr.silent_table(run), hide_index=True))
+""", "interpret_silent"),
+        _section("waiting", """
+display(style(pr.waiting_table(run), hide_index=True))
+""", "interpret_waiting"),
+        _section("ranking", """
+display(style(pr.weights_table(run), hide_index=True, decimals=2))
+show(pr.contributions_chart(run))
+display(style(pr.ranking_table(run), hide_index=True, decimals=3))
+""", "interpret_ranking"),
+        _section("lacks", """
+display(style(pr.documents_table(run), hide_index=True))
+display(style(pr.lacking_table(run), hide_index=True))
+""", "interpret_documents"),
+        _section("sensitivity", """
+display(style(pr.sensitivity_table(run), hide_index=True))
+""", "interpret_sensitivity"),
+        _section("overview", """
+tables = pr.overview_tables(run)
+display(style(tables["totals"], hide_index=True))
+show(pr.overview_chart(run))
+display(style(tables["area"], hide_index=True))
+display(style(tables["strategy"], hide_index=True))
+""", "interpret_overview"),
+        code('''
+display(Markdown(pr.heading("method", L)))
+display(Markdown(pr.method_needs(run)))
+'''),
+        code('''
+# Summary JSON, every table as CSV and XLSX, the full ranking and the OC4IDS package.
+paths = pr.export_needs_plan(run, output_dir)
+''', tags=["remove-cell"]),
+        code('''
+# Try other weights: each change re-ranks the proposals and re-checks the sensitivity.
+if interactive:
+    display(pr.ranking_explorer(run))
+''', tags=["remove-cell"]),
+    ]
+    return _notebook(cells, "needs-plan")
+
+
+def followup() -> nbformat.NotebookNode:
+    """Quarterly follow-up of funded projects (Plan101Pro)."""
+    cells = [
+        _params_cell("45", '"45" Roi Et, "32" Surin'),
+        code('''
+from IPython.display import Markdown, display
+
+from oneplan import charts
+from oneplan import planreports as pr
+from oneplan.tables import style
+
+charts.use_thai_style()
+run = pr.run_followup(province_code, fiscal_year, lang, db_path or None)
+L = run.lang
+
+
+def show(fig):
+    """Display a chart with the synthetic-data mark when the data is the sample."""
+    if run.synthetic:
+        charts.synthetic_watermark(fig, L)
+    display(fig)
+
+
+display(Markdown(f"# {pr.title_followup(run)}"))
+display(Markdown(pr.intro_followup(run)))
+'''),
+        _section("disbursement", """
+show(pr.disbursement_chart(run))
+display(style(pr.disbursement_table(run), hide_index=True))
+""", "interpret_disbursement"),
+        _section("progress", """
+display(style(pr.stage_table(run), hide_index=True))
+display(pr.area_map(run))
+display(style(pr.area_table(run), hide_index=True))
+""", "interpret_area"),
+        _section("late", """
+display(style(pr.late_table(run), hide_index=True))
+""", "interpret_late"),
+        _section("stale", """
+display(style(pr.stale_table(run), hide_index=True))
+""", "interpret_stale"),
+        _section("scorecards", """
+show(pr.scorecard_chart(run))
+display(style(pr.scorecard_table(run), hide_index=True, decimals=1, precise={pr._l("score", L): 3}))
+""", "interpret_scorecards"),
+        code('''
+# Summary JSON, every table as CSV and XLSX, and the status of every followed project.
+paths = pr.export_followup(run, output_dir)
+''', tags=["remove-cell"]),
+    ]
+    return _notebook(cells, "followup")
+
+
 def main() -> None:
-    out = ROOT / "notebooks" / "water_portfolio.ipynb"
-    nbformat.write(water_portfolio(), out)
-    print(f"wrote {out}")
-    for name, build in (("national_overview", national_overview), ("cookbook", cookbook)):
+    for name, build in (("water_portfolio", water_portfolio), ("needs_plan", needs_plan),
+                        ("followup", followup), ("national_overview", national_overview),
+                        ("cookbook", cookbook)):
         out = ROOT / "notebooks" / f"{name}.ipynb"
         nbformat.write(build(), out)
         print(f"wrote {out}")

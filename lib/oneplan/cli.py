@@ -11,6 +11,9 @@
     oneplan portal [--out DIR] [--fiscal-year 2570]  rewrite reports/index.html
     oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
     oneplan templates [--province 32] [--out DIR]  write the Excel import templates
+    oneplan needs stage --need N2570-32-000001 --to tambon_screened --on 20/06/2568
+    oneplan needs classify --province 32       write the params' authority / strategy rules
+    oneplan needs oc4ids --province 32 --out DIR   projects as OC4IDS JSON
 """
 
 from __future__ import annotations
@@ -153,6 +156,49 @@ def _cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_needs(args: argparse.Namespace) -> int:
+    from . import needs, oc4ids, thai
+
+    try:
+        if args.action == "stage":
+            if not (args.need and args.to and args.on):
+                print("oneplan: needs stage needs --need, --to and --on", file=sys.stderr)
+                return 2
+            con = db.connect(args.db, read_only=False)
+            try:
+                needs.record_stage(con, args.need, args.to, thai.parse_thai_date(args.on),
+                                   reason=args.reason, linked_need_id=args.linked,
+                                   source_file="oneplan needs stage")
+            finally:
+                con.close()
+            print(f"{args.need}: {args.to} on {args.on}")
+            return 0
+        if not args.province:
+            print(f"oneplan: needs {args.action} needs --province", file=sys.stderr)
+            return 2
+        p = load_params(args.province, overrides={"fiscal_year": args.fiscal_year}
+                        if args.fiscal_year else None)
+        if args.action == "classify":
+            con = db.connect(args.db, read_only=False)
+            try:
+                counts = needs.apply_classification(con, args.province, p.fiscal_year, p)
+            finally:
+                con.close()
+            print(counts.to_string(index=False))
+            return 0
+        con = db.connect(args.db, read_only=True)
+        try:
+            path = oc4ids.write_package(con, args.province, p.fiscal_year, args.out or ".",
+                                        synthetic=db.meta(con).get("synthetic") == "true")
+        finally:
+            con.close()
+        print(f"wrote {path}")
+        return 0
+    except (needs.StageTransitionError, needs.NeedsDataError, thai.ThaiLocaleError) as exc:
+        print(f"oneplan: {exc}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -205,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
                                       "issues as look-up sheets and drop-downs")
     p.add_argument("--db", help="database file (with --province)")
     p.set_defaults(func=_cmd_templates)
+
+    p = sub.add_parser("needs", help="village needs: record a committee stage, classify, "
+                                     "export projects as OC4IDS")
+    p.add_argument("action", choices=["stage", "classify", "oc4ids"])
+    p.add_argument("--need", help="need id (stage)")
+    p.add_argument("--to", help="the stage it moves to, e.g. tambon_screened (stage)")
+    p.add_argument("--on", help="date of the decision, e.g. 20/06/2568 (stage)")
+    p.add_argument("--reason", help="why rejected / merged (stage)")
+    p.add_argument("--linked", help="need it is merged into (stage)")
+    p.add_argument("--province", help="province code (classify, oc4ids)")
+    p.add_argument("--fiscal-year", type=int)
+    p.add_argument("--out", help="output folder (oc4ids)")
+    p.add_argument("--db", help="database file")
+    p.set_defaults(func=_cmd_needs)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):

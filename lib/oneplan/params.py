@@ -136,6 +136,119 @@ class SampleParams(_Strict):
     projects_max: int = Field(1500, ge=1)
 
 
+# --- Surin One Plan / Plan101Pro (oneplan.needs, oneplan.ranking, oneplan.followup) -------
+
+NeedCategory = Literal["water", "road", "electricity", "agriculture", "occupation", "health",
+                       "education", "environment", "safety", "other"]
+AuthorityLevel = Literal["village", "lao", "joint", "district", "province", "department"]
+
+
+class AuthorityRuleParams(_Strict):
+    """One classification rule: needs of these categories costing at most ``max_cost_baht``
+    belong to ``authority``. Rules are tried in order; the first that matches wins."""
+
+    categories: list[NeedCategory | Literal["*"]] = Field(
+        default_factory=lambda: ["*"], description="Need categories; '*' = any category")
+    max_cost_baht: float | None = Field(
+        None, ge=0, description="Upper cost bound (inclusive), baht; null = no bound")
+    authority: AuthorityLevel
+
+
+def _default_authority_rules() -> list[AuthorityRuleParams]:
+    rules = [
+        (["*"], 50_000, "village"),
+        (["road", "water", "electricity", "environment"], 2_000_000, "lao"),
+        (["health", "education", "other", "occupation", "agriculture"], 500_000, "lao"),
+        (["occupation", "agriculture"], 3_000_000, "joint"),
+        (["safety"], 3_000_000, "district"),
+        (["electricity"], None, "department"),
+        (["*"], 20_000_000, "province"),
+        (["*"], None, "department"),
+    ]
+    return [AuthorityRuleParams(categories=c, max_cost_baht=m, authority=a)
+            for c, m, a in rules]
+
+
+class NeedsParams(_Strict):
+    """Sorting village needs (Surin One Plan): who a need belongs to and which strategic
+    issue of the province it fits (:mod:`oneplan.needs`)."""
+
+    authority_rules: list[AuthorityRuleParams] = Field(
+        default_factory=_default_authority_rules,
+        description="First matching rule gives the authority level; a need without a cost "
+                    "stays unclassified")
+    strategy_by_category: dict[NeedCategory, int | None] = Field(
+        default_factory=lambda: {"water": 1, "agriculture": 1, "occupation": 2, "road": 2,
+                                 "health": 3, "education": 3, "environment": 4,
+                                 "safety": 5, "electricity": None, "other": None},
+        description="Strategic issue number each category fits; null or absent = does not fit")
+    waiting_rows: int = Field(20, ge=1, le=1000, description="Rows in 'needs waiting longest'")
+
+    @field_validator("authority_rules")
+    @classmethod
+    def _has_rules(cls, value: list[AuthorityRuleParams]) -> list[AuthorityRuleParams]:
+        if not value:
+            raise ValueError("give at least one authority rule")
+        return value
+
+
+RankingCriterion = Literal["households", "cost_effectiveness", "strategy_fit", "readiness",
+                           "village_need"]
+
+
+class RankingParams(_Strict):
+    """Plan101Pro ranking of agencies' proposals (:mod:`oneplan.ranking`); the weights are
+    published in the report."""
+
+    weights: dict[RankingCriterion, float] = Field(
+        default_factory=lambda: {"households": 0.25, "cost_effectiveness": 0.20,
+                                 "strategy_fit": 0.20, "readiness": 0.20,
+                                 "village_need": 0.15})
+    top_n: int = Field(20, ge=1, le=1000, description="Size of the top of the ranking "
+                                                      "checked by the sensitivity analysis")
+    sensitivity_step: float = Field(0.2, gt=0, lt=1,
+                                    description="Each weight moved by ± this share")
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, w in value.items() if w < 0]
+        if bad:
+            raise ValueError(f"weights must be ≥ 0: {', '.join(bad)}")
+        if not value or sum(value.values()) <= 0:
+            raise ValueError("at least one weight must be > 0")
+        return value
+
+
+class FollowupParams(_Strict):
+    """Quarterly follow-up of funded projects (:mod:`oneplan.followup`)."""
+
+    disbursement_targets_pct: list[float] = Field(
+        default_factory=lambda: [20.0, 45.0, 70.0, 100.0],
+        description="Cumulative disbursement target at the end of fiscal quarters 1-4, % of "
+                    "the allocation")
+    as_of_quarter: int | None = Field(
+        None, ge=1, le=4, description="Quarter the follow-up is as of; null = the latest "
+                                      "quarter with any report")
+    stale_after_quarters: int = Field(
+        1, ge=0, le=3, description="A project is stale when its last report is more than "
+                                   "this many quarters old")
+    at_risk_gap_pct: float = Field(
+        15.0, ge=0, le=100, description="At risk: physical progress this many points behind "
+                                        "the time elapsed, or disbursement behind target")
+    min_projects_scorecard: int = Field(
+        5, ge=1, description="Agencies with fewer followed projects are shown but not ranked")
+
+    @field_validator("disbursement_targets_pct")
+    @classmethod
+    def _targets(cls, value: list[float]) -> list[float]:
+        if len(value) != 4:
+            raise ValueError("give four cumulative targets, one per fiscal quarter")
+        if any(not 0 <= v <= 100 for v in value) or any(b < a for a, b in zip(value, value[1:])):
+            raise ValueError("targets must lie in 0..100 and never decrease")
+        return value
+
+
 class Params(_Strict):
     """Everything a run needs, after merging and validating all layers."""
 
@@ -148,6 +261,9 @@ class Params(_Strict):
     priority: PriorityParams = Field(default_factory=PriorityParams)
     report: ReportParams = Field(default_factory=ReportParams)
     sample: SampleParams = Field(default_factory=SampleParams)
+    needs: NeedsParams = Field(default_factory=NeedsParams)
+    ranking: RankingParams = Field(default_factory=RankingParams)
+    followup: FollowupParams = Field(default_factory=FollowupParams)
 
     @field_validator("province_code", mode="before")
     @classmethod

@@ -36,6 +36,7 @@ __all__ = [
     "SOURCE_COLUMNS",
     "LOG_CRITERIA",
     "normalise_weights",
+    "min_max",
     "score_candidates",
 ]
 
@@ -86,19 +87,23 @@ LOG_CRITERIA: frozenset[str] = frozenset({"households", "storage", "area"})
 _ID_COL = "project_id"
 
 
-def normalise_weights(weights: Mapping[str, float]) -> dict[str, float]:
+def normalise_weights(weights: Mapping[str, float],
+                      criteria: Mapping[str, object] | None = None) -> dict[str, float]:
     """Return ``weights`` scaled to sum to 1, after validating them.
 
-    Raises ``ValueError`` for an unknown criterion (listing the valid ones), a negative or
-    non-finite weight (naming the key), an empty mapping or weights that sum to 0.
+    ``criteria`` are the valid criterion names (default :data:`CRITERIA`, the water
+    criteria; :mod:`oneplan.ranking` passes its own). Raises ``ValueError`` for an unknown
+    criterion (listing the valid ones), a negative or non-finite weight (naming the key),
+    an empty mapping or weights that sum to 0.
     """
+    criteria = CRITERIA if criteria is None else criteria
     if not weights:
-        raise ValueError(f"no priority weights given; valid criteria: {', '.join(CRITERIA)}")
-    unknown = [k for k in weights if k not in CRITERIA]
+        raise ValueError(f"no priority weights given; valid criteria: {', '.join(criteria)}")
+    unknown = [k for k in weights if k not in criteria]
     if unknown:
         raise ValueError(
             f"unknown priority criterion {', '.join(map(repr, unknown))}; "
-            f"valid criteria: {', '.join(CRITERIA)}"
+            f"valid criteria: {', '.join(criteria)}"
         )
     clean: dict[str, float] = {}
     for key, w in weights.items():
@@ -143,7 +148,7 @@ def _nonnegative(df: pd.DataFrame, values: np.ndarray, col: str) -> np.ndarray:
     return values
 
 
-def _min_max(values: np.ndarray) -> np.ndarray:
+def min_max(values: np.ndarray) -> np.ndarray:
     """(v - min) / (max - min); a constant (or empty) column gives 0 everywhere."""
     if values.size == 0:
         return values.astype(float)
@@ -151,6 +156,9 @@ def _min_max(values: np.ndarray) -> np.ndarray:
     if hi - lo <= 0:
         return np.zeros_like(values, dtype=float)
     return (values - lo) / (hi - lo)
+
+
+_min_max = min_max
 
 
 def _raw_criterion(df: pd.DataFrame, criterion: str) -> np.ndarray:
