@@ -15,6 +15,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from plan_free_db import build_plan_free
 from oneplan import db, ingest
 from oneplan.cli import main as cli_main
 
@@ -27,7 +28,7 @@ NEEDS_EN = ["Item no.", "Fiscal year", "Village code", "Category", "Description"
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ingest-db") / "base.duckdb"
-    db.build_sample(path, provinces=["32"])
+    build_plan_free(path)
     return path
 
 

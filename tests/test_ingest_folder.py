@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from plan_free_db import build_plan_free
 from oneplan import db, ingest
 
 BROKEN = Path(__file__).parent / "data" / "broken"
@@ -68,7 +69,7 @@ def test_committed_broken_files_are_what_the_script_writes(tmp_path):
 @pytest.fixture
 def folder_db(tmp_path) -> Path:
     path = tmp_path / "oneplan.duckdb"
-    db.build_sample(path, provinces=["32"])
+    build_plan_free(path)
     return path
 
 
