@@ -57,8 +57,10 @@ def warm_up() -> list[str]:
     return loaded
 
 
-def reset(cwd: str | None = None) -> None:
-    """Give the next notebook a clean kernel: see the module docstring.
+def reset(cwd: str | None = None, env: dict[str, str] | None = None) -> None:
+    """Give the next notebook a clean kernel: see the module docstring. ``env`` is set on
+    top of the restored environment (the batch passes its database, parameters and
+    reports folders, so ``oneplan.paths`` defaults inside the notebook match the batch).
 
     Raises:
         RuntimeError: :func:`warm_up` has not run in this kernel.
@@ -80,6 +82,7 @@ def reset(cwd: str | None = None) -> None:
     os.chdir(cwd or _STATE["cwd"])
     os.environ.clear()
     os.environ.update(_STATE["environ"])
+    os.environ.update(env or {})
     sys.path[:] = _STATE["path"]
     warnings.filters[:] = _STATE["filters"]
     root = logging.getLogger()

@@ -66,7 +66,8 @@ from typing import Any, Callable, Literal
 
 from . import areas, db
 from .params import load_params
-from .paths import LIB_DIR, NOTEBOOKS_DIR, default_db_path, default_reports_dir
+from .paths import (LIB_DIR, NOTEBOOKS_DIR, default_db_path, default_params_dir,
+                    default_reports_dir)
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +314,8 @@ class Job:
     out_root: str
     formats: tuple[str, ...]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """Set in the kernel: ONEPLAN_DB, ONEPLAN_PARAMS, ONEPLAN_REPORTS of the batch."""
 
     @property
     def key(self) -> str:
@@ -389,8 +392,11 @@ class _Planner:
                                         "params_file": spec.params_file}))
         if spec.scope == "national":
             prints["inputs"] = _summaries_digest(self.out_root / str(self.fiscal_year))
+        env = {"ONEPLAN_DB": self.db_path or str(default_db_path()),
+               "ONEPLAN_PARAMS": str(default_params_dir()),
+               "ONEPLAN_REPORTS": str(self.out_root)}
         return Job(spec, code, self.fiscal_year, lang, self.scenario, self.db_path,
-                   str(self.out_root), formats, prints)
+                   str(self.out_root), formats, prints, env)
 
 
 # ----------------------------------------------------------------------------- manifest
@@ -570,7 +576,7 @@ class _Engine:
             self._printer = None
 
     # -- one report
-    def execute(self, nb, cwd: Path, timeout_s: float):
+    def execute(self, nb, cwd: Path, timeout_s: float, env: dict[str, str] | None = None):
         """Run ``nb`` (parameters already injected) in the warm kernel after a reset.
 
         Raises:
@@ -582,12 +588,13 @@ class _Engine:
 
         if self._km is None:
             self.start_kernel()
+        reset = f"import oneplan.batchkernel as _bk\n_bk.reset({str(cwd)!r}, {env or {}!r})"
         try:
-            self._run_code(f"import oneplan.batchkernel as _bk\n_bk.reset({str(cwd)!r})", cwd)
+            self._run_code(reset, cwd)
         except Exception:  # noqa: BLE001 — a kernel that cannot reset is replaced
             log.warning("kernel reset failed; starting a new kernel", exc_info=True)
             self.start_kernel()
-            self._run_code(f"import oneplan.batchkernel as _bk\n_bk.reset({str(cwd)!r})", cwd)
+            self._run_code(reset, cwd)
         deadline = time.monotonic() + timeout_s
         self.notebooks_run += 1
         try:
@@ -637,7 +644,7 @@ class _Engine:
             nb.metadata.papermill.update(input_path=str(spec.notebook_path),
                                          start_time=_now(), exception=None)
             try:
-                self.execute(nb, spec.notebook_path.parent, spec.timeout_s)
+                self.execute(nb, spec.notebook_path.parent, spec.timeout_s, job.env)
             except CellExecutionError as exc:
                 nb.metadata.papermill["exception"] = True
                 raise ReportFailed(f"{exc.ename}: {exc.evalue}") from None
