@@ -12,6 +12,7 @@ the point); module-level state a notebook changes on purpose is not undone.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import logging
@@ -45,6 +46,11 @@ def warm_up() -> list[str]:
             loaded.append(name)
     import matplotlib as mpl
 
+    # the imported modules live as long as the kernel: move them out of the collector's
+    # sight, so the full collection %reset does between notebooks only scans what the
+    # notebooks made (≈ 0.2 s → a few ms)
+    gc.collect()
+    gc.freeze()
     _STATE.update(
         rc={k: v for k, v in mpl.rcParams.items() if k != "backend"},
         cwd=os.getcwd(),

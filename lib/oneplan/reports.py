@@ -344,6 +344,9 @@ class ReportOutcome:
     files: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     summary: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: ``kernel`` (start + imports, when this report paid it), ``reset``,
+    ``execute``, ``html``, ``pdf``."""
 
     @property
     def ok(self) -> bool:
@@ -369,6 +372,7 @@ class _Planner:
             "packages": _json_digest(self.packages),
         }
         self._notebooks: dict[Path, str] = {}
+        self._params: dict = {}
 
     def job(self, spec: ReportSpec, code: str) -> Job:
         """The job of ``spec`` for province ``code`` (``""``: national).
@@ -376,8 +380,10 @@ class _Planner:
         Raises:
             oneplan.params.ParamsError: the province's parameters are invalid.
         """
-        params = load_params(code or None, self.scenario or None,
-                             {"fiscal_year": self.fiscal_year})
+        if code not in self._params:
+            self._params[code] = load_params(code or None, self.scenario or None,
+                                             {"fiscal_year": self.fiscal_year})
+        params = self._params[code]
         lang = self.lang or params.report.language
         formats = tuple(self.formats or params.report.formats)
         nb = spec.notebook_path
@@ -437,10 +443,15 @@ def _now() -> str:
 class _Manifest:
     """The run manifest, kept in memory and rewritten atomically after every report."""
 
+    SAVE_EVERY_S = 2.0
+    """At most one rewrite per this many seconds while reports finish (a crash loses at
+    most these records: those reports are redone, which is safe)."""
+
     def __init__(self, path: Path, packages: dict, browser: str | None):
         self.path = path
         self.data = load_manifest(path)
         self.data.update(version=MANIFEST_VERSION, packages=packages, browser=browser)
+        self._saved = 0.0
 
     def entry(self, key: str) -> dict | None:
         return self.data["reports"].get(key)
@@ -450,7 +461,8 @@ class _Manifest:
             "report": job.spec.name, "scope": job.spec.scope, "notebook": job.spec.notebook,
             "province_code": job.province_code, "lang": job.lang,
             "extra": dict(job.spec.extra), "status": outcome.status,
-            "seconds": round(outcome.seconds, 2), "finished": _now(),
+            "seconds": round(outcome.seconds, 2), "timings": outcome.timings,
+            "finished": _now(),
             "files": outcome.files, "error": outcome.error,
             "fingerprint": job.fingerprint, "fingerprints": job.fingerprints,
         }
@@ -461,11 +473,14 @@ class _Manifest:
                 else old.get("last_good_files")
             entry["fingerprint"] = None
         self.data["reports"][job.key] = entry
-        self.save()
+        if time.monotonic() - self._saved >= self.SAVE_EVERY_S:
+            self.save()
 
     def save(self) -> None:
+        """Rewrite the manifest file (atomically)."""
         from . import export
 
+        self._saved = time.monotonic()
         self.data["updated"] = _now()
         export.write_atomic(self.path, json.dumps(_rounded(self.data), ensure_ascii=False,
                                                   indent=1, sort_keys=False))
@@ -513,6 +528,7 @@ class _Engine:
         self._printer = None
         self.kernel_starts = 0
         self.notebooks_run = 0
+        self.timings: dict[str, float] = {}
 
     # -- kernel
     def _client(self, nb, cwd: Path, deadline: float | None = None):
@@ -529,13 +545,23 @@ class _Engine:
         client.kc = self._kc
         return client
 
-    def _run_code(self, source: str, cwd: Path, timeout_s: float = 300) -> None:
-        import nbformat
+    def _run_code(self, source: str, timeout_s: float = 120) -> None:
+        """Run ``source`` in the kernel (one request, no notebook around it).
 
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-        nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python"}
-        client = self._client(nb, cwd, time.monotonic() + timeout_s)
-        client.execute()
+        Raises:
+            RuntimeError: the code raised in the kernel, or no reply within ``timeout_s``.
+        """
+        from jupyter_core.utils import run_sync
+
+        try:
+            reply = run_sync(self._kc.execute_interactive)(
+                source, silent=False, store_history=False, allow_stdin=False,
+                timeout=timeout_s, output_hook=lambda msg: None)
+        except TimeoutError as exc:
+            raise RuntimeError(f"kernel did not answer within {timeout_s:g} s") from exc
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
     def start_kernel(self) -> None:
         """Start the kernel and pay the imports (:func:`oneplan.batchkernel.warm_up`)."""
@@ -586,19 +612,25 @@ class _Engine:
         """
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+        t = time.perf_counter()
         if self._km is None:
             self.start_kernel()
+            self.timings["kernel"] = time.perf_counter() - t
+            t = time.perf_counter()
         reset = f"import oneplan.batchkernel as _bk\n_bk.reset({str(cwd)!r}, {env or {}!r})"
         try:
-            self._run_code(reset, cwd)
+            self._run_code(reset)
         except Exception:  # noqa: BLE001 — a kernel that cannot reset is replaced
             log.warning("kernel reset failed; starting a new kernel", exc_info=True)
             self.start_kernel()
-            self._run_code(reset, cwd)
+            self._run_code(reset)
+        self.timings["reset"] = time.perf_counter() - t
+        t = time.perf_counter()
         deadline = time.monotonic() + timeout_s
         self.notebooks_run += 1
         try:
             self._client(nb, cwd, deadline).execute()
+            self.timings["execute"] = time.perf_counter() - t
         except CellTimeoutError:
             self.stop_kernel()
             raise ReportFailed(f"time limit of {timeout_s:g} s reached; kernel restarted") \
@@ -624,6 +656,7 @@ class _Engine:
     def run(self, job: Job) -> ReportOutcome:
         """Run one report and export it; never raises (the outcome carries the error)."""
         started = time.perf_counter()
+        self.timings = {}
         out_dir = job.out_dir
         staging = out_dir / f".{job.spec.name}.staging-{os.getpid()}"
         nb = None
@@ -661,7 +694,8 @@ class _Engine:
                                   **{n: p for n, p in moved.items()
                                      if n not in files.values()}},
                                  summary={k: v for k, v in summary.items()
-                                          if k not in ("params", "selected_ids")})
+                                          if k not in ("params", "selected_ids")},
+                                 timings={k: round(v, 3) for k, v in self.timings.items()})
         except Exception as exc:  # noqa: BLE001 — a batch isolates every report's failure
             log.debug("%s failed:\n%s", job.key, traceback.format_exc())
             message = str(exc) if isinstance(exc, ReportFailed) else \
@@ -671,7 +705,8 @@ class _Engine:
                 kept = _keep_failed(nb, out_dir / f"{job.spec.name}.failed.ipynb")
                 message += f" (executed notebook kept in {kept})"
             return ReportOutcome(job.spec.name, job.province_code, "failed",
-                                 time.perf_counter() - started, error=message)
+                                 time.perf_counter() - started, error=message,
+                                 timings={k: round(v, 3) for k, v in self.timings.items()})
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -695,16 +730,20 @@ class _Engine:
             export.write_atomic(staging / spec.params_file,
                                 json.dumps(summary["params"], ensure_ascii=False, indent=2))
             files["params"] = spec.params_file
+        t = time.perf_counter()
         page = export.notebook_to_html(nb, title=spec.title(job.lang, job.province_code),
                                        lang=job.lang, synthetic=bool(summary.get("synthetic")))
         files["html"] = f"{spec.name}.html"
         export.write_atomic(staging / files["html"], page)
+        self.timings["html"] = time.perf_counter() - t
         if "pdf" in job.formats:
+            t = time.perf_counter()
             files["pdf"] = f"{spec.name}.pdf"
             try:
                 self.printer().print(staging / files["html"], staging / files["pdf"])
             except export.PdfExportError as exc:
                 raise ReportFailed(f"PDF: {exc}") from None
+            self.timings["pdf"] = time.perf_counter() - t
         return files
 
 
@@ -921,6 +960,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
         # national reports read the provinces' summaries, so they are planned after them
         runner.run(plan([(s, "") for s in nat_specs]), done)
     finally:
+        manifest.save()  # also after Ctrl-C: what finished stays recorded
         runner.close()
         if bar is not None:
             bar.close()
