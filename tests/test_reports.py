@@ -109,6 +109,7 @@ def test_manifest_is_complete(national):
         assert {"notebook", "library", "database", "params", "run", "packages"} \
             == set(entry["fingerprints"]), key
         assert {"ipynb", "html", "pdf", "summary", "params"} <= set(entry["files"])
+        assert {"reset", "execute", "html", "pdf"} <= set(entry["timings"])
         for rel in entry["files"].values():
             assert (out / rel).is_file(), rel
     params = {k: e["fingerprints"]["params"] for k, e in m["reports"].items()}

@@ -75,6 +75,8 @@ KERNEL = "python3"
 DEFAULT_TIMEOUT_S = 1800.0
 """Time limit of one notebook run (all its cells), seconds."""
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 
@@ -576,7 +578,12 @@ class _Engine:
             "import oneplan.batchkernel as _bk\n_bk.warm_up()")])
         nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python"}
         client = self._client(nb, NOTEBOOKS_DIR, time.monotonic() + 300)
-        client.execute()  # starts the kernel; keeps it (the client does not own km)
+        try:
+            client.execute()  # starts the kernel; keeps it (the client does not own km)
+        except BaseException:
+            self._kc = client.kc
+            self.stop_kernel()
+            raise
         self._kc = client.kc
         self.kernel_starts += 1
 
@@ -681,6 +688,9 @@ class _Engine:
             except CellExecutionError as exc:
                 nb.metadata.papermill["exception"] = True
                 raise ReportFailed(f"{exc.ename}: {exc.evalue}") from None
+            except ReportFailed:  # time limit or dead kernel: keep the outputs made so far
+                nb.metadata.papermill["exception"] = True
+                raise
             nb.metadata.papermill.update(end_time=_now(),
                                          duration=round(time.perf_counter() - started, 2),
                                          parameters=params)
@@ -786,9 +796,10 @@ def _keep_failed(nb, path: Path) -> Path:
 _WORKER: _Engine | None = None
 
 
-def _worker_init(log_level: int) -> None:
+def _worker_init(log_level: int, thread_env: dict[str, str]) -> None:
     global _WORKER
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.update(thread_env)  # before the kernel starts: BLAS reads them at import
     _WORKER = _Engine()
     # multiprocessing children skip atexit; Finalize runs when the worker exits
     multiprocessing.util.Finalize(_WORKER, _WORKER.close, exitpriority=10)
@@ -810,9 +821,13 @@ class _Runner:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn: workers start clean (no copied threads, locks or open DuckDB handles)
+        # parallel kernels each with a BLAS/OpenMP pool of all cores would oversubscribe
+        # the machine: each worker gets its share (unless the variables are set already)
+        share = str(max(1, (os.cpu_count() or 1) // self.workers))
+        thread_env = {v: os.environ.get(v, share) for v in _THREAD_VARS}
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init,
-                                   initargs=(logging.getLogger().level,))
+                                   initargs=(logging.getLogger().level, thread_env))
 
     def run(self, jobs: list[Job], done: Callable[[Job, ReportOutcome], None]) -> None:
         if not jobs:
@@ -849,8 +864,8 @@ class _Runner:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        if self._pool is not None:  # after Ctrl-C: do not start what is still queued
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -------------------------------------------------------------------------------- batch
@@ -955,6 +970,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
 
     n_jobs = len(codes) * len(prov_specs) + len(nat_specs)
     runner = _Runner(max(1, min(workers or os.cpu_count() or 1, n_jobs or 1)))
+
     try:
         runner.run(plan([(s, c) for c in codes for s in prov_specs]), done)
         # national reports read the provinces' summaries, so they are planned after them
