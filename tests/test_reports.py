@@ -208,6 +208,7 @@ if behaviour == "leak":
 if behaviour == "sleep":
     time.sleep(120)
 if behaviour == "crash":
+    os.write(2, b"segfault-like crash in a C library\\n")  # the process's own stderr
     os._exit(1)
 if behaviour == "fail":
     raise RuntimeError("deliberate failure")
@@ -307,6 +308,7 @@ def test_timeout_and_kernel_crash_fail_alone(light, sample_db):
     by = {o.report: o for o in result.outcomes}
     assert by["slow"].status == "failed" and "time limit of 3 s" in by["slow"].error
     assert by["crash"].status == "failed" and "kernel died" in by["crash"].error
+    assert "its last output: segfault-like crash" in by["crash"].error
     assert by["zfine"].status == "ok"
     assert by["slow"].seconds < 30
 

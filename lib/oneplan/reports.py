@@ -528,6 +528,7 @@ class _Engine:
         self._km = None
         self._kc = None
         self._printer = None
+        self._log_path: Path | None = None
         self.kernel_starts = 0
         self.notebooks_run = 0
         self.timings: dict[str, float] = {}
@@ -572,6 +573,13 @@ class _Engine:
         self.stop_kernel()
         self._km = AsyncKernelManager(kernel_name=KERNEL)
         self._kc = None
+        # the kernel process's own output (ipykernel's start-up warnings, C libraries
+        # printing, a crash message) goes to a log, not the batch's terminal; its tail is
+        # quoted when the kernel dies
+        import tempfile
+
+        fd, log_path = tempfile.mkstemp(prefix="oneplan-kernel-", suffix=".log")
+        self._log_path = Path(log_path)
         import nbformat
 
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
@@ -579,13 +587,25 @@ class _Engine:
         nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python"}
         client = self._client(nb, NOTEBOOKS_DIR, time.monotonic() + 300)
         try:
-            client.execute()  # starts the kernel; keeps it (the client does not own km)
+            # starts the kernel; keeps it (the client does not own km)
+            client.execute(stdout=fd, stderr=fd)
         except BaseException:
             self._kc = client.kc
             self.stop_kernel()
             raise
+        finally:
+            os.close(fd)  # the kernel holds its own copy
         self._kc = client.kc
         self.kernel_starts += 1
+
+    def kernel_log_tail(self, limit: int = 300) -> str:
+        """The last line of the kernel process's output (empty when none)."""
+        try:
+            lines = [ln for ln in self._log_path.read_text(errors="replace").splitlines()
+                     if ln.strip() and "without encryption" not in ln]
+        except (AttributeError, OSError):
+            return ""
+        return lines[-1][-limit:] if lines else ""
 
     def stop_kernel(self) -> None:
         from jupyter_core.utils import run_sync
@@ -601,6 +621,9 @@ class _Engine:
             except Exception:  # noqa: BLE001
                 log.debug("shutdown_kernel failed", exc_info=True)
         self._km = self._kc = None
+        if getattr(self, "_log_path", None) is not None:
+            self._log_path.unlink(missing_ok=True)
+            self._log_path = None
 
     def close(self) -> None:
         self.stop_kernel()
@@ -643,9 +666,10 @@ class _Engine:
             raise ReportFailed(f"time limit of {timeout_s:g} s reached; kernel restarted") \
                 from None
         except DeadKernelError:
+            tail = self.kernel_log_tail()
             self.stop_kernel()
-            raise ReportFailed("the kernel died (crash or out of memory); kernel restarted") \
-                from None
+            raise ReportFailed("the kernel died (crash or out of memory); kernel restarted"
+                               + (f"; its last output: {tail}" if tail else "")) from None
         except RuntimeError as exc:
             if "kernel" in str(exc).lower():  # e.g. "Kernel didn't respond in N seconds"
                 self.stop_kernel()
