@@ -1001,9 +1001,9 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
         runner.run(plan([(s, "") for s in nat_specs]), done)
     finally:
         manifest.save()  # also after Ctrl-C: what finished stays recorded
-        runner.close()
         if bar is not None:
             bar.close()
+        runner.close()  # workers stop their kernels and browsers
     outcomes.sort(key=lambda o: (o.province_code or "~", o.report))
     result = BatchResult(outcomes, time.perf_counter() - started)
     manifest.data["last_run"] = {
