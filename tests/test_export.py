@@ -269,3 +269,48 @@ def test_htmls_to_pdfs_one_browser_many_files(pdf_files, tmp_path):
         assert "อำเภอ" in export.pdf_text(pdf)
     assert export.htmls_to_pdfs([]) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r0.pdf", "r1.pdf", "r2.pdf"]
+
+
+def test_pdf_has_bookmarks_from_headings(pdf_files):
+    from pypdf import PdfReader
+
+    outline = PdfReader(str(pdf_files[0])).outline
+    titles = [item["/Title"] for item in outline if isinstance(item, dict)]
+    assert "รายงานทดสอบ" in titles
+
+
+def test_pdf_printer_reuses_one_browser_and_recovers(pdf_files, tmp_path):
+    html = pdf_files[0].with_name("report.html")
+    with export.PdfPrinter(timeout_s=60) as printer:
+        for i in range(2):
+            assert printer.print(html, tmp_path / f"r{i}.pdf").read_bytes().startswith(b"%PDF-")
+        assert printer.started == 1
+        printer._chrome.proc.kill()  # the browser crashes between two files
+        printer._chrome.proc.wait()
+        with pytest.raises(export.PdfExportError):
+            printer.print(html, tmp_path / "lost.pdf")
+        assert not (tmp_path / "lost.pdf").exists()
+        assert "อำเภอ" in export.pdf_text(printer.print(html, tmp_path / "r2.pdf"))
+        assert printer.started == 2
+    assert printer._chrome is None
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_nbformat_import_skips_the_slow_optional_checker(full):
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("rfc3987_syntax") is None:
+        pytest.skip("rfc3987-syntax is not installed here; nothing to skip")
+    env = dict(os.environ)
+    env.pop("ONEPLAN_FULL_JSONSCHEMA", None)
+    if full:
+        env["ONEPLAN_FULL_JSONSCHEMA"] = "1"
+    code = ("import sys, oneplan.export, nbformat\n"
+            "nbformat.validate(nbformat.v4.new_notebook())\n"  # validation still works
+            "print(sys.modules.get('rfc3987_syntax') is not None)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120, check=True)
+    assert res.stdout.strip() == str(full)

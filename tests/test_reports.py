@@ -1,4 +1,15 @@
-"""End-to-end: the batch runs the real notebook through papermill and exports HTML + PDF."""
+"""The report batch.
+
+End to end (real water notebook, three provinces, HTML + PDF): one province's parameters are
+broken, the others finish, the failure is listed and the exit code is non-zero; after the fix
+a re-run redoes only that province; then the PDFs, index links, manifest and personal data
+are checked over everything written.
+
+Engine (tiny notebooks, HTML only, a few seconds each): a clean namespace per notebook in a
+reused kernel, time limit and kernel crash isolated, skipping and ``--force``, one notebook
+registered several times with extra parameters, national reports after the provinces, last
+good files kept after a failure.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +19,14 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from oneplan import cli, export, paths, reports
-from oneplan.thai import national_id_is_valid
+from pii_scan import scan
+
+PROVINCES = ["40", "45", "32"]
 
 
 class _Links(HTMLParser):
@@ -24,29 +39,93 @@ class _Links(HTMLParser):
             self.hrefs += [v for k, v in attrs if k == "href" and v]
 
 
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "2570" / "manifest.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------- end to end
+
+
 @pytest.fixture(scope="module")
-def kk_batch(tmp_path_factory, sample_db):
-    out = tmp_path_factory.mktemp("reports")
-    result = reports.run_batch(["40"], out_root=out, db_path=sample_db, workers=1,
-                               progress=False)
-    return out, result
+def national(tmp_path_factory, sample_db):
+    """Batch with 45 broken, then fixed and re-run (CLI, two workers, HTML + PDF)."""
+    tmp = tmp_path_factory.mktemp("batch")
+    params = tmp / "params"
+    shutil.copytree(paths.PARAMS_DIR, params)
+    broken = params / "provinces" / "45.yml"
+    good = broken.read_text(encoding="utf-8") if broken.exists() else None
+    broken.write_text("plan:\n  must_include: {NO-SUCH-PROJECT: committed in 2569}\n",
+                      encoding="utf-8")
+    out = tmp / "reports"
+    argv = ["report", *[a for c in PROVINCES for a in ("--province", c)],
+            "--formats", "html,pdf", "--out", str(out), "--db", str(sample_db),
+            "--workers", "2", "--no-progress"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ONEPLAN_PARAMS", str(params))
+        first_code = cli.main(argv)
+        first = _manifest(out)
+        mtimes = {f: f.stat().st_mtime_ns for f in out.rglob("*") if f.is_file()}
+        if good is None:
+            broken.unlink()
+        else:
+            broken.write_text(good, encoding="utf-8")
+        second_code = cli.main(argv)
+        second = _manifest(out)
+    return dict(out=out, first_code=first_code, first=first, mtimes=mtimes,
+                second_code=second_code, second=second)
 
 
-def test_batch_writes_html_pdf_summary(kk_batch):
-    out, result = kk_batch
-    assert not result.failures, result.failures
-    folder = out / "2570" / "40"
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    assert summary["province_code"] == "40" and summary["synthetic"] is True
-    assert summary["solver_status"] == "optimal" and summary["gap"] == pytest.approx(0, abs=1e-9)
-    assert 0 < summary["selected_baht"] <= summary["budget_baht"]
-    assert summary["n_selected"] == len(summary["selected_ids"])
-    assert json.loads((folder / "params.json").read_text(encoding="utf-8"))["province_code"] == "40"
+def test_broken_province_fails_alone_and_is_listed(national, capsys):
+    assert national["first_code"] == 1
+    reports_ = national["first"]["reports"]
+    assert reports_["40/water_portfolio"]["status"] == "ok"
+    assert reports_["32/water_portfolio"]["status"] == "ok"
+    failed = reports_["45/water_portfolio"]
+    assert failed["status"] == "failed" and "NO-SUCH-PROJECT" in failed["error"]
+    assert national["first"]["last_run"]["failed"][0]["key"] == "45/water_portfolio"
 
 
-def test_html_is_thai_with_code_hidden(kk_batch):
-    out, _ = kk_batch
-    page = (out / "2570" / "40" / "water_portfolio.html").read_text(encoding="utf-8")
+def test_rerun_after_fix_redoes_only_the_failed_province(national):
+    out = national["out"]
+    assert national["second_code"] == 0
+    last = national["second"]["last_run"]
+    assert (last["written"], last["skipped"], last["failed"]) == (1, 2, [])
+    assert national["second"]["reports"]["45/water_portfolio"]["status"] == "ok"
+    for code in ("40", "32"):  # files of the provinces that were fine are untouched
+        for rel in national["second"]["reports"][f"{code}/water_portfolio"]["files"].values():
+            f = out / rel
+            assert national["mtimes"][f] == f.stat().st_mtime_ns, f
+    assert not (out / "2570" / "45" / "water_portfolio.failed.ipynb").exists()
+    assert not list(out.rglob("*.staging-*")) and not list(out.rglob(".*.tmp"))
+
+
+def test_manifest_is_complete(national):
+    out, m = national["out"], national["second"]
+    assert {"python", "pandas", "numpy", "nbclient", "papermill", "duckdb"} <= set(m["packages"])
+    assert m["browser"] and ("Chromium" in m["browser"] or "Chrome" in m["browser"])
+    assert set(m["reports"]) == {f"{c}/water_portfolio" for c in PROVINCES}
+    for key, entry in m["reports"].items():
+        assert entry["status"] == "ok" and entry["seconds"] > 0
+        assert {"notebook", "library", "database", "params", "run", "packages"} \
+            == set(entry["fingerprints"]), key
+        assert {"ipynb", "html", "pdf", "summary", "params"} <= set(entry["files"])
+        assert {"reset", "execute", "html", "pdf"} <= set(entry["timings"])
+        for rel in entry["files"].values():
+            assert (out / rel).is_file(), rel
+    params = {k: e["fingerprints"]["params"] for k, e in m["reports"].items()}
+    assert len(set(params.values())) == 3  # one resolved parameter set per province
+
+
+def test_executed_notebook_has_injected_parameters(national):
+    nb = nbformat.read(national["out"] / "2570" / "32" / "water_portfolio.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'province_code = "32"' in injected[0].source
+    assert "interactive = False" in injected[0].source
+    assert nb.metadata.papermill["parameters"]["province_code"] == "32"
+
+
+def test_html_is_thai_with_code_hidden(national):
+    page = (national["out"] / "2570" / "40" / "water_portfolio.html").read_text(encoding="utf-8")
     assert "ขอนแก่น" in page and 'lang="th"' in page
     assert "ข้อมูลตัวอย่างสังเคราะห์" in page          # synthetic label
     assert "waterplan.run_portfolio" not in page        # code cells hidden
@@ -54,55 +133,264 @@ def test_html_is_thai_with_code_hidden(kk_batch):
     assert "Traceback" not in page
 
 
-def test_pdf_has_a_thai_text_layer(kk_batch):
-    out, _ = kk_batch
-    text = export.pdf_text(out / "2570" / "40" / "water_portfolio.pdf")
-    for word in ("น้ำ", "อำเภอ", "ขอนแก่น"):
+@pytest.mark.parametrize("code,name", [("40", "ขอนแก่น"), ("45", "ร้อยเอ็ด"), ("32", "สุรินทร์")])
+def test_pdfs_have_thai_text_layers_and_bookmarks(national, code, name):
+    from pypdf import PdfReader
+
+    pdf = national["out"] / "2570" / code / "water_portfolio.pdf"
+    text = export.pdf_text(pdf)
+    for word in ("น้ำ", "อำเภอ", name):
         assert word in text, word
     for broken in ("อาเภอ", "จานวน"):
         assert broken not in text, broken
+    outline = PdfReader(str(pdf)).outline
+    assert outline and any(name in str(item) for item in outline if isinstance(item, dict))
+    pages = len(PdfReader(str(pdf)).pages)
+    assert pages > 1 and re.search(rf"(?<!\d){pages}\s*/\s*{pages}(?!\d)", text)  # footer
 
 
-def test_index_links_resolve(kk_batch):
-    out, result = kk_batch
-    page = result.index.read_text(encoding="utf-8")
-    assert "ขอนแก่น" in page and "Khon Kaen" in page
+def test_index_links_resolve(national):
+    out = national["out"]
+    page = (out / "index.html").read_text(encoding="utf-8")
     parser = _Links()
     parser.feed(page)
-    assert len(parser.hrefs) == 2
+    assert len(parser.hrefs) == 2 * len(PROVINCES)
     for href in parser.hrefs:
         assert (out / href).is_file(), href
 
 
-def test_reports_leave_no_personal_data(kk_batch):
-    out, _ = kk_batch
-    # 13 digits that pass the ID checksum (as ../shared/tools/scan_pii.py looks for them,
-    # decimals included: long float fractions must not be written either)
-    thai_id = re.compile(r"(?<!\d)\d{13}(?!\d)")
-    phone = re.compile(r"(?<![\d.])0[689]\d[- ]?\d{3}[- ]?\d{4}(?!\d)")
-    scanned = 0
-    for f in out.rglob("*"):
-        if f.suffix in {".html", ".json"}:
-            text = f.read_text(encoding="utf-8")
-            scanned += 1
-            ids = [m for m in thai_id.findall(text) if national_id_is_valid(m)]
-            assert not ids and not phone.search(text), f
-    assert scanned >= 4
+def test_nothing_written_holds_personal_data(national):
+    hits, scanned = scan(national["out"])
+    assert not hits, hits[:5]
+    assert scanned >= 3 * 5 + 1  # per province ipynb, html, pdf, summary, params; manifest
 
 
-def test_one_failing_province_does_not_stop_the_others(tmp_path, sample_db, monkeypatch):
+# ------------------------------------------------------------------------------ engine
+
+LIGHT_PARAMETERS = '''
+province_code = "40"
+fiscal_year = 2570
+lang = "th"
+db_path = ""
+output_dir = ""
+report_name = "light"
+practice = ""
+behaviour = ""   # test hooks: leak, check-clean, sleep, crash, fail
+'''
+
+LIGHT_BODY = '''
+import json, os, pathlib, time
+import matplotlib as mpl
+from IPython.display import Markdown, display
+from oneplan import areas, db
+from oneplan.params import load_params
+from oneplan.paths import default_reports_dir
+
+p = load_params(province_code or None)
+con = db.connect(db_path or None)
+for pid in p.plan.must_include:
+    if not con.execute("SELECT count(*) FROM water_projects WHERE project_id = ?",
+                       [pid]).fetchone()[0]:
+        raise ValueError(f"must_include {pid} is not a project in the database")
+n = con.execute("SELECT count(*) FROM water_projects WHERE province_code = ? OR ? = ''",
+                [province_code, province_code]).fetchone()[0]
+con.close()
+if behaviour == "check-clean":
+    assert "LEAK" not in globals(), "a name leaked from the previous notebook"
+    assert mpl.rcParams["lines.linewidth"] != 7.5, "rcParams leaked"
+    assert "ONEPLAN_LEAK" not in os.environ, "environment leaked"
+    assert os.getcwd() != "/", "working folder leaked"
+if behaviour == "leak":
+    LEAK = 1
+    mpl.rcParams["lines.linewidth"] = 7.5
+    os.environ["ONEPLAN_LEAK"] = "1"
+    os.chdir("/")
+if behaviour == "sleep":
+    time.sleep(120)
+if behaviour == "crash":
+    os.write(2, b"segfault-like crash in a C library\\n")  # the process's own stderr
+    os._exit(1)
+if behaviour == "fail":
+    raise RuntimeError("deliberate failure")
+where = areas.province(province_code).name_th if province_code else "ทั่วประเทศ"
+display(Markdown(f"# รายงานทดสอบ {where}\\n\\nโครงการ {n} รายการ {practice}"))
+'''
+
+LIGHT_SUMMARY = '''
+year_dir = default_reports_dir() / str(fiscal_year)
+seen = sorted(f.parent.name for f in year_dir.glob("*/light_a.summary.json"))
+out = pathlib.Path(output_dir or year_dir / province_code)
+out.mkdir(parents=True, exist_ok=True)
+(out / f"{report_name}.summary.json").write_text(json.dumps({
+    "synthetic": True, "province_code": province_code, "fiscal_year": fiscal_year,
+    "lang": lang, "practice": practice, "n_projects": n, "provinces_seen": seen,
+    "pid": os.getpid(), "t": round(time.time(), 3)}), encoding="utf-8")
+'''
+
+
+def _light_notebook(path: Path) -> Path:
+    nb = new_notebook(cells=[
+        new_code_cell(LIGHT_PARAMETERS.strip(), metadata={"tags": ["parameters"]}),
+        new_markdown_cell("ข้อมูลตัวอย่างสังเคราะห์"),
+        new_code_cell(LIGHT_BODY.strip()),
+        new_code_cell(LIGHT_SUMMARY.strip(), metadata={"tags": ["remove-cell"]}),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _spec(name: str, notebook: Path, scope: str = "province", **extra) -> reports.ReportSpec:
+    return reports.ReportSpec(name, str(notebook), scope, f"ทดสอบ {name} {{province_th}}",
+                              f"Test {name} {{province_en}}",
+                              extra={"report_name": name, **extra}, timeout_s=60)
+
+
+@pytest.fixture
+def light(tmp_path, monkeypatch):
+    """A registry of light test reports; returns (notebook path, out folder)."""
+    nb = _light_notebook(tmp_path / "light.ipynb")
+    monkeypatch.setattr(reports, "REPORTS", [])
+    return nb, tmp_path / "reports"
+
+
+def _run(out, sample_db, codes=("40",), **kw):
+    kw.setdefault("workers", 1)
+    return reports.run_batch(list(codes), out_root=out, db_path=sample_db, formats=("html",),
+                             progress=False, **kw)
+
+
+def test_project_registry():
+    # the water report today; the cookbook once per practice and scope, distinct names
+    assert any(s.key == "province:water_portfolio" for s in reports.available_reports())
+    cookbooks = [s for s in reports.REPORTS if s.notebook == "cookbook.ipynb"]
+    assert len(cookbooks) == 8 and len({s.key for s in cookbooks}) == 8
+    assert {dict(s.extra)["practice"] for s in cookbooks} == {
+        "surin", "plan101pro", "water", "damrongdhama"}
+    assert len({s.key for s in reports.REPORTS}) == len(reports.REPORTS)
+
+
+def test_registry_rejects_bad_entries_and_unknown_names(light):
+    with pytest.raises(ValueError, match="scope"):
+        reports.ReportSpec("x", "x.ipynb", "district")
+    with pytest.raises(ValueError, match="unknown report"):
+        reports.available_reports(["no_such_report"])
+    nb, _ = light
+    reports.register(_spec("light", nb))
+    reports.register(_spec("light", nb, practice="again"))  # same key: replaced
+    assert [dict(s.extra).get("practice") for s in reports.REPORTS] == ["again"]
+
+
+def test_one_kernel_many_notebooks_clean_namespace(light, sample_db):
+    nb, out = light
+    reports.register(_spec("leak", nb, behaviour="leak"))
+    reports.register(_spec("check", nb, behaviour="check-clean"))
+    reports.register(_spec("check_pdf", nb, behaviour="check-clean"))
+    result = reports.run_batch(["40", "32"], out_root=out, db_path=sample_db, workers=1,
+                               progress=False, formats=("html", "pdf"))
+    assert not result.failures, [(o.key, o.error) for o in result.failures]
+    pids = {json.loads((out / o.files["summary"]).read_text())["pid"] for o in result.outcomes}
+    assert len(pids) == 1  # all six notebooks ran in the same kernel
+    html = (out / "2570" / "32" / "check.html").read_text(encoding="utf-8")
+    assert "รายงานทดสอบ สุรินทร์" in html and "<title>ทดสอบ check สุรินทร์</title>" in html
+    assert "สุรินทร์" in export.pdf_text(out / "2570" / "32" / "check_pdf.pdf")
+
+
+def test_timeout_and_kernel_crash_fail_alone(light, sample_db):
+    nb, out = light
+    slow = reports.ReportSpec("slow", str(nb), "province",
+                              extra={"report_name": "slow", "behaviour": "sleep"}, timeout_s=3)
+    reports.register(slow)
+    reports.register(_spec("crash", nb, behaviour="crash"))
+    reports.register(_spec("zfine", nb))
+    result = _run(out, sample_db)
+    by = {o.report: o for o in result.outcomes}
+    assert by["slow"].status == "failed" and "time limit of 3 s" in by["slow"].error
+    assert by["crash"].status == "failed" and "kernel died" in by["crash"].error
+    assert "its last output: segfault-like crash" in by["crash"].error
+    assert by["zfine"].status == "ok"
+    assert by["slow"].seconds < 30
+
+
+def test_skip_up_to_date_force_and_changed_inputs(light, sample_db):
+    nb, out = light
+    reports.register(_spec("light", nb))
+    assert [o.status for o in _run(out, sample_db).outcomes] == ["ok"]
+    html = out / "2570" / "40" / "light.html"
+    before = html.stat().st_mtime_ns
+    assert [o.status for o in _run(out, sample_db).outcomes] == ["skipped"]
+    assert html.stat().st_mtime_ns == before
+    assert [o.status for o in _run(out, sample_db, force=True).outcomes] == ["ok"]
+    # an edited notebook, another language, a deleted output: each redoes the report
+    nb.write_text(nb.read_text(encoding="utf-8").replace("รายงานทดสอบ", "รายงานทดลอง"),
+                  encoding="utf-8")
+    assert [o.status for o in _run(out, sample_db).outcomes] == ["ok"]
+    assert [o.status for o in _run(out, sample_db, lang="en").outcomes] == ["ok"]
+    assert [o.status for o in _run(out, sample_db, lang="en").outcomes] == ["skipped"]
+    (out / "2570" / "40" / "light.summary.json").unlink()
+    assert [o.status for o in _run(out, sample_db, lang="en").outcomes] == ["ok"]
+
+
+def test_same_notebook_several_entries_and_national_after_provinces(light, sample_db):
+    nb, out = light
+    for practice in ("surin", "water"):
+        reports.register(_spec(f"light_{practice}", nb, practice=practice))
+        reports.register(_spec(f"light_{practice}", nb, "national", practice=practice))
+    reports.register(_spec("light_a", nb))
+    reports.register(_spec("overview", nb, "national"))
+    result = _run(out, sample_db, codes=["40", "32"], national=True, workers=2)
+    assert not result.failures, [(o.key, o.error) for o in result.failures]
+    assert len(result.outcomes) == 2 * 3 + 3
+    year = out / "2570"
+    for practice in ("surin", "water"):
+        s = json.loads((year / "32" / f"light_{practice}.summary.json").read_text())
+        assert s["practice"] == practice and (year / "32" / f"light_{practice}.html").is_file()
+        assert (year / f"light_{practice}.html").is_file()  # national: the year's folder
+    overview = json.loads((year / "overview.summary.json").read_text())
+    assert overview["provinces_seen"] == ["32", "40"] and overview["province_code"] == ""
+    assert len({json.loads((year / c / "light_a.summary.json").read_text())["pid"]
+                for c in ("40", "32")} | {overview["pid"]}) <= 2  # ≤ one kernel per worker
+    # a province summary changing makes the national reports out of date, nothing else
+    again = _run(out, sample_db, codes=["40", "32"], national=True, reports=["light_a"],
+                 force=True)
+    assert [o.status for o in again.outcomes] == ["ok", "ok"]
+    again = _run(out, sample_db, codes=["40", "32"], national=True)
+    status = {o.key: o.status for o in again.outcomes}
+    assert status["national/overview"] == "ok" and status["national/light_surin"] == "ok"
+    assert status["40/light_surin"] == "skipped" and status["32/light_a"] == "skipped"
+
+
+def test_failed_rerun_keeps_last_good_files_and_the_traceback(light, sample_db, tmp_path,
+                                                              monkeypatch):
+    nb, out = light
+    reports.register(_spec("light", nb))
+    assert _run(out, sample_db).outcomes[0].status == "ok"
+    good = (out / "2570" / "40" / "light.html").read_bytes()
     params = tmp_path / "params"
     shutil.copytree(paths.PARAMS_DIR, params)
-    (params / "provinces" / "45.yml").write_text(
-        "plan:\n  must_include: {NO-SUCH-PROJECT: committed in 2569}\n", encoding="utf-8")
+    (params / "provinces" / "40.yml").write_text(
+        "plan:\n  must_include: {NO-SUCH-PROJECT: committed}\n", encoding="utf-8")
     monkeypatch.setenv("ONEPLAN_PARAMS", str(params))
-    out = tmp_path / "reports"
-    code = cli.main(["report", "--province", "40", "--province", "45", "--formats", "html",
-                     "--out", str(out), "--db", str(sample_db), "--workers", "2",
-                     "--no-progress"])
-    assert code == 1
-    last = json.loads((out / "last_batch.json").read_text(encoding="utf-8"))
-    by_code = {o["province_code"]: o for o in last["outcomes"]}
-    assert by_code["40"]["ok"] and (out / "2570" / "40" / "water_portfolio.html").exists()
-    assert not by_code["45"]["ok"] and "NO-SUCH-PROJECT" in by_code["45"]["error"]
-    assert not (out / "2570" / "45" / "water_portfolio.html").exists()
+    o = _run(out, sample_db).outcomes[0]
+    assert o.status == "failed" and "ValueError: must_include NO-SUCH-PROJECT" in o.error
+    assert (out / "2570" / "40" / "light.html").read_bytes() == good
+    entry = _manifest(out)["reports"]["40/light"]
+    assert entry["status"] == "failed" and entry["last_good_files"]["html"].endswith("light.html")
+    failed = nbformat.read(out / "2570" / "40" / "light.failed.ipynb", as_version=4)
+    assert "An Exception was encountered" in failed.cells[0].source
+    assert any(o.get("output_type") == "error" and "NO-SUCH-PROJECT" in o.get("evalue", "")
+               for c in failed.cells if c.cell_type == "code" for o in c.outputs)
+    assert not list(out.rglob("*.staging-*"))
+
+
+def test_cli_lists_failures_and_exits_non_zero(light, sample_db, capsys):
+    nb, out = light
+    reports.register(_spec("light", nb))
+    reports.register(_spec("bad", nb, behaviour="fail"))
+    code = cli.main(["report", "--province", "40", "--formats", "html", "--out", str(out),
+                     "--db", str(sample_db), "--workers", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "40/bad: RuntimeError: deliberate failure" in err
+    assert cli.main(["report", "--province", "40", "--report", "nope", "--out", str(out),
+                     "--db", str(sample_db), "--no-progress"]) == 2

@@ -4,7 +4,7 @@
     oneplan provinces                          list province codes and names
     oneplan params --province 40 [--scenario]  show the resolved parameters
     oneplan select --province 40               solve one province's portfolio, print a summary
-    oneplan report --province 40 --province 45 | --default | --all
+    oneplan report --province 40 --province 45 | --all [--force] [--report NAME]
     oneplan plan approve --province 40         save the optimal plan as a version (v1, …)
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
@@ -80,17 +80,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         codes = load_params().default_provinces
     formats = tuple(args.formats.split(",")) if args.formats else None
-    result = reports.run_batch(codes, out_root=args.out, fiscal_year=args.fiscal_year,
-                               scenario=args.scenario or "", db_path=args.db, lang=args.lang,
-                               formats=formats, workers=args.workers,
-                               progress=not args.no_progress)
-    ok = len(result.outcomes) - len(result.failures)
-    print(f"{ok} of {len(result.outcomes)} reports written in {result.seconds:.1f} s; "
-          f"index: {result.index}")
+    try:
+        result = reports.run_batch(codes, out_root=args.out, fiscal_year=args.fiscal_year,
+                                   scenario=args.scenario or "", db_path=args.db,
+                                   lang=args.lang, formats=formats, workers=args.workers,
+                                   progress=not args.no_progress, reports=args.report,
+                                   national=args.all or args.national, force=args.force)
+    except ValueError as exc:  # an unknown report name
+        print(f"oneplan: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(result.written)} reports written, {len(result.skipped)} up to date, "
+          f"{len(result.failures)} failed, in {result.seconds:.1f} s; "
+          f"manifest: {result.manifest}; index: {result.index}")
     if result.failures:
         print(f"{len(result.failures)} failed:", file=sys.stderr)
         for o in result.failures:
-            print(f"  {o.province_code}: {o.error}", file=sys.stderr)
+            print(f"  {o.key}: {o.error}", file=sys.stderr)
         return 1
     return 0
 
@@ -274,7 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--province", action="append",
                            help="province code; repeat for several (default: the default set)")
-            p.add_argument("--all", action="store_true", help="all 76 provinces")
+            p.add_argument("--all", action="store_true",
+                           help="all 76 provinces, then the national reports")
+            p.add_argument("--national", action="store_true",
+                           help="also run the national reports (implied by --all)")
+            p.add_argument("--report", action="append",
+                           help="only this report (e.g. water_portfolio); repeat for several")
+            p.add_argument("--force", action="store_true",
+                           help="redo reports that are up to date with their inputs")
             p.add_argument("--out", help="output folder (default reports/)")
             p.add_argument("--formats", help="comma-separated: html,pdf")
             p.add_argument("--workers", type=int, help="parallel workers (default: cores)")

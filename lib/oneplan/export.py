@@ -43,7 +43,17 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-import nbformat
+FULL_JSONSCHEMA_ENV = "ONEPLAN_FULL_JSONSCHEMA"
+if "jsonschema" not in sys.modules and not os.environ.get(FULL_JSONSCHEMA_ENV):
+    # `import nbformat` imports jsonschema, whose format checkers import every optional
+    # package installed; jupyter-events (a JupyterLab dependency) installs rfc3987-syntax,
+    # which builds a Lark grammar at import: ~1.4 s of the ~1.6 s `import nbformat` costs.
+    # Notebook validation never uses the "iri" formats it checks, so it is kept out of this
+    # process (jsonschema skips a checker whose module fails to import). Set
+    # ONEPLAN_FULL_JSONSCHEMA=1 to keep it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import nbformat  # noqa: E402
 
 from .fonts import FONT_FAMILY, thai_font_css
 
@@ -478,7 +488,8 @@ class _Chromium:
             self._events.append(self._recv(deadline))
 
     # -- printing
-    def print_pdf(self, html_path: Path, *, page_numbers: bool = True) -> bytes:
+    def print_pdf(self, html_path: Path, *, page_numbers: bool = True,
+                  outline: bool = True) -> bytes:
         deadline = time.monotonic() + self.timeout_s
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
@@ -498,6 +509,10 @@ class _Chromium:
                 "displayHeaderFooter": page_numbers,
                 "headerTemplate": "<span></span>",
                 "footerTemplate": _footer_template() if page_numbers else "<span></span>",
+                # bookmarks from the headings (h1–h6); needs a tagged PDF (Chromium ≥ 125,
+                # older versions ignore both keys)
+                "generateTaggedPDF": outline,
+                "generateDocumentOutline": outline,
             }
             left = max(1.0, deadline - time.monotonic())
             data = base64.b64decode(self.call("Page.printToPDF", params, session=session,
@@ -537,6 +552,61 @@ class _Chromium:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(graceful=exc_type is None)
+
+
+class PdfPrinter:
+    """One headless Chromium kept open to print many PDFs (a batch worker holds one).
+
+    The browser starts on the first :meth:`print` (~1 s) and is reused; after a failure it
+    is killed and the next :meth:`print` starts a fresh one, so one bad page cannot break
+    the following ones. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, *, timeout_s: float = 120, page_numbers: bool = True,
+                 outline: bool = True):
+        self.timeout_s = timeout_s
+        self.page_numbers = page_numbers
+        self.outline = outline
+        self._chrome: _Chromium | None = None
+        self.started = 0
+        """How many browser processes this printer has started (1 when all went well)."""
+
+    def print(self, html_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Path:
+        """Print ``html_path`` to ``pdf_path`` (A4, written atomically); returns the PDF path.
+
+        Raises:
+            PdfExportError: no browser, the HTML file is missing, or the browser failed.
+        """
+        html_path = Path(html_path).resolve()
+        if not html_path.is_file():
+            raise PdfExportError(f"HTML file not found: {html_path}")
+        if self._chrome is None:
+            self._chrome = _Chromium(_require_browser(), self.timeout_s)
+            self.started += 1
+        t = time.perf_counter()
+        try:
+            data = self._chrome.print_pdf(html_path, page_numbers=self.page_numbers,
+                                          outline=self.outline)
+        except BaseException:
+            self._chrome.close(graceful=False)
+            self._chrome = None
+            raise
+        out = write_atomic(pdf_path, data)
+        log.info("printed %s -> %s in %.2f s", html_path.name, pdf_path,
+                 time.perf_counter() - t)
+        return out
+
+    def close(self) -> None:
+        """Quit the browser, if one is running."""
+        if self._chrome is not None:
+            self._chrome.close()
+            self._chrome = None
+
+    def __enter__(self) -> PdfPrinter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
 
 
 def htmls_to_pdfs(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], *,
@@ -782,6 +852,7 @@ def pdf_text_pypdf(pdf_path: str | os.PathLike) -> str:
 __all__ = [
     "ExportError",
     "PdfExportError",
+    "PdfPrinter",
     "SYNTHETIC_BANNER",
     "find_browser",
     "html_to_pdf",

@@ -1,0 +1,41 @@
+"""Personal-data patterns for tests, copied from the project's scanner
+(``/work/shared/tools/scan_pii.py``, not part of a clone): valid 13-digit Thai national IDs
+(with or without separators) and Thai phone numbers. PDFs are read through their text
+layer (:func:`oneplan.export.pdf_text`); executed notebooks are scanned too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ID = re.compile(r"(?<!\d)(\d[\- ]?\d{4}[\- ]?\d{5}[\- ]?\d{2}[\- ]?\d)(?!\d)")
+PHONE = re.compile(r"(?<!\d)(?:\+66[\- ]?|0)[689]\d[\- ]?\d{3}[\- ]?\d{4}(?!\d)")
+TEXT = {".html", ".htm", ".csv", ".json", ".md", ".txt", ".tsv", ".ipynb"}
+
+
+def valid_id(digits: str) -> bool:
+    d = [int(c) for c in digits]
+    return (11 - sum(d[i] * (13 - i) for i in range(12)) % 11) % 10 == d[12]
+
+
+def scan(folder: Path) -> tuple[list[tuple[Path, str, str]], int]:
+    """(hits, files scanned) under ``folder``: each hit is (file, kind, first 4 chars)."""
+    from oneplan import export
+
+    hits, scanned = [], 0
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix.lower() == ".pdf":
+            text = export.pdf_text(path)
+        elif path.suffix.lower() in TEXT:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+        else:
+            continue
+        scanned += 1
+        for m in ID.finditer(text):
+            if valid_id(re.sub(r"\D", "", m.group(1))):
+                hits.append((path, "national ID", m.group(1)[:4]))
+        for m in PHONE.finditer(text):
+            hits.append((path, "phone", m.group(0)[:4]))
+    return hits, scanned
