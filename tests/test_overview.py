@@ -162,6 +162,9 @@ def test_award_provinces_against_regional_peers():
 def test_fiscal_year_dir():
     assert overview.fiscal_year_dir("/r/2570/national", 2570).as_posix() == "/r/2570"
     assert overview.fiscal_year_dir("/r/2570", 2570).as_posix() == "/r/2570"
+    # a batch's staging folder inside the national one
+    assert overview.fiscal_year_dir("/r/2570/national/.cookbook_water.staging-7",
+                                    2570).as_posix() == "/r/2570"
 
 
 def test_notebook_writes_summary_and_thai_report(sample_db, tmp_path):

@@ -44,7 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from . import areas, db, thai
-from .paths import default_reports_dir
+from .paths import default_db_path, default_reports_dir
 
 log = logging.getLogger(__name__)
 
@@ -554,6 +554,38 @@ def _comparison(con, content: CookbookContent, fiscal_year: int, lang: str,
     return df.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
 
 
+_COMPARISONS: dict[tuple, pd.DataFrame] = {}
+
+
+def _inputs_identity(db_file: Path, fy_dir: Path | None) -> tuple:
+    """What a comparison depends on besides its arguments: the database file and the
+    province summaries of the year (name, size, modification time of each)."""
+    def stat(path: Path) -> tuple:
+        try:
+            st = path.stat()
+        except OSError:
+            return (str(path), None)
+        return (str(path), st.st_size, st.st_mtime_ns)
+
+    summaries = (tuple(stat(f) for f in sorted(Path(fy_dir).glob("[0-9][0-9]/*summary.json")))
+                 if fy_dir else ())
+    return stat(db_file), summaries
+
+
+def _comparison_cached(con, content: CookbookContent, fiscal_year: int, lang: str,
+                       fy_dir: Path | None, db_file: Path) -> pd.DataFrame:
+    """:func:`_comparison`, computed once per database, summaries, practice and language
+    and kept in this process: a batch's warm kernel builds 76 province cookbooks of one
+    practice from one comparison instead of asking every provider 76 × 76 times."""
+    key = (content.practice, int(fiscal_year), lang, str(fy_dir),
+           _inputs_identity(db_file, fy_dir))
+    if key not in _COMPARISONS:
+        if len(_COMPARISONS) >= 16:
+            _COMPARISONS.clear()
+        _COMPARISONS[key] = _comparison(con, content, fiscal_year, lang, fy_dir)
+    return _COMPARISONS[key].copy()
+
+
 def _num(v) -> float:
     try:
         return float(v)
@@ -606,7 +638,8 @@ def build(practice: str, province_code: str = "", fiscal_year: int = 2570, lang:
         figs = (collect_figures(con, prov.code, fiscal_year, keys, lang=lang, fy_dir=fy_dir)
                 if prov else national)
         # province cookbooks too: their KPI table says where the province ranks
-        comparison = _comparison(con, content, fiscal_year, lang, fy_dir)
+        comparison = _comparison_cached(con, content, fiscal_year, lang, fy_dir,
+                                        Path(db_path or default_db_path()))
     finally:
         con.close()
     return Cookbook(content, lang, int(fiscal_year), prov, figs, national, comparison,

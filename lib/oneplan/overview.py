@@ -115,12 +115,16 @@ def fiscal_year_dir(output_dir: str | Path | None, fiscal_year: int) -> Path:
     """The folder holding the province folders (``<code>/summary.json``) of a fiscal year.
 
     ``output_dir`` is the national report's own folder: ``reports/<fy>/national`` (its
-    parent is returned) or ``reports/<fy>`` itself; empty means the default reports folder.
+    parent is returned) or ``reports/<fy>`` itself.
+    A batch runs the notebook in a staging folder inside the national one, so the nearest
+    folder named after the fiscal year is taken; none means the default reports folder.
     """
-    if not output_dir:
-        return default_reports_dir() / str(fiscal_year)
-    out = Path(output_dir)
-    return out if out.name == str(fiscal_year) else out.parent
+    if output_dir:
+        out = Path(output_dir)
+        for folder in (out, *out.parents):
+            if folder.name == str(fiscal_year):
+                return folder
+    return default_reports_dir() / str(fiscal_year)
 
 
 def default_output_dir(fiscal_year: int) -> Path:

@@ -104,6 +104,10 @@ class ReportSpec:
         summary: summary file the notebook writes; default ``<name>.summary.json``.
         params_file: when set, the summary's ``params`` entry is also written to this file.
         timeout_s: time limit of one run.
+        after_provinces: a province report that reads every province's summaries (the
+            cookbooks rank the province among the others): run after all the other
+            province reports, like the national ones, and out of date when a summary
+            changes.
     """
 
     name: str
@@ -115,6 +119,7 @@ class ReportSpec:
     summary: str = ""
     params_file: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
+    after_provinces: bool = False
 
     def __post_init__(self):
         if self.scope not in ("province", "national"):
@@ -171,7 +176,8 @@ REPORTS: list[ReportSpec] = [
                "เรื่องร้องเรียน จังหวัด{province_th}", "Complaints, {province_en}"),
     *[ReportSpec(f"cookbook_{key}", "cookbook.ipynb", scope,
                  f"ตำราแนวปฏิบัติ: {th} — {{province_th}}",
-                 f"Cookbook: {en} — {{province_en}}", extra={"practice": key})
+                 f"Cookbook: {en} — {{province_en}}", extra={"practice": key},
+                 after_provinces=True)
       for scope in ("province", "national") for key, (th, en) in _PRACTICES.items()],
     ReportSpec("national_overview", "national_overview.ipynb", "national",
                "ภาพรวมระดับประเทศ", "National overview"),
@@ -206,9 +212,11 @@ def available_reports(names: list[str] | None = None) -> list[ReportSpec]:
 
 
 def report_dir(out_root: str | Path, fiscal_year: int, province_code: str) -> Path:
-    """Folder of a province's reports; national reports (code ``""``) go in the year's."""
-    base = Path(out_root) / str(fiscal_year)
-    return base / province_code if province_code else base
+    """Folder of a province's reports; national reports (code ``""``) go in the year's
+    ``national`` folder (:data:`oneplan.portal.NATIONAL_DIR`)."""
+    from .portal import NATIONAL_DIR
+
+    return Path(out_root) / str(fiscal_year) / (province_code or NATIONAL_DIR)
 
 
 # ------------------------------------------------------------------------- fingerprints
@@ -289,14 +297,19 @@ def browser_version() -> str | None:
 
 
 def _summaries_digest(year_dir: Path) -> str:
-    """Fingerprint of every province summary under ``reports/<fy>/<code>/`` (the inputs of
-    the national reports)."""
+    """Fingerprint of the province summaries under ``reports/<fy>/<code>/`` that the
+    national reports and cookbooks read: those of the first-phase province reports (not
+    the cookbooks' own, which are written in the same phase as their readers)."""
+    names = sorted({s.summary_file for s in REPORTS
+                    if s.scope == "province" and not s.after_provinces})
     parts = []
     if year_dir.is_dir():
         for folder in sorted(p for p in year_dir.iterdir() if p.is_dir()
                              and re.fullmatch(r"\d\d", p.name)):
-            for f in sorted(folder.glob("*summary.json")):
-                parts.append(f"{folder.name}/{f.name}:{_file_digest(f)}")
+            for name in names:
+                f = folder / name
+                if f.exists():
+                    parts.append(f"{folder.name}/{name}:{_file_digest(f)}")
     return _digest("\n".join(parts))
 
 
@@ -398,7 +411,7 @@ class _Planner:
                                         "fiscal_year": self.fiscal_year,
                                         "summary": spec.summary_file,
                                         "params_file": spec.params_file}))
-        if spec.scope == "national":
+        if spec.scope == "national" or spec.after_provinces:
             prints["inputs"] = _summaries_digest(self.out_root / str(self.fiscal_year))
         env = {"ONEPLAN_DB": self.db_path or str(default_db_path()),
                "ONEPLAN_PARAMS": str(default_params_dir()),
@@ -954,6 +967,8 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     db_file = str(Path(db_path).resolve()) if db_path else ""
     planner = _Planner(out_root, fy, scenario or "", db_file, lang, formats)
     prov_specs = [s for s in specs if s.scope == "province"]
+    first = [s for s in prov_specs if not s.after_provinces]
+    later = [s for s in prov_specs if s.after_provinces]
     nat_specs = [s for s in specs if s.scope == "national"] if national else []
     wants_pdf = "pdf" in (formats or load_params().report.formats)
     manifest = _Manifest(manifest_path(out_root, fy), planner.packages,
@@ -996,9 +1011,11 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     runner = _Runner(max(1, min(workers or os.cpu_count() or 1, n_jobs or 1)))
 
     try:
-        runner.run(plan([(s, c) for c in codes for s in prov_specs]), done)
-        # national reports read the provinces' summaries, so they are planned after them
-        runner.run(plan([(s, "") for s in nat_specs]), done)
+        runner.run(plan([(s, c) for c in codes for s in first]), done)
+        # national reports and cookbooks read the provinces' summaries, so they are
+        # planned after them (a cookbook's rank among provinces sees every province)
+        runner.run(plan([(s, c) for s in later for c in codes]
+                        + [(s, "") for s in nat_specs]), done)
     finally:
         manifest.save()  # also after Ctrl-C: what finished stays recorded
         if bar is not None:
