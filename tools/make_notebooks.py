@@ -176,7 +176,7 @@ def complaints() -> nbformat.NotebookNode:
         code(
             '''
 # Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
-province_code = "40"   # DOPA code as a string; "" = national view across provinces
+province_code = "40"   # DOPA code as a string, e.g. "45"; empty string: national view
 fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb

@@ -52,20 +52,6 @@ BOILERPLATE = ("เรียน ผู้ว่าราชการจังห
                "แจ้งว่า", "ชาวบ้านเดือดร้อนมาก", "แจ้งหลายครั้งแล้ว", "เนื่องจาก")
 
 
-def text_key_sql(col: str) -> str:
-    """DuckDB expression: the matter text reduced for comparison (same steps as
-    :func:`oneplan.complaints.normalise.text_key`, plus boilerplate removed)."""
-    expr = f"lower({col})"
-    phrases = "|".join(sorted((b.replace(" ", r"\s*") for b in BOILERPLATE), key=len,
-                              reverse=True))
-    expr = f"regexp_replace({expr}, '{phrases}', '', 'g')"
-    for pattern, repl in ((r"หมู่ที่|หมู่|ม\.", "ม"), (r"ตำบล|ต\.", "ต"), (r"อำเภอ|อ\.", "อ"),
-                          (r"ซอย|ซ\.", "ซ")):
-        expr = f"regexp_replace({expr}, '{pattern}', '{repl}', 'g')"
-    expr = f"regexp_replace({expr}, '[\\x{{0E47}}-\\x{{0E4C}}]', '', 'g')"
-    return f"regexp_replace({expr}, '[\\s\"''(),.:;!?\\-]', '', 'g')"
-
-
 TEXT_BITS = 1024
 TEXT_WORDS = TEXT_BITS // 64
 _DROP_RE = None

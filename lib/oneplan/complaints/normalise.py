@@ -21,7 +21,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import thai
 
 TITLES = ("นางสาว", "น.ส.", "นาย", "นาง", "ด.ช.", "ด.ญ.", "เด็กชาย", "เด็กหญิง",
           "ว่าที่ร.ต.", "ว่าที่ ร.ต.", "Mr.", "Mrs.", "Miss", "Ms.", "Mr", "Mrs", "Ms")
@@ -116,12 +115,9 @@ def house_from_address(values: pd.Series) -> pd.Series:
 
 
 def text_key(values: pd.Series) -> pd.Series:
-    """Free text reduced for similarity: no tone marks, no spaces or punctuation, unified
-    abbreviations, Thai digits as Arabic."""
-    s = address(values).str.replace(_TONE_RE, "", regex=True)
-    return s.str.replace(r"[\s\"'“”‘’(),.:;!?\-]", "", regex=True).str.lower()
+    """Free text reduced for similarity (see :func:`oneplan.complaints.linkage.text_keys`):
+    no boilerplate, tone marks, spaces or punctuation; one spelling of abbreviations."""
+    from .linkage import text_keys
 
-
-def thai_year_to_ce(year: int) -> int:
-    """ค.ศ. year of a year written either way (≥ 2400 is พ.ศ.)."""
-    return thai.be_to_ce(year) if year >= 2400 else year
+    return pd.Series(text_keys(values.fillna("").astype(str).tolist()), index=values.index,
+                     dtype="string")

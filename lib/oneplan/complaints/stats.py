@@ -116,6 +116,8 @@ def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict
                    out[label].map(names).fillna(out[label]))
     for col in (n["records"], n["clusters"], n["cross"], n["open"]):
         out[col] = out[col].astype(int)
+    for col in (n["median_close"], n["sla"], n["dup"]):
+        out[col] = out[col].astype(float).round(1)
     return out.sort_values(n["records"], ascending=False).reset_index(drop=True)
 
 
@@ -288,6 +290,8 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     tables = all_tables(d)
     tag = d.province_code or "national"
     paths = []
+    # round floats: a long fraction (29.6703296703297) reads as an ID number to scanners
+    tables = {k: v.round(4) for k, v in tables.items()}
     for name, df in tables.items():
         paths.append(write_atomic(out / f"complaints_{tag}_{name}.csv",
                                   df.to_csv(index=False).encode("utf-8-sig")))
