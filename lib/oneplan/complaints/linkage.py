@@ -231,7 +231,8 @@ class LinkStats:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsParams
+def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsParams,
+                person_edges: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> tuple[pd.DataFrame, LinkStats]:
     """Link ``new`` records against ``existing`` linked ones (None or empty: full run).
 
@@ -239,6 +240,9 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
         existing: records already linked, with the complaint columns used for linkage
             plus ``person_key`` and ``cluster_id``.
         new: records to link (complaint columns).
+        person_edges: person links already scored, as two arrays of complaint ids (see
+            :func:`link`, which scores them on the records that can block with the new
+            ones and passes only the affected part of ``existing``); None: score them here.
 
     Returns:
         ``(assignments, stats)``: one row per record whose ``person_key``, ``cluster_id``
@@ -267,17 +271,25 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
 
     mem = duckdb.connect()
     mem.execute(f"SET threads = {p.threads}") if p.threads else None
-    person_cols = list(PERSON_COLUMNS)
-    idf = frame.loc[frame["has_identity"], person_cols + ["is_new"]]
-    mem.register("idf", idf)
-    mem.execute(f"CREATE TABLE person_new AS SELECT {', '.join(person_cols)} FROM idf "
-                "WHERE is_new")
-    if not full:
-        mem.execute(f"CREATE TABLE person_old AS SELECT {', '.join(person_cols)} FROM idf "
-                    "WHERE NOT is_new")
-    mem.unregister("idf")
     t1 = time.perf_counter()
-    pedges = _splink_edges(mem, p, None if full else "person_old", "person_new")
+    if person_edges is None:
+        person_cols = list(PERSON_COLUMNS)
+        idf = frame.loc[frame["has_identity"], person_cols + ["is_new"]]
+        mem.register("idf", idf)
+        mem.execute(f"CREATE TABLE person_new AS SELECT {', '.join(person_cols)} FROM idf "
+                    "WHERE is_new")
+        if not full:
+            mem.execute(f"CREATE TABLE person_old AS SELECT {', '.join(person_cols)} FROM idf "
+                        "WHERE NOT is_new")
+        mem.unregister("idf")
+        pedges = _splink_edges(mem, p, None if full else "person_old", "person_new")
+    else:
+        rid_of = pd.Series(frame["rid"].to_numpy(), index=frame["complaint_id"].to_numpy())
+        pedges = np.column_stack([rid_of.reindex(person_edges[0]).to_numpy(),
+                                  rid_of.reindex(person_edges[1]).to_numpy()])
+        if np.isnan(pedges.astype(float)).any():
+            raise ValueError("person_edges name records that are not in existing or new")
+        pedges = pedges.astype(np.int64)
     stats.person_links = len(pedges)
     t2 = time.perf_counter()
     stats.seconds["person_splink"] = t2 - t1
@@ -341,6 +353,9 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
     pkey = np.full(n, None, dtype=object)
     pkey[ident_rows] = "P:" + cid_sorted.to_numpy()[pmin.to_numpy()].astype(object)
     frame["new_person_key"] = pd.Series(pkey, dtype="string")
+    if not full:  # people no new record reached keep their key (they may be partly loaded)
+        keep_old = ~frame["touched"].to_numpy() & ~frame["is_new"].to_numpy()
+        frame.loc[keep_old, "new_person_key"] = frame.loc[keep_old, "person_key"]
     day = frame["received_on"].to_numpy().astype("datetime64[D]").astype(np.int64)
     order = np.lexsort((cid_rank, day, label))
     first_of = np.r_[True, label[order][1:] != label[order][:-1]]
@@ -387,14 +402,18 @@ def link(con: duckdb.DuckDBPyConnection, p: ComplaintsParams | None = None, *,
     cols = ", ".join(f"c.{c}" for c in LINK_COLUMNS)
     if not incremental:
         con.execute("DELETE FROM complaint_clusters")
-    existing = con.execute(
-        f"SELECT {cols}, k.person_key, k.cluster_id FROM complaints c "
-        "JOIN complaint_clusters k USING (complaint_id)").df()
     new = con.execute(f"SELECT {cols} FROM complaints c WHERE complaint_id NOT IN "
                       "(SELECT complaint_id FROM complaint_clusters)").df()
+    n_linked = con.execute("SELECT count(*) FROM complaint_clusters").fetchall()[0][0]
     if not len(new):
-        return LinkStats(records=len(existing))
-    out, stats = link_frames(existing, new, p)
+        return LinkStats(records=n_linked)
+    if n_linked == 0:
+        out, stats = link_frames(None, new, p)
+    else:
+        existing, edges, t_person = _affected(con, new, p)
+        out, stats = link_frames(existing, new, p, person_edges=edges)
+        stats.seconds["person_splink"] = t_person
+        stats.records = n_linked + len(new)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     out["linked_at"] = now
     con.register("link_out", out)
@@ -407,6 +426,75 @@ def link(con: duckdb.DuckDBPyConnection, p: ComplaintsParams | None = None, *,
     log.info("linked %d new of %d records: %d clusters, %.1f s", stats.new_records,
              stats.records, stats.clusters, stats.seconds["total"])
     return stats
+
+
+def _affected(con: duckdb.DuckDBPyConnection, new: pd.DataFrame, p: ComplaintsParams
+              ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray], float]:
+    """The part of the linked records a new batch can change, and the person links.
+
+    1. existing records that share a blocking key with a new record (the only ones
+       Splink's blocking can pair with it) are scored against the batch
+       (``predict_between``) and the batch against itself (``predict_within``);
+    2. loaded for the matter level: every record of a person a new record linked to,
+       every record of the same sub-district and category within the anonymous window,
+       and every member of those records' clusters (so parents are recomputed whole).
+
+    Returns:
+        ``(existing subset with person_key and cluster_id, person edges as complaint-id
+        arrays, seconds spent on person scoring)``.
+    """
+    t0 = time.perf_counter()
+    con.register("newrecs", new)
+    linked = ("(SELECT c.*, k.person_key, k.cluster_id FROM complaints c "
+              "JOIN complaint_clusters k USING (complaint_id))")
+    keys = [("person_id_hash",), ("phone_hash",), ("last_name", "subdistrict_code"),
+            ("first_name", "subdistrict_code")]
+    joins = [" AND ".join(f"e.{k} = n.{k}" for k in ks) for ks in keys]
+    joins.append("substr(e.first_name, 1, 2) = substr(n.first_name, 1, 2) AND "
+                 "substr(e.last_name, 1, 2) = substr(n.last_name, 1, 2) AND "
+                 "e.subdistrict_code = n.subdistrict_code")
+    union = " UNION ".join(f"SELECT e.complaint_id FROM {linked} e JOIN newrecs n ON {j}"
+                           for j in joins)
+    pcols = ", ".join(f"e.{c}" for c in PERSON_COLUMNS if c != "rid")
+    cand = con.execute(f"SELECT e.complaint_id, {pcols}, e.person_key FROM {linked} e "
+                       f"WHERE e.complaint_id IN ({union})").df()
+    ident = new[["person_id_hash", "phone_hash"]].notna().any(axis=1) | (
+        new["first_name"].notna() & new["last_name"].notna())
+    both = pd.concat([cand.assign(is_new=False), new.loc[ident].assign(is_new=True)],
+                     ignore_index=True)
+    both["rid"] = np.arange(len(both), dtype=np.int64)
+    mem = duckdb.connect()
+    if p.threads:
+        mem.execute(f"SET threads = {p.threads}")
+    cols = list(PERSON_COLUMNS)
+    mem.register("b", both[cols + ["is_new"]])
+    mem.execute(f"CREATE TABLE person_new AS SELECT {', '.join(cols)} FROM b WHERE is_new")
+    mem.execute(f"CREATE TABLE person_old AS SELECT {', '.join(cols)} FROM b WHERE NOT is_new")
+    mem.unregister("b")
+    e = _splink_edges(mem, p, "person_old", "person_new")
+    mem.close()
+    ids = both["complaint_id"].to_numpy()
+    edges = (ids[e[:, 0]], ids[e[:, 1]]) if len(e) else (np.array([], dtype=object),) * 2
+    t_person = time.perf_counter() - t0
+    linked_ids = set(edges[0]) | set(edges[1])
+    persons = cand.loc[cand["complaint_id"].isin(linked_ids), "person_key"].dropna().unique()
+    con.register("touched_persons", pd.DataFrame({"person_key": pd.Series(persons, dtype=str)}))
+    wa = int(p.anonymous_window_days)
+    cols_sql = ", ".join(f"e.{c}" for c in LINK_COLUMNS)
+    existing = con.execute(f"""
+        WITH l0 AS (
+            SELECT e.complaint_id, e.cluster_id FROM {linked} e
+            WHERE e.person_key IN (SELECT person_key FROM touched_persons)
+            UNION
+            SELECT e.complaint_id, e.cluster_id FROM {linked} e JOIN newrecs n
+              ON e.subdistrict_code = n.subdistrict_code AND e.category = n.category
+             AND abs(date_diff('day', e.received_on::DATE, n.received_on::DATE)) <= {wa}
+        )
+        SELECT {cols_sql}, e.person_key, e.cluster_id FROM {linked} e
+        WHERE e.cluster_id IN (SELECT cluster_id FROM l0)""").df()
+    con.unregister("newrecs")
+    con.unregister("touched_persons")
+    return existing, edges, t_person
 
 
 # --- accuracy against a known truth ---------------------------------------------------

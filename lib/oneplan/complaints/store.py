@@ -48,7 +48,7 @@ def save(con: duckdb.DuckDBPyConnection, result: AdaptResult) -> dict[str, int]:
     try:
         updated = con.execute(
             "SELECT count(*) FROM incoming i JOIN complaints c USING (complaint_id)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if updated:
             sets = ", ".join(f"{c} = i.{c}" for c in _TRACKING)
             con.execute(f"UPDATE complaints SET {sets} FROM incoming i "
