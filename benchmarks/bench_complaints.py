@@ -58,7 +58,9 @@ def stage_link(path: str, out: str) -> None:
     from oneplan.complaints import linkage
     from oneplan.params import load_params
 
-    recs = pd.read_parquet(path)
+    # only what linkage reads (as `oneplan complaints link` selects from the database)
+    recs = pd.read_parquet(path, columns=list(linkage.LINK_COLUMNS) + [
+        "truth_matter", "truth_person"])
     base_rss = _rss_mb()
     t = time.perf_counter()
     assign, st = linkage.link_frames(None, recs, load_params().complaints)

@@ -171,6 +171,9 @@ class ComplaintsParams(_Strict):
         0.28, ge=0, le=1, description="Trigram Jaccard for one person's records to be one matter")
     text_min_anonymous: float = Field(
         0.4, ge=0, le=1, description="Trigram Jaccard to link a record with no identity")
+    numbers_min_overlap: float = Field(
+        0.5, ge=0, le=1, description="Share of the numbers in the text (หมู่, ซอย, กม.) "
+        "two records of one matter must share, when both have numbers")
     sla_days: dict[str, int] = Field(
         default_factory=lambda: {
             "road": 30, "streetlight": 15, "water_supply": 7, "flood": 15, "garbage": 7,

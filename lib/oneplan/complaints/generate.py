@@ -8,8 +8,8 @@ drawn on purpose:
 * a person's name-title differs between copies (นาย/นาง/น.ส./นางสาว), names get typos,
   phones are formatted differently, IDs are left out or mistyped (a bad check digit),
   addresses use ม./หมู่/หมู่ที่, ต./ตำบล; some copies are anonymous;
-* each copy paraphrases the matter (synonyms, politeness formulas, word order) and is
-  dated 0–10 days after the first;
+* each copy paraphrases the matter (synonyms, politeness formulas, word order, how long
+  it has lasted remembered differently) and is dated 0–10 days after the first;
 * recurring complainants file several different matters over the year, some about the
   same problem in the same place months apart (a recurring problem, not a duplicate);
 * family members share a phone, surname and address; neighbours report the same kind of
@@ -334,7 +334,9 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
         prob = probs[m_prob[mi] % len(probs)].replace("{n}", str(m_n[mi]))
         req = reqs[int(u[i, 2] * len(reqs))]
         det = dets[m_detail[mi] % len(dets)].replace("{n}", str(m_n[mi]))
-        dur = DURATIONS[int(u[i, 3] * 4)].replace("{d}", str(1 + m_n[mi] % 5))
+        # how long it has lasted: the same in most copies, remembered differently in some
+        d_ = 1 + m_n[mi] % 5 if u[i, 2] < 0.7 else 1 + int(u[i, 4] * 7919) % 6
+        dur = DURATIONS[int(u[i, 3] * 4)].replace("{d}", str(d_))
         place = (f"หมู่ {m_moo[mi]}" if u[i, 4] < 0.5 else f"ม.{m_moo[mi]}")
         pre = PREFIXES[int(u[i, 5] * len(PREFIXES))]
         suf = SUFFIXES[int(u[i, 0] * 7919) % len(SUFFIXES)]

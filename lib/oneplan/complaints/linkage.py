@@ -106,6 +106,39 @@ def text_bits(texts, *, chunk: int = 100_000) -> np.ndarray:
     return out
 
 
+def number_bits(texts) -> np.ndarray:
+    """The numbers written in each text (หมู่ 4, ซอย 12, กม. 35, 20,000 บาท …) as a 64-bit
+    set: two copies of one matter mention the same numbers, two neighbours' look-alike
+    reports usually do not. Thai digits count as digits; 0 = no number."""
+    import re
+
+    digits = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+    rx = re.compile(r"\d+(?:,\d{3})*")
+    out = np.zeros(len(texts), dtype=np.uint64)
+    for i, t in enumerate(texts):
+        v = 0
+        for num in rx.findall(str(t).translate(digits)):
+            v |= 1 << (hash_number(num.replace(",", "")) & 63)
+        out[i] = v
+    return out
+
+
+def hash_number(num: str) -> int:
+    """A stable small hash of a number's digits (Python's own hash is salted per run)."""
+    h = 2166136261
+    for ch in num.lstrip("0") or "0":
+        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    return h >> 7
+
+
+def number_overlap(nums: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Share of the smaller number set found in the other (1.0 when either has none)."""
+    a, b = nums[left], nums[right]
+    inter = np.bitwise_count(a & b).astype(np.float64)
+    small = np.minimum(np.bitwise_count(a), np.bitwise_count(b)).astype(np.float64)
+    return np.where(small == 0, 1.0, inter / np.maximum(small, 1))
+
+
 def jaccard_bits(bits: np.ndarray, left: np.ndarray, right: np.ndarray,
                  *, chunk: int = 1_000_000) -> np.ndarray:
     """Jaccard similarity of the bit sets of record pairs ``(left[i], right[i])``."""
@@ -332,10 +365,15 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
     bits = np.zeros((n, TEXT_WORDS), dtype=np.uint64)
     if len(need):
         bits[need] = text_bits(frame["text"].to_numpy()[need])
-    sim = jaccard_bits(bits, cand["l"].astype(np.int64), cand["r"].astype(np.int64))
+    cl_, cr_ = cand["l"].astype(np.int64), cand["r"].astype(np.int64)
+    sim = jaccard_bits(bits, cl_, cr_)
+    nums = np.zeros(n, dtype=np.uint64)
+    if len(need):
+        nums[need] = number_bits(frame["text"].to_numpy()[need])
+    overlap = number_overlap(nums, cl_, cr_)
     tp, ta = float(p.text_min_same_person), float(p.text_min_anonymous)
     thr = np.where(cand["anon"], ta, np.where(cand["same_cat"], tp, tp * 1.5))
-    keep = sim >= thr
+    keep = (sim >= thr) & (overlap >= float(p.numbers_min_overlap))
     medges = {"l": cand["l"][keep], "r": cand["r"][keep]}
     medges = np.column_stack([medges["l"], medges["r"]]).astype(np.int64)
     stats.matter_links = len(medges)
