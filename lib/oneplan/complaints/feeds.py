@@ -268,6 +268,8 @@ class AdaptResult:
     agency_id: str
     source_file: str
     notes: list[str] = field(default_factory=list)
+    rejected_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Positions (0-based, in the frame read) of the rejected rows."""
 
 
 def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: str | None = None,
@@ -411,8 +413,8 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
         "source_file": source_file, "source_sheet": source_sheet,
         "source_row": (rej["idx"].to_numpy() + 2).astype("int64"),
         "column": rej["column"].to_numpy(), "problem": rej["problem"].to_numpy()})
-    result = AdaptResult(accepted, rejected, n, feed.agency_id, source_file)
-    result.rejected_idx = bad_idx
+    result = AdaptResult(accepted, rejected, n, feed.agency_id, source_file,
+                         rejected_idx=bad_idx)
     log.info("%s: %d rows read, %d accepted, %d rejected", source_file, n, len(accepted),
              len(bad_idx))
     return result

@@ -483,19 +483,22 @@ def _affected(con: duckdb.DuckDBPyConnection, new: pd.DataFrame, p: ComplaintsPa
     """
     t0 = time.perf_counter()
     con.register("newrecs", new)
-    linked = ("(SELECT c.*, k.person_key, k.cluster_id FROM complaints c "
-              "JOIN complaint_clusters k USING (complaint_id))")
+    # join the small batch to the big tables on one key at a time (hash joins), never
+    # the big tables to each other
     keys = [("person_id_hash",), ("phone_hash",), ("last_name", "subdistrict_code"),
             ("first_name", "subdistrict_code")]
     joins = [" AND ".join(f"e.{k} = n.{k}" for k in ks) for ks in keys]
     joins.append("substr(e.first_name, 1, 2) = substr(n.first_name, 1, 2) AND "
                  "substr(e.last_name, 1, 2) = substr(n.last_name, 1, 2) AND "
                  "e.subdistrict_code = n.subdistrict_code")
-    union = " UNION ".join(f"SELECT e.complaint_id FROM {linked} e JOIN newrecs n ON {j}"
+    union = " UNION ".join(f"SELECT e.complaint_id FROM complaints e JOIN newrecs n ON {j}"
                            for j in joins)
     pcols = ", ".join(f"e.{c}" for c in PERSON_COLUMNS if c != "rid")
-    cand = con.execute(f"SELECT e.complaint_id, {pcols}, e.person_key FROM {linked} e "
-                       f"WHERE e.complaint_id IN ({union})").df()
+    cand = con.execute(f"""
+        WITH ids AS ({union})
+        SELECT e.complaint_id, {pcols}, k.person_key
+        FROM ids JOIN complaints e USING (complaint_id)
+        JOIN complaint_clusters k USING (complaint_id)""").df()
     ident = new[["person_id_hash", "phone_hash"]].notna().any(axis=1) | (
         new["first_name"].notna() & new["last_name"].notna())
     both = pd.concat([cand.assign(is_new=False), new.loc[ident].assign(is_new=True)],
@@ -521,15 +524,20 @@ def _affected(con: duckdb.DuckDBPyConnection, new: pd.DataFrame, p: ComplaintsPa
     cols_sql = ", ".join(f"e.{c}" for c in LINK_COLUMNS)
     existing = con.execute(f"""
         WITH l0 AS (
-            SELECT e.complaint_id, e.cluster_id FROM {linked} e
-            WHERE e.person_key IN (SELECT person_key FROM touched_persons)
+            SELECT complaint_id FROM complaint_clusters
+            WHERE person_key IN (SELECT person_key FROM touched_persons)
             UNION
-            SELECT e.complaint_id, e.cluster_id FROM {linked} e JOIN newrecs n
+            SELECT e.complaint_id FROM complaints e JOIN newrecs n
               ON e.subdistrict_code = n.subdistrict_code AND e.category = n.category
              AND abs(date_diff('day', e.received_on::DATE, n.received_on::DATE)) <= {wa}
+        ), cl AS (
+            SELECT DISTINCT k.cluster_id FROM l0 JOIN complaint_clusters k USING (complaint_id)
+        ), members AS (
+            SELECT k.complaint_id, k.person_key, k.cluster_id
+            FROM complaint_clusters k JOIN cl USING (cluster_id)
         )
-        SELECT {cols_sql}, e.person_key, e.cluster_id FROM {linked} e
-        WHERE e.cluster_id IN (SELECT cluster_id FROM l0)""").df()
+        SELECT {cols_sql}, m.person_key, m.cluster_id
+        FROM members m JOIN complaints e USING (complaint_id)""").df()
     con.unregister("newrecs")
     con.unregister("touched_persons")
     return existing, edges, t_person

@@ -164,7 +164,7 @@ def area_map(d: ComplaintData) -> Figure:
 
 def interpret_duplicates(d: ComplaintData) -> str:
     s = stats.summary(d)
-    acc = getattr(d, "accuracy", None)
+    acc = d.accuracy
     th = d.lang == "th"
     text = (f"คำร้อง {s['complaint_records'] - s['clusters']:,} รายการเป็นสำเนาของเรื่องเดียวกันที่"
             f"ยื่นต่อหลายหน่วยงาน เรื่องหลัก (parent) คือคำร้องแรกของแต่ละเรื่อง คำร้องอื่นเชื่อมเป็น"
@@ -245,7 +245,7 @@ def summary_dict(d: ComplaintData, lang: str) -> dict:
            "bounced_clusters": int(cl["bounced"].sum()),
            "reopened_clusters": int((cl["reopen_count"] > 0).sum()),
            "hotspots": int(len(stats.hotspots(d)))}
-    acc = getattr(d, "accuracy", None)
+    acc = d.accuracy
     if acc:
         out.update({"linkage_precision": acc["precision"], "linkage_recall": acc["recall"],
                     "linkage_f1": acc["f1"], "exact_id_baseline_f1": acc["baseline_f1"]})

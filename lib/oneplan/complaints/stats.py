@@ -35,6 +35,8 @@ class ComplaintData:
     params: ComplaintsParams
     lang: str = "th"
     synthetic: bool = True
+    accuracy: dict | None = None
+    """Linkage P/R/F1 against the generator's truth (sample databases only)."""
 
 
 def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year: int, *,

@@ -80,7 +80,6 @@ def backlog_by_age(cl: pd.DataFrame, p: ComplaintsParams, lang: str = "th") -> p
             labels.append(f"> {lo} วัน" if lang == "th" else f"> {lo} days")
         else:
             labels.append(f"{lo + 1}–{hi} วัน" if lang == "th" else f"{lo + 1}–{hi} days")
-    labels[0] = labels[0].replace("0–", "0–")
     open_ = cl[cl["status"] != "closed"]
     band = pd.cut(open_["age_days"], bins=bins, labels=labels)
     counts = band.value_counts().reindex(labels, fill_value=0)
