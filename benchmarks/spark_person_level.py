@@ -39,6 +39,7 @@ def main() -> int:
         print("pyspark is not installed: pip install pyspark (and Java 17)")
         return 1
     from splink import DuckDBAPI, Linker, SparkAPI
+    from splink.backends.spark import similarity_jar_location
 
     g = generate.generate(args.records, None, seed=7)
     reg = feeds.registry()
@@ -63,6 +64,7 @@ def main() -> int:
     t = time.perf_counter()
     spark = (SparkSession.builder.master("local[2]").appName("oneplan-complaints")
              .config("spark.driver.memory", "4g").config("spark.sql.shuffle.partitions", "8")
+             .config("spark.jars", similarity_jar_location())  # Splink's Jaro-Winkler UDFs
              .getOrCreate())
     spark.sparkContext.setCheckpointDir(str(Path("/tmp") / "oneplan-spark-ckpt"))
     t_start = time.perf_counter() - t

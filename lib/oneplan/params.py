@@ -186,7 +186,7 @@ class ComplaintsParams(_Strict):
         5, ge=2, description="Distinct matters of one category in one sub-district")
     backlog_bins_days: list[int] = Field(default_factory=lambda: [7, 15, 30, 60, 90])
     sample_per_10k_people: float = Field(
-        5.0, ge=0, description="Sample records per 10,000 people in build-sample")
+        8.0, ge=0, description="Sample records per 10,000 people in build-sample")
     threads: int = Field(0, ge=0, description="DuckDB threads for linkage (0 = all cores)")
 
 

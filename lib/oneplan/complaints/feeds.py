@@ -254,8 +254,14 @@ def _area_key(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _subdistrict_codes() -> frozenset[str]:
-    return frozenset(_area_lookup().values())
+def _subdistrict_index() -> pd.Index:
+    return pd.Index(sorted(set(_area_lookup().values())))
+
+
+def _is_subdistrict(codes: pd.Series) -> pd.Series:
+    # one hash table, built once (Series.isin rebuilds it on every call)
+    found = _subdistrict_index().get_indexer(codes.astype(object).where(codes.notna(), None))
+    return pd.Series(found >= 0, index=codes.index)
 
 
 @dataclass
@@ -331,7 +337,7 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
 
     if "subdistrict_code" in col:
         sub = nz._clean(col["subdistrict_code"]).str.translate(nz._THAI_DIGITS)
-        flag(~sub.isin(_subdistrict_codes()), "subdistrict_code",
+        flag(~_is_subdistrict(sub), "subdistrict_code",
              "not a sub-district code (6 digits, DOPA)")
     else:
         lookup = _area_lookup()
@@ -339,7 +345,7 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
                    .map(_area_key), col["subdistrict"].fillna("").map(_area_key))
         sub = pd.Series([lookup.get(k) for k in keys], index=frame.index, dtype="string")
         flag(sub.isna(), "subdistrict", "no such sub-district in that district and province")
-    sub = sub.where(sub.isin(_subdistrict_codes()))
+    sub = sub.where(_is_subdistrict(sub))
 
     for f in ("reopened", "transfers"):
         if f in col:

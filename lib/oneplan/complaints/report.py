@@ -109,9 +109,9 @@ def chart_agencies_per_matter(d: ComplaintData) -> Figure:
 
 
 def chart_by_category(d: ComplaintData) -> Figure:
-    t = stats.by_category(d)
-    th = d.lang == "th"
     n = stats._names(d.lang)  # noqa: SLF001
+    t = stats.by_category(d).sort_values(n["clusters"], ascending=False)
+    th = d.lang == "th"
     return _finish(_bar(t.iloc[:, 1], t[n["clusters"]].to_numpy(),
                         title_="เรื่องร้องเรียนจำแนกตามหมวด (หลังรวมเรื่องซ้ำ)" if th else
                         "Matters by category (after linking duplicates)",
