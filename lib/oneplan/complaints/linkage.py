@@ -168,15 +168,16 @@ def person_settings(p: ComplaintsParams):
         cl.JaroWinklerAtThresholds("last_name", [0.9, 0.75]).configure(
             m_probabilities=list(q.last_name_m), u_probabilities=list(q.last_name_u)),
         # one comparison for place, because house and sub-district are not independent
-        # evidence: the same house implies the same sub-district
+        # evidence: the same house implies the same sub-district. Column names unquoted:
+        # in Spark SQL "x" is a string literal, not a column.
         {"output_column_name": "place", "comparison_description": "house, else sub-district",
          "comparison_levels": [
-             {"sql_condition": '"subdistrict_code_l" IS NULL OR "subdistrict_code_r" IS NULL',
+             {"sql_condition": "subdistrict_code_l IS NULL OR subdistrict_code_r IS NULL",
               "label_for_charts": "place missing", "is_null_level": True},
-             {"sql_condition": '"address_hash_l" = "address_hash_r"',
+             {"sql_condition": "address_hash_l = address_hash_r",
               "label_for_charts": "same house", "m_probability": q.address_m,
               "u_probability": q.address_u},
-             {"sql_condition": '"subdistrict_code_l" = "subdistrict_code_r"',
+             {"sql_condition": "subdistrict_code_l = subdistrict_code_r",
               "label_for_charts": "same sub-district",
               "m_probability": max(q.subdistrict_m - q.address_m, 1e-6),
               "u_probability": q.subdistrict_u},
