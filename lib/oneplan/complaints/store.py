@@ -87,13 +87,13 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
     ensure_tables(con)
     out = {}
     reg = registry()
-    for path in sorted(Path(folder).iterdir()):
-        if path.suffix not in (".csv", ".xlsx") or path.name.endswith(".rejected.csv"):
-            continue
-        try:
-            agency = agency_of_file(path, reg)
-        except ValueError as exc:
-            raise FeedError(str(exc)) from None
+    files = [p for p in sorted(Path(folder).iterdir()) if p.suffix in (".csv", ".xlsx")
+             and not p.name.endswith(".rejected.csv")]
+    try:  # every file's agency first, so a stray file stops the import before it starts
+        agencies = [agency_of_file(path, reg) for path in files]
+    except ValueError as exc:
+        raise FeedError(str(exc)) from None
+    for path, agency in zip(files, agencies):
         out[path.name] = save(con, import_file(path, agency, synthetic=synthetic, reg=reg))
     return out
 
