@@ -47,12 +47,22 @@ def salt() -> bytes:
     if value is None:
         path = Path(os.environ.get(SALT_FILE_ENV) or DEFAULT_SALT_FILE)
         if not path.exists():
+            # written whole to a private temporary file, then linked into place: a
+            # process starting at the same moment sees either no file or the full salt,
+            # and only one salt ever wins
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
-            log.warning("created a new PII salt file at %s; keep it with the database "
-                        "backups and out of git", path)
+            try:
+                os.link(tmp, path)
+                log.warning("created a new PII salt file at %s; keep it with the database "
+                            "backups and out of git", path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
         value = path.read_text(encoding="utf-8").strip()
     if len(value) < 16:
         raise SaltError(f"the PII salt must have at least 16 characters (set {SALT_ENV} "
