@@ -40,9 +40,16 @@ _ADDRESS_ABBR = (
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
+ARROW_STRING = pd.StringDtype("pyarrow")
+
+
 def _clean(s: pd.Series) -> pd.Series:
-    s = s.astype("string").str.replace(_ZW_RE, "", regex=True)
-    s = s.str.translate(_THAI_DIGITS)
+    # Arrow-backed strings: the regex replacements then run in Arrow (RE2), not Python
+    s = s.astype(ARROW_STRING).str.replace(_ZW_RE, "", regex=True)
+    thai_digits = s.str.contains("[๐-๙]", regex=True).fillna(False).astype(bool)
+    if thai_digits.any():  # str.translate is per row in Python: only where needed
+        s = s.copy()
+        s[thai_digits] = s[thai_digits].str.translate(_THAI_DIGITS)
     return s.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
