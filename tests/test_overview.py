@@ -107,12 +107,14 @@ def test_complaint_rate_counts_the_fiscal_year_only(sample_db, tmp_path):
     con = duckdb.connect(str(path))
     sub = con.execute("SELECT code FROM areas WHERE level = 'subdistrict' AND province_code = '40'"
                       " LIMIT 1").fetchone()[0]
+    con.execute("DELETE FROM complaints")  # only the rows below
     # 40 complaints inside FY 2570 (1 Oct 2026 – 30 Sep 2027 CE), 5 in FY 2568
-    rows = [(f"A-{i}", "DOPA", date(2026, 11, 1) if i < 40 else date(2025, 5, 1), sub)
-            for i in range(45)]
-    con.executemany("INSERT INTO complaints (complaint_id, agency_id, received_on, "
-                    "subdistrict_code, synthetic, source_file) VALUES (?, ?, ?, ?, true, 'test')",
-                    rows)
+    rows = [(f"A:{i}", "A", str(i), date(2026, 11, 1) if i < 40 else date(2025, 5, 1),
+             sub, sub[:4], sub[:2]) for i in range(45)]
+    con.executemany("INSERT INTO complaints (complaint_id, agency_id, case_no, received_on, "
+                    "subdistrict_code, district_code, province_code, category, text, status, "
+                    "synthetic, source_file) VALUES (?, ?, ?, ?, ?, ?, ?, 'road', 'ถนนชำรุด', "
+                    "'received', true, 'test')", rows)
     df = overview.province_figures(con, 2570, tmp_path / "none")
     con.close()
     assert df.at["40", "complaints"] == 40  # FY 2570 = 1 Oct 2026 – 30 Sep 2027 (CE)

@@ -475,10 +475,94 @@ paths = pr.export_followup(run, output_dir)
     return _notebook(cells, "followup")
 
 
+def complaints() -> nbformat.NotebookNode:
+    cells = [
+        code(
+            '''
+# Parameters (papermill replaces this cell; the defaults run as-is in JupyterLab).
+province_code = "40"   # DOPA code as a string, e.g. "45"; empty string: national view
+fiscal_year = 2570     # fiscal year, พ.ศ.
+lang = "th"            # "th" or "en"
+db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
+output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (national: .../national)
+export_tables = True   # also write every table as CSV and XLSX (no personal data)
+''',
+            tags=["parameters"],
+        ),
+        code(
+            '''
+from IPython.display import Markdown, display
+
+from oneplan import charts
+from oneplan.complaints import report, stats, tracking
+from oneplan.tables import style
+
+charts.use_thai_style()
+d = report.open_data(province_code, fiscal_year, db_path, lang)
+L = d.lang
+display(Markdown(f"# {report.title(d)}"))
+display(Markdown(report.intro(d)))
+'''
+        ),
+        code(
+            '''
+display(Markdown(report.heading("duplicates", L)))
+display(Markdown(report.interpret_duplicates(d)))
+display(report.chart_agencies_per_matter(d))
+display(style(stats.duplicates_table(d), hide_index=True))
+'''
+        ),
+        code(
+            '''
+display(Markdown(report.heading("tracking", L)))
+display(Markdown(report.interpret_tracking(d)))
+display(style(tracking.status_table(d.clusters, L), hide_index=True))
+display(report.chart_backlog(d))
+display(style(report.sla_table(d), hide_index=True))
+'''
+        ),
+        code(
+            '''
+display(Markdown(report.heading("stats", L)))
+display(report.chart_by_category(d))
+display(style(stats.ranking(stats.by_category(d), d, top=14), hide_index=True))
+display(report.area_map(d))
+display(style(stats.ranking(stats.by_district(d), d, top=30), hide_index=True))
+display(style(stats.ranking(stats.by_agency(d), d, top=15), hide_index=True))
+display(report.chart_by_month(d))
+display(style(stats.by_month(d), hide_index=True))
+'''
+        ),
+        code(
+            '''
+display(Markdown(report.heading("hotspots", L)))
+display(style(stats.hotspots(d).head(20), hide_index=True))
+display(style(stats.recurring(d), hide_index=True))
+'''
+        ),
+        code(
+            '''
+display(Markdown(report.heading("method", L)))
+display(Markdown(report.method_note(d)))
+'''
+        ),
+        code(
+            '''
+out = output_dir or report.default_output_dir(d)
+summary_path = report.write_summary(d, out, L)
+if export_tables:
+    stats.export_tables(d, out)
+''',
+            tags=["remove-cell"],
+        ),
+    ]
+    return _notebook(cells, "complaints")
+
+
 def main() -> None:
     for name, build in (("water_portfolio", water_portfolio), ("needs_plan", needs_plan),
                         ("followup", followup), ("national_overview", national_overview),
-                        ("cookbook", cookbook)):
+                        ("cookbook", cookbook), ("complaints", complaints)):
         out = ROOT / "notebooks" / f"{name}.ipynb"
         nbformat.write(build(), out)
         print(f"wrote {out}")

@@ -14,6 +14,10 @@
     oneplan needs stage --need N2570-32-000001 --to tambon_screened --on 20/06/2568
     oneplan needs classify --province 32       write the params' authority / strategy rules
     oneplan needs oc4ids --province 32 --out DIR   projects as OC4IDS JSON
+    oneplan complaints generate --out DIR      write synthetic feeds of the 15 agencies
+    oneplan complaints import DIR [--link]     import agency feed files (rejects kept)
+    oneplan complaints link [--full]           link new records (or relink everything)
+    oneplan complaints export --province 40 --out DIR   tables as CSV/XLSX (no PII)
 """
 
 from __future__ import annotations
@@ -204,6 +208,57 @@ def _cmd_needs(args: argparse.Namespace) -> int:
         return 2
 
 
+def _cmd_complaints(args: argparse.Namespace) -> int:
+    from .complaints import generate, linkage, stats, store
+    from .complaints.feeds import FeedError
+
+    try:
+        if args.action == "generate":
+            if not args.out:
+                print("oneplan: complaints generate needs --out DIR", file=sys.stderr)
+                return 2
+            provinces = args.province or None
+            gen = generate.generate(args.records, provinces, seed=args.seed, id_tag=f"S{args.seed}",
+                                    fiscal_year=args.fiscal_year or load_params().fiscal_year)
+            paths = generate.write_feeds(gen, args.out)
+            print(f"wrote {len(paths)} synthetic agency feeds ({len(gen.records):,} records) "
+                  f"to {args.out}")
+            return 0
+        con = db.connect(args.db, read_only=args.action == "export")
+        try:
+            if args.action == "import":
+                if not args.path:
+                    print("oneplan: complaints import needs a folder of feed files",
+                          file=sys.stderr)
+                    return 2
+                counts = store.import_dir(con, args.path)
+                for name, c in counts.items():
+                    print(f"  {name:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}  "
+                          f"updated {c['updated']:>6,d}  rejected {c['rejected']:>5,d}")
+                if any(c["rejected"] for c in counts.values()):
+                    print("rejected rows are in <file>.rejected.csv beside each file")
+                if args.link:
+                    args.action = "link"
+            if args.action == "link":
+                st = linkage.link(con, load_params().complaints, incremental=not args.full)
+                print(f"linked {st.new_records:,} records ({st.records:,} in all): "
+                      f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
+            elif args.action == "export":
+                if not args.out:
+                    print("oneplan: complaints export needs --out DIR", file=sys.stderr)
+                    return 2
+                code = areas.province(args.province[0]).code if args.province else None
+                d = stats.load(con, code, args.fiscal_year or load_params().fiscal_year)
+                paths = stats.export_tables(d, args.out)
+                print(f"wrote {len(paths)} files to {args.out} (no personal data)")
+        finally:
+            con.close()
+    except FeedError as exc:
+        print(f"oneplan: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
@@ -270,6 +325,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (oc4ids)")
     p.add_argument("--db", help="database file")
     p.set_defaults(func=_cmd_needs)
+
+    p = sub.add_parser("complaints", help="Damrongdhama complaints: import, link, export")
+    p.add_argument("action", choices=["generate", "import", "link", "export"])
+    p.add_argument("path", nargs="?", help="import: folder of agency feed files")
+    p.add_argument("--db", help="database file")
+    p.add_argument("--province", action="append", help="province code (export, generate)")
+    p.add_argument("--fiscal-year", type=int)
+    p.add_argument("--out", help="output folder (generate, export)")
+    p.add_argument("--records", type=int, default=5000, help="generate: records to draw")
+    p.add_argument("--seed", type=int, default=2567, help="generate: random seed")
+    p.add_argument("--full", action="store_true", help="link: relink everything")
+    p.add_argument("--link", action="store_true", help="import: link right after")
+    p.set_defaults(func=_cmd_complaints)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),
                               ("report", _cmd_report, "write HTML/PDF reports")):

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 TABLES_FROM_SAMPLE = ("areas", "subdistrict_water", "agencies", "strategic_issues",
                       "water_projects")
 
-SAMPLE_EXTENSIONS: tuple[str, ...] = ("oneplan.plansample",)
+SAMPLE_EXTENSIONS: tuple[str, ...] = ("oneplan.plansample", "oneplan.complaints.sample")
 """Modules that add their own synthetic tables to a sample build. Each has
 ``load_sample(con, province_codes, *, seed, fiscal_year)``, called after the core tables
 are in (``province_codes`` None = all 76 provinces); it inserts into ``con`` itself."""

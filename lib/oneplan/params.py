@@ -249,6 +249,60 @@ class FollowupParams(_Strict):
         return value
 
 
+class PersonModelParams(_Strict):
+    """Fixed Splink parameters of the person-identity model (m = share of pairs of the
+    same person at a level, u = share of pairs of different people). Not trained per run,
+    so an incremental batch is scored exactly like a full run."""
+
+    prior: float = Field(1e-5, gt=0, lt=1,
+                         description="Probability that two random records are one person")
+    threshold: float = Field(0.95, gt=0, lt=1, description="Match probability to link")
+    id_m: float = Field(0.999, gt=0, lt=1, description="Same person, both valid IDs agree")
+    id_u: float = Field(1e-7, gt=0, lt=1)
+    phone_m: float = Field(0.95, gt=0, lt=1)
+    phone_u: float = Field(1e-6, gt=0, lt=1)
+    first_name_m: list[float] = Field(default_factory=lambda: [0.85, 0.1, 0.05 - 1e-9, 1e-9],
+                                      description="exact, JW≥0.9, JW≥0.75, else")
+    first_name_u: list[float] = Field(default_factory=lambda: [0.01, 0.01, 0.05, 0.93])
+    last_name_m: list[float] = Field(default_factory=lambda: [0.85, 0.1, 0.049, 0.001])
+    last_name_u: list[float] = Field(default_factory=lambda: [0.0005, 0.001, 0.01, 0.9885])
+    address_m: float = Field(0.6, gt=0, lt=1, description="Same house (hashed address)")
+    address_u: float = Field(1e-6, gt=0, lt=1)
+    subdistrict_m: float = Field(0.93, gt=0, lt=1)
+    subdistrict_u: float = Field(1.4e-4, gt=0, lt=1)
+
+
+class ComplaintsParams(_Strict):
+    """Complaint linkage, tracking and statistics (see :mod:`oneplan.complaints`)."""
+
+    person: PersonModelParams = Field(default_factory=PersonModelParams)
+    matter_window_days: int = Field(
+        14, ge=0, description="Same person: copies of one matter arrive within this many days")
+    anonymous_window_days: int = Field(
+        10, ge=0, description="Records with no identity: window against other records")
+    text_min_same_person: float = Field(
+        0.28, ge=0, le=1, description="Trigram Jaccard for one person's records to be one matter")
+    text_min_anonymous: float = Field(
+        0.4, ge=0, le=1, description="Trigram Jaccard to link a record with no identity")
+    numbers_min_overlap: float = Field(
+        0.5, ge=0, le=1, description="Share of the numbers in the text (หมู่, ซอย, กม.) "
+        "two records of one matter must share, when both have numbers")
+    sla_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "road": 30, "streetlight": 15, "water_supply": 7, "flood": 15, "garbage": 7,
+            "pollution": 30, "land": 60, "debt": 30, "consumer": 30, "official": 45,
+            "agriculture": 30, "health": 30, "drugs": 15, "welfare": 30},
+        description="Days to close, per category (missing category: default_sla_days)")
+    default_sla_days: int = Field(30, ge=1)
+    min_count: int = Field(5, ge=1, description="Fewest cases for a ranking row")
+    hotspot_min_clusters: int = Field(
+        5, ge=2, description="Distinct matters of one category in one sub-district")
+    backlog_bins_days: list[int] = Field(default_factory=lambda: [7, 15, 30, 60, 90])
+    sample_per_10k_people: float = Field(
+        8.0, ge=0, description="Sample records per 10,000 people in build-sample")
+    threads: int = Field(0, ge=0, description="DuckDB threads for linkage (0 = all cores)")
+
+
 class Params(_Strict):
     """Everything a run needs, after merging and validating all layers."""
 
@@ -264,6 +318,7 @@ class Params(_Strict):
     needs: NeedsParams = Field(default_factory=NeedsParams)
     ranking: RankingParams = Field(default_factory=RankingParams)
     followup: FollowupParams = Field(default_factory=FollowupParams)
+    complaints: ComplaintsParams = Field(default_factory=ComplaintsParams)
 
     @field_validator("province_code", mode="before")
     @classmethod

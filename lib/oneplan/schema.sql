@@ -269,26 +269,67 @@ CREATE TABLE IF NOT EXISTS plan_items (
     PRIMARY KEY (version_id, project_id)
 );
 
+-- Complaints (oneplan.complaints): one row per agency case, every source record kept as
+-- it came (file, sheet, row); never overwritten, never marked "closed-duplicate". National
+-- IDs, phones and house addresses only as salted hashes (oneplan.complaints.privacy).
+-- first_name / last_name are normalised name keys kept for linkage only: no report or
+-- export selects them.
 CREATE TABLE IF NOT EXISTS complaints (
-    complaint_id     VARCHAR PRIMARY KEY,  -- agency + agency case number
-    agency_id        VARCHAR NOT NULL,
-    received_on      DATE,
-    category         VARCHAR,
-    subdistrict_code VARCHAR,
-    text             VARCHAR,
+    complaint_id     VARCHAR PRIMARY KEY,  -- agency_id:case_no
+    agency_id        VARCHAR NOT NULL,     -- a feed of complaints/feeds.yml
+    case_no          VARCHAR NOT NULL,     -- the agency's own case number
+    received_on      DATE NOT NULL,
+    received_at      TIMESTAMP,            -- when the feed gives a time of day
+    category         VARCHAR NOT NULL,     -- a category code of feeds.yml
+    province_code    VARCHAR NOT NULL,
+    district_code    VARCHAR NOT NULL,
+    subdistrict_code VARCHAR NOT NULL,     -- where the matter is (real DOPA code)
+    moo              INTEGER,              -- หมู่ที่, when the address gives it
+    text             VARCHAR NOT NULL,     -- the complaint as written
+    first_name       VARCHAR,              -- linkage only (never reported)
+    last_name        VARCHAR,              -- linkage only (never reported)
     person_id_hash   VARCHAR,              -- salted hash; never the ID itself
     phone_hash       VARCHAR,              -- salted hash; never the number itself
-    status           VARCHAR,
+    address_hash     VARCHAR,              -- salted hash of house no. + หมู่ + sub-district
+    status           VARCHAR NOT NULL,     -- received / in_progress / closed
+    first_action_on  DATE,
+    closed_on        DATE,
+    reopen_count     INTEGER NOT NULL DEFAULT 0,
+    transfers        INTEGER NOT NULL DEFAULT 0,  -- times passed on to another agency
     synthetic        BOOLEAN NOT NULL,
     source_file      VARCHAR NOT NULL,
     source_sheet     VARCHAR,
-    source_row       INTEGER
+    source_row       INTEGER,
+    imported_at      TIMESTAMP
 );
 
+-- Linked duplicates: every complaint is in exactly one cluster (a lone case is a cluster
+-- of one); one parent per cluster (its earliest case), the others its children.
+-- person_key groups the records of one person (NULL: no identity given).
 CREATE TABLE IF NOT EXISTS complaint_clusters (
-    cluster_id     VARCHAR NOT NULL,
-    complaint_id   VARCHAR NOT NULL,
+    cluster_id     VARCHAR NOT NULL,       -- "CL:" + the parent's complaint_id
+    complaint_id   VARCHAR NOT NULL PRIMARY KEY,
     is_parent      BOOLEAN NOT NULL,
-    linked_at      TIMESTAMP NOT NULL,
-    PRIMARY KEY (cluster_id, complaint_id)
+    person_key     VARCHAR,                -- "P:" + the person's first complaint_id
+    linked_at      TIMESTAMP NOT NULL
+);
+
+-- Rows of agency feeds that could not be imported, with what was wrong (no values: the
+-- rows themselves go to <file>.rejected.csv beside the input, for the agency to fix).
+CREATE TABLE IF NOT EXISTS complaint_rejects (
+    agency_id     VARCHAR NOT NULL,
+    source_file   VARCHAR NOT NULL,
+    source_sheet  VARCHAR,
+    source_row    INTEGER NOT NULL,
+    "column"      VARCHAR,
+    problem       VARCHAR NOT NULL,
+    imported_at   TIMESTAMP
+);
+
+-- What the synthetic generator knows (sample databases only): which matter and which
+-- person each record really is, to measure linkage on the sample.
+CREATE TABLE IF NOT EXISTS complaint_truth (
+    complaint_id  VARCHAR PRIMARY KEY,
+    truth_matter  BIGINT NOT NULL,
+    truth_person  BIGINT NOT NULL
 );

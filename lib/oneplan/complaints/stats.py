@@ -1,0 +1,322 @@
+"""Executive statistics of complaints: by category, district, agency and month;
+recurring problems and hotspots; rankings that show a row only when it has at least
+``complaints.min_count`` cases (small counts rank by chance and can point at a person).
+
+Every table is a plain DataFrame without personal data, exportable as CSV/XLSX
+(:func:`export_tables`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .. import areas, thai
+from ..params import ComplaintsParams, load_params
+from . import tracking
+from .feeds import registry
+from .store import cases as load_cases
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ComplaintData:
+    """Cases and their clusters for one province (or the nation) and fiscal year."""
+
+    province_code: str | None
+    fiscal_year: int
+    cases: pd.DataFrame
+    clusters: pd.DataFrame
+    params: ComplaintsParams
+    lang: str = "th"
+    synthetic: bool = True
+    accuracy: dict | None = None
+    """Linkage P/R/F1 against the generator's truth (sample databases only)."""
+
+
+def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year: int, *,
+         lang: str = "th", params: ComplaintsParams | None = None) -> ComplaintData:
+    """Cases and per-cluster tracking for a province (None or "": national)."""
+    code = areas.province(province_code).code if province_code else None
+    p = params or load_params(code).complaints
+    cs = load_cases(con, code, fiscal_year)
+    cl = tracking.clusters(cs, p) if len(cs) else tracking.clusters(
+        cs.assign(received_on=pd.to_datetime([]), first_action_on=pd.to_datetime([]),
+                  closed_on=pd.to_datetime([])), p, pd.Timestamp("2000-01-01"))
+    synthetic = bool(cs["synthetic"].all()) if len(cs) else True
+    return ComplaintData(code, fiscal_year, cs, cl, p, lang, synthetic)
+
+
+def _names(lang: str) -> dict[str, str]:
+    th = lang == "th"
+    return {
+        "records": "เรื่องที่รับ (ทุกหน่วยงาน)" if th else "records (all agencies)",
+        "clusters": "เรื่องจริง (หลังรวมเรื่องซ้ำ)" if th else "matters (after linking)",
+        "dup": "ร้อยละเรื่องซ้ำ" if th else "duplicate share %",
+        "cross": "เรื่องที่ร้องหลายหน่วยงาน" if th else "matters at 2+ agencies",
+        "median_close": "มัธยฐานวันที่ยุติ" if th else "median days to close",
+        "sla": "ร้อยละเกินกำหนด" if th else "SLA breach %",
+        "open": "เรื่องค้าง" if th else "open matters",
+    }
+
+
+def summary(d: ComplaintData) -> dict[str, float | int]:
+    """Headline figures: records, agencies, clusters, cross-agency clusters, duplicate
+    share (children / records), median days to close, SLA breach share, backlog > 30 d."""
+    cs, cl = d.cases, d.clusters
+    closed = cl[cl["status"] == "closed"]
+    open_ = cl[cl["status"] != "closed"]
+    n = len(cs)
+    return {
+        "complaint_records": int(n),
+        "agencies": int(cs["agency_id"].nunique()) if n else 0,
+        "clusters": int(len(cl)),
+        "cross_agency_clusters": int((cl["agencies"] >= 2).sum()),
+        "duplicate_share": float((~cs["is_parent"]).sum() / n) if n else 0.0,
+        "median_days_to_close": float(closed["days_to_close"].median()) if len(closed) else 0.0,
+        "sla_breach_share": float(cl["sla_breached"].mean()) if len(cl) else 0.0,
+        "backlog_over_30d": int((open_["age_days"] > 30).sum()),
+    }
+
+
+def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict | None
+                 ) -> pd.DataFrame:
+    cs, cl = d.cases, d.clusters
+    n = _names(d.lang)
+    rec = cs.groupby(key).size().rename(n["records"])
+    if key in cl:
+        g = cl.groupby(key)
+        agg = pd.DataFrame({n["clusters"]: g.size(),
+                            n["cross"]: g["agencies"].apply(lambda s: int((s >= 2).sum())),
+                            n["median_close"]: g["days_to_close"].median(),
+                            n["sla"]: 100 * g["sla_breached"].mean(),
+                            n["open"]: g["status"].apply(lambda s: int((s != "closed").sum()))})
+    else:  # agency: a cluster counts for every agency that holds a copy of it
+        m = cs[[key, "cluster_id"]].merge(
+            cl[["cluster_id", "agencies", "days_to_close", "sla_breached", "status"]],
+            on="cluster_id")
+        g = m.groupby(key)
+        agg = pd.DataFrame({n["clusters"]: g["cluster_id"].nunique(),
+                            n["cross"]: g.apply(lambda x: int(x.loc[x["agencies"] >= 2,
+                                                                     "cluster_id"].nunique()),
+                                                include_groups=False),
+                            n["median_close"]: g["days_to_close"].median(),
+                            n["sla"]: 100 * g["sla_breached"].mean(),
+                            n["open"]: g.apply(lambda x: int(x.loc[x["status"] != "closed",
+                                                                    "cluster_id"].nunique()),
+                                               include_groups=False)})
+    out = pd.concat([rec, agg], axis=1).fillna({n["clusters"]: 0})
+    out[n["dup"]] = 100 * (1 - out[n["clusters"]] / out[n["records"]]).clip(lower=0)
+    out = out.reset_index().rename(columns={key: label})
+    if names is not None:
+        out.insert(1, "ชื่อ" if d.lang == "th" else "name",
+                   out[label].map(names).fillna(out[label]))
+    for col in (n["records"], n["clusters"], n["cross"], n["open"]):
+        out[col] = out[col].astype(int)
+    for col in (n["median_close"], n["sla"], n["dup"]):
+        out[col] = out[col].astype(float).round(1)
+    return out.sort_values(n["records"], ascending=False).reset_index(drop=True)
+
+
+def by_category(d: ComplaintData) -> pd.DataFrame:
+    reg = registry()
+    names = {k: reg.category_name(k, d.lang) for k in reg.categories}
+    return _group_table(d, "category", "หมวด" if d.lang == "th" else "category", names)
+
+
+def by_agency(d: ComplaintData) -> pd.DataFrame:
+    reg = registry()
+    names = {k: (f.name_th if d.lang == "th" else f.name_en) for k, f in reg.feeds.items()}
+    return _group_table(d, "agency_id", "หน่วยงาน" if d.lang == "th" else "agency", names)
+
+
+def _district_names(codes, lang: str) -> dict[str, str]:
+    out = {}
+    for pc in sorted({c[:2] for c in codes}):
+        for dist in areas.districts(pc):
+            out[dist.code] = dist.name_th if lang == "th" else dist.name_en
+    return out
+
+
+def by_district(d: ComplaintData) -> pd.DataFrame:
+    """By district (province report) or by province (national view)."""
+    if d.province_code is None:
+        names = {p.code: (p.name_th if d.lang == "th" else p.name_en)
+                 for p in areas.all_provinces()}
+        return _group_table(d, "province_code", "จังหวัด" if d.lang == "th" else "province",
+                            names)
+    names = _district_names(d.cases["district_code"].dropna().unique(), d.lang)
+    return _group_table(d, "district_code", "อำเภอ" if d.lang == "th" else "district", names)
+
+
+def by_month(d: ComplaintData) -> pd.DataFrame:
+    """By month of the fiscal year (ต.ค. … ก.ย.), labelled in พ.ศ."""
+    cs = d.cases.assign(month=pd.to_datetime(d.cases["received_on"]).dt.to_period("M"))
+    cl = d.clusters.assign(month=pd.to_datetime(d.clusters["received_on"]).dt.to_period("M"))
+    n = _names(d.lang)
+    out = pd.DataFrame({n["records"]: cs.groupby("month").size(),
+                        n["clusters"]: cl.groupby("month").size()}).fillna(0).astype(int)
+    label = []
+    for m in out.index:
+        if d.lang == "th":
+            label.append(f"{thai.THAI_MONTHS_ABBR[m.month - 1]} {str(m.year + 543)[2:]}")
+        else:
+            label.append(m.strftime("%b %Y"))
+    out.insert(0, "เดือน" if d.lang == "th" else "month", label)
+    return out.reset_index(drop=True)
+
+
+def ranking(table: pd.DataFrame, d: ComplaintData, top: int = 10) -> pd.DataFrame:
+    """The ``top`` rows of a grouped table, only rows with at least ``min_count`` records
+    (small groups rank by chance and may point at one person)."""
+    n = _names(d.lang)
+    return table[table[n["records"]] >= d.params.min_count].head(top).reset_index(drop=True)
+
+
+def hotspots(d: ComplaintData) -> pd.DataFrame:
+    """Sub-districts where one category came back again and again: at least
+    ``hotspot_min_clusters`` distinct matters of that category in the year, with the months
+    they span."""
+    cl = d.clusters
+    if not len(cl):
+        return pd.DataFrame()
+    g = cl.groupby(["subdistrict_code", "category"])
+    t = pd.DataFrame({"matters": g.size(), "records": g["records"].sum(),
+                      "months": g["received_on"].apply(
+                          lambda s: pd.to_datetime(s).dt.to_period("M").nunique()),
+                      "open": g["status"].apply(lambda s: int((s != "closed").sum()))})
+    t = t[t["matters"] >= d.params.hotspot_min_clusters].reset_index()
+    reg = registry()
+    th = d.lang == "th"
+    sub_names = {}
+    for code in t["subdistrict_code"].unique():
+        dist = areas.subdistricts(code[:4])
+        for s in dist:
+            sub_names[s.code] = (s.name_th if th else s.name_en)
+    dist_names = _district_names(t["subdistrict_code"].str[:4].unique(), d.lang)
+    t.insert(1, "ตำบล" if th else "sub-district", t["subdistrict_code"].map(sub_names))
+    t.insert(2, "อำเภอ" if th else "district", t["subdistrict_code"].str[:4].map(dist_names))
+    t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
+    t = t.rename(columns={"subdistrict_code": "รหัสตำบล" if th else "code",
+                          "category": "หมวด" if th else "category",
+                          "matters": "จำนวนเรื่อง" if th else "matters",
+                          "records": "จำนวนคำร้อง" if th else "records",
+                          "months": "จำนวนเดือนที่พบ" if th else "months seen",
+                          "open": "ยังค้าง" if th else "open"})
+    return t.sort_values(t.columns[4], ascending=False).reset_index(drop=True)
+
+
+def recurring(d: ComplaintData) -> pd.DataFrame:
+    """Recurring problems: the same person back with the same category in the same
+    sub-district as separate matters (after linking duplicates) — counts only."""
+    cs = d.cases[d.cases["is_parent"] & d.cases["person_no"].notna()]
+    rep = cs.groupby(["person_no", "category", "subdistrict_code"]).size()
+    rep = rep[rep >= 2].reset_index(name="n")
+    reg = registry()
+    th = d.lang == "th"
+    if not len(rep):
+        return pd.DataFrame(columns=["หมวด" if th else "category"])
+    t = rep.groupby("category").agg(people=("person_no", "size"), matters=("n", "sum"))
+    t = t.reset_index()
+    t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
+    t = t.rename(columns={"category": "หมวด" if th else "category",
+                          "people": "ผู้ร้องซ้ำ (คน)" if th else "people coming back",
+                          "matters": "เรื่องที่ร้องซ้ำ" if th else "their matters"})
+    return t.sort_values(t.columns[1], ascending=False).reset_index(drop=True)
+
+
+def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
+    """Cross-agency duplicates found: clusters at two or more agencies (largest first),
+    with the agencies and status; case numbers only, no personal data."""
+    cl = d.clusters[d.clusters["agencies"] >= 2].sort_values(
+        ["agencies", "records", "received_on"], ascending=[False, False, True]).head(top)
+    reg = registry()
+    th = d.lang == "th"
+    status = {"received": "รับเรื่องแล้ว", "in_progress": "กำลังดำเนินการ", "closed": "ยุติแล้ว"}
+    return pd.DataFrame({
+        ("เรื่องหลัก" if th else "parent case"): cl["cluster_id"].str.removeprefix("CL:"),
+        ("หมวด" if th else "category"): cl["category"].map(lambda c: reg.category_name(c, d.lang)),
+        ("จำนวนหน่วยงาน" if th else "agencies"): cl["agencies"].astype(int),
+        ("คำร้อง" if th else "records"): cl["records"].astype(int),
+        ("หน่วยงาน" if th else "agency ids"): cl["agency_list"],
+        ("รับครั้งแรก" if th else "first received"): [
+            thai.format_date(x, d.lang, "short") for x in pd.to_datetime(cl["received_on"])],
+        ("สถานะ" if th else "status"): cl["status"].map(status) if th else cl["status"],
+    }).reset_index(drop=True)
+
+
+def agencies_per_matter(d: ComplaintData) -> pd.DataFrame:
+    """How many agencies each matter reached (1, 2, 3, 4+)."""
+    k = d.clusters["agencies"].clip(upper=4)
+    counts = k.value_counts().reindex([1, 2, 3, 4], fill_value=0)
+    th = d.lang == "th"
+    return pd.DataFrame({("จำนวนหน่วยงานที่รับเรื่อง" if th else "agencies"): ["1", "2", "3", "4+"],
+                         ("เรื่อง" if th else "matters"): counts.to_numpy().astype(int)})
+
+
+def all_tables(d: ComplaintData) -> dict[str, pd.DataFrame]:
+    """Every table of the complaints section, keyed by a short sheet name."""
+    return {
+        "summary": pd.DataFrame([summary(d)]),
+        "duplicates": duplicates_table(d, top=1000),
+        "agencies_per_matter": agencies_per_matter(d),
+        "status": tracking.status_table(d.clusters, d.lang),
+        "backlog": tracking.backlog_by_age(d.clusters, d.params, d.lang),
+        "by_category": by_category(d),
+        "by_area": by_district(d),
+        "by_agency": by_agency(d),
+        "by_month": by_month(d),
+        "hotspots": hotspots(d),
+        "recurring": recurring(d),
+    }
+
+
+def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
+    """Write every table as CSV (UTF-8 with BOM, opens in Excel) and all of them as one
+    XLSX; no personal data (tables are built from :data:`store.PUBLIC_COLUMNS`).
+
+    Returns:
+        The files written.
+    """
+    from ..export import write_atomic
+    from ..sample import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
+    from ..tables import write_xlsx
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = all_tables(d)
+    tag = d.province_code or "national"
+    paths = []
+    # round floats: a long fraction (29.6703296703297) reads as an ID number to scanners
+    tables = {k: v.round(4) for k, v in tables.items()}
+    for name, df in tables.items():
+        paths.append(write_atomic(out / f"complaints_{tag}_{name}.csv",
+                                  df.to_csv(index=False).encode("utf-8-sig")))
+    note = f"{SYNTHETIC_NOTE_TH} / {SYNTHETIC_NOTE_EN}" if d.synthetic else None
+    paths.append(write_xlsx(tables, out / f"complaints_{tag}.xlsx", note=note))
+    return paths
+
+
+def linkage_accuracy(con: duckdb.DuckDBPyConnection, province_code: str | None = None
+                     ) -> dict[str, float] | None:
+    """Pairwise precision/recall/F1 of the stored clusters against the generator's truth
+    (sample databases only; None when there is no truth), and the exact-ID baseline."""
+    from .linkage import pairwise_scores
+
+    where = "WHERE c.province_code = ?" if province_code else ""
+    df = con.execute(
+        "SELECT c.complaint_id, c.person_id_hash, k.cluster_id, t.truth_matter FROM complaints c "
+        "JOIN complaint_truth t USING (complaint_id) JOIN complaint_clusters k USING "
+        f"(complaint_id) {where}", [province_code] if province_code else []).df()
+    if not len(df):
+        return None
+    s = pairwise_scores(df["cluster_id"], df["truth_matter"])
+    base = pairwise_scores(df["person_id_hash"].fillna("x" + df["complaint_id"]),
+                           df["truth_matter"])
+    return {"precision": s["precision"], "recall": s["recall"], "f1": s["f1"],
+            "baseline_f1": base["f1"], "records": len(df)}

@@ -1,0 +1,101 @@
+"""Case tracking across agencies: one row per cluster (the matter), built from every
+agency's copy of it.
+
+A cluster is *closed* when every copy is closed, *in progress* when any agency has acted,
+else *received*. Its time to first action is from its first receipt to the first action of
+any agency; its time to close from first receipt to the last copy's closure. The SLA is
+``complaints.sla_days`` of its category (params): a closed cluster breached it when it took
+longer; an open one when it is already older. Reopens are summed over copies; a cluster is
+*bounced* when its copies were passed on between agencies two or more times in all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..params import ComplaintsParams
+
+
+def as_of_date(cases: pd.DataFrame) -> pd.Timestamp:
+    """The data's own "today": the latest date any record mentions."""
+    dates = pd.concat([cases["received_on"], cases["first_action_on"], cases["closed_on"]])
+    return pd.Timestamp(dates.max()).normalize()
+
+
+def clusters(cases: pd.DataFrame, p: ComplaintsParams, as_of: pd.Timestamp | None = None
+             ) -> pd.DataFrame:
+    """One row per cluster with its cross-agency status and timings.
+
+    Args:
+        cases: :func:`oneplan.complaints.store.cases`.
+        as_of: the day ages are counted to (default :func:`as_of_date`).
+
+    Returns:
+        Columns ``cluster_id, category, province_code, district_code, subdistrict_code,
+        records, agencies, agency_list, status, received_on, first_action_on, closed_on,
+        days_to_first_action, days_to_close, age_days, sla_days, sla_breached,
+        reopen_count, transfers, bounced``.
+    """
+    as_of = as_of or as_of_date(cases)
+    c = cases.copy()
+    c["is_closed"] = c["status"] == "closed"
+    c["acted"] = c["status"] != "received"
+    parents = c[c["is_parent"]].set_index("cluster_id")
+    g = c.groupby("cluster_id", sort=False)
+    out = pd.DataFrame({
+        "records": g.size(),
+        "agencies": g["agency_id"].nunique(),
+        "agency_list": g["agency_id"].agg(lambda s: ", ".join(sorted(set(s)))),
+        "all_closed": g["is_closed"].all(),
+        "any_acted": g["acted"].any(),
+        "received_on": g["received_on"].min(),
+        "first_action_on": g["first_action_on"].min(),
+        "closed_on": g["closed_on"].max(),
+        "reopen_count": g["reopen_count"].sum(),
+        "transfers": g["transfers"].sum(),
+    })
+    for col in ("category", "province_code", "district_code", "subdistrict_code"):
+        out[col] = parents[col].reindex(out.index)
+    out["status"] = np.where(out["all_closed"], "closed",
+                             np.where(out["any_acted"], "in_progress", "received"))
+    out.loc[~out["all_closed"], "closed_on"] = pd.NaT
+    out["days_to_first_action"] = (out["first_action_on"] - out["received_on"]).dt.days
+    out["days_to_close"] = (out["closed_on"] - out["received_on"]).dt.days
+    out["age_days"] = (as_of - out["received_on"]).dt.days
+    out["sla_days"] = out["category"].map(p.sla_days).fillna(p.default_sla_days).astype(int)
+    out["sla_breached"] = np.where(out["status"] == "closed",
+                                   out["days_to_close"] > out["sla_days"],
+                                   out["age_days"] > out["sla_days"])
+    out["bounced"] = out["transfers"] >= 2
+    return out.drop(columns=["all_closed", "any_acted"]).reset_index()
+
+
+def backlog_by_age(cl: pd.DataFrame, p: ComplaintsParams, lang: str = "th") -> pd.DataFrame:
+    """Open clusters by age band (``complaints.backlog_bins_days``)."""
+    bins = [-1] + list(p.backlog_bins_days) + [10**6]
+    labels = []
+    for lo, hi in zip(bins[:-1], bins[1:]):
+        if hi == 10**6:
+            labels.append(f"> {lo} วัน" if lang == "th" else f"> {lo} days")
+        else:
+            labels.append(f"{lo + 1}–{hi} วัน" if lang == "th" else f"{lo + 1}–{hi} days")
+    open_ = cl[cl["status"] != "closed"]
+    band = pd.cut(open_["age_days"], bins=bins, labels=labels)
+    counts = band.value_counts().reindex(labels, fill_value=0)
+    col = "เรื่องค้าง" if lang == "th" else "open matters"
+    return pd.DataFrame({"age" if lang != "th" else "อายุเรื่อง": labels,
+                         col: counts.to_numpy().astype(int)})
+
+
+def status_table(cl: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
+    """Clusters by cross-agency status, with the share of each."""
+    names = {"received": ("รับเรื่องแล้ว", "Received"), "in_progress": ("อยู่ระหว่างดำเนินการ",
+             "In progress"), "closed": ("ยุติแล้ว", "Closed")}
+    i = 0 if lang == "th" else 1
+    counts = cl["status"].value_counts().reindex(list(names), fill_value=0)
+    return pd.DataFrame({
+        ("สถานะ" if lang == "th" else "status"): [names[k][i] for k in names],
+        ("เรื่อง" if lang == "th" else "matters"): counts.to_numpy().astype(int),
+        ("ร้อยละ" if lang == "th" else "share %"):
+            (100 * counts / max(len(cl), 1)).round(1).to_numpy()})

@@ -1,0 +1,41 @@
+"""The `oneplan complaints` command: generate, import (with rejects), link, export."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from oneplan import cli, db
+from oneplan.complaints import privacy
+
+
+def test_generate_import_link_export(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ONEPLAN_PII_SALT", "tests-only-salt-0123456789")
+    feeds_dir, out, dbfile = tmp_path / "feeds", tmp_path / "out", tmp_path / "c.duckdb"
+    assert cli.main(["complaints", "generate", "--out", str(feeds_dir), "--records", "800",
+                     "--province", "45", "--seed", "3"]) == 0
+    # one agency's file gets a bad date: that row is rejected, the rest imported
+    path = feeds_dir / "pm1111_2570.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[0, "created_at"] = "yesterday"
+    frame.to_csv(path, index=False)
+    capsys.readouterr()
+    assert cli.main(["complaints", "import", str(feeds_dir), "--db", str(dbfile), "--link"]) == 0
+    text = capsys.readouterr().out
+    assert "rejected     1" in text and "linked" in text
+    assert (feeds_dir / "pm1111_2570.csv.rejected.csv").exists()
+    con = db.connect(dbfile)
+    try:
+        n, linked = con.execute("SELECT (SELECT count(*) FROM complaints), "
+                                "(SELECT count(*) FROM complaint_clusters)").fetchall()[0]
+        rej = con.execute("SELECT source_row, problem FROM complaint_rejects").fetchall()
+    finally:
+        con.close()
+    assert n == linked == 799 and rej[0][0] == 2 and "expected" in rej[0][1]
+    assert cli.main(["complaints", "export", "--province", "45", "--out", str(out),
+                     "--db", str(dbfile)]) == 0
+    assert (out / "complaints_45.xlsx").exists()
+    assert privacy.scan_paths([out]) == {}
+    # a folder with a file of no known agency is refused with a clear message
+    (feeds_dir / "unknown_2570.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert cli.main(["complaints", "import", str(feeds_dir), "--db", str(dbfile)]) == 2
+    assert "no feed name" in capsys.readouterr().err
