@@ -869,3 +869,21 @@ def test_mip_start_keeps_the_optimum_and_ignores_bad_starts():
     bad = {pid: spec.years[0] for pid in df["project_id"]} | {"NOPE": 2570}
     third = plan_portfolio(df, spec, mip_start=bad)
     assert third.objective == pytest.approx(res.objective, abs=1e-9) and third.is_optimal
+
+
+def test_guarded_solve_returns_the_plan_or_is_killed():
+    from oneplan.portfolio import SelectionSolveError, plan_portfolio_guarded
+
+    df, spec = _instance(3)
+    res = plan_portfolio(df, spec)
+    guarded = plan_portfolio_guarded(df, spec, time_limit_s=30)
+    assert guarded.status == "optimal"
+    assert guarded.objective == pytest.approx(res.objective, abs=1e-9)
+    assert guarded.selected_ids == res.selected_ids
+    with pytest.raises(InfeasibleSelectionError):  # errors come back from the child
+        plan_portfolio_guarded(df, spec, force_in=df["project_id"].tolist()[:1],
+                               force_out=df["project_id"].tolist()[:1])
+    t0 = time.perf_counter()
+    with pytest.raises(SelectionSolveError) as err:  # a child that cannot finish in time
+        plan_portfolio_guarded(df, spec, time_limit_s=30, hard_limit_s=0.05)
+    assert err.value.status == "killed" and time.perf_counter() - t0 < 10
