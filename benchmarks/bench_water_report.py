@@ -44,7 +44,7 @@ STEPS = ("run_portfolio", "need_tables", "reasons", "frontier", "scenarios", "me
 OLD_SETTINGS = {
     "portfolio": {"mip_rel_gap": 0.0},
     "plan": {"explain_time_limit_s": 10.0, "explain_loss_width": None,
-             "compare_time_limit_s": 60.0, "frontier_mip_rel_gap": 0.0},
+             "compare_time_limit_s": 60.0, "compare_mip_rel_gap": 0.0},
 }
 TARGET_S = 5.0  # "a few seconds" per province report
 

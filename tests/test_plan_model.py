@@ -845,6 +845,9 @@ def test_loss_range_is_written_in_the_sentence():
     info.update(delta_low=-0.1)
     th, en = _texts(info, data, [])
     assert "at most 0.500" in en and "ไม่เกิน 0.500" in th
+    info.update(delta_low=math.nan)  # re-solved, but HiGHS gave no bound
+    th, en = _texts(info, data, [])
+    assert "at most 0.500" in en
     info.update(delta_low=0.5)
     th, en = _texts(info, data, [])
     assert "by 0.500." in en and "(estimate" not in en

@@ -38,7 +38,9 @@ def test_batch_writes_html_pdf_summary(kk_batch):
     folder = out / "2570" / "40"
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["province_code"] == "40" and summary["synthetic"] is True
-    assert summary["solver_status"] == "optimal" and summary["gap"] == pytest.approx(0, abs=1e-9)
+    # optimal within the plan's gap tolerance (portfolio.mip_rel_gap, 0.01 % by default)
+    assert summary["solver_status"] == "optimal"
+    assert 0 <= summary["gap"] <= summary["params"]["portfolio"]["mip_rel_gap"] + 1e-9
     assert 0 < summary["selected_baht"] <= summary["budget_baht"]
     assert summary["n_selected"] == len(summary["selected_ids"])
     assert json.loads((folder / "params.json").read_text(encoding="utf-8"))["province_code"] == "40"

@@ -97,9 +97,9 @@ class PlanParams(_Strict):
                     "known within this fraction of itself (null: solve to mip_rel_gap)")
     compare_time_limit_s: float = Field(
         10.0, gt=0, description="Time limit of each frontier / scenario / method solve")
-    frontier_mip_rel_gap: float = Field(
-        1e-3, ge=0, lt=1, description="Relative MIP gap of the budget-frontier solves "
-                                      "(the plan itself uses portfolio.mip_rel_gap)")
+    compare_mip_rel_gap: float = Field(
+        1e-3, ge=0, lt=1, description="Relative MIP gap of the budget-frontier and scenario "
+                                      "solves (the plan itself uses portfolio.mip_rel_gap)")
     frontier_fractions: list[float] = Field(
         default_factory=lambda: [0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5])
     compare_scenarios: list[str] = Field(

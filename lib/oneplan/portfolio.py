@@ -2862,9 +2862,10 @@ def _texts(info: dict, data: _PlanData, ids: list[Any]) -> tuple[str, str]:
 
     def amount(lang: str) -> str:
         """The loss: exact, or the range HiGHS proved (bound) and found (plan)."""
-        if math.isnan(low) or math.isinf(delta) or delta - low <= max(1e-6, 1e-3 * abs(delta)):
+        if not confirmed or math.isinf(delta) or (
+                not math.isnan(low) and delta - low <= max(1e-6, 1e-3 * abs(delta))):
             return _pts(delta)
-        if low <= 1e-9:
+        if math.isnan(low) or low <= 1e-9:  # no bound, or it does not prove a loss
             return f"ไม่เกิน {_pts(delta)}" if lang == "th" else f"at most {_pts(delta)}"
         return (f"{_pts(low)}–{_pts(delta)}" if lang == "th"
                 else f"between {_pts(low)} and {_pts(delta)}")

@@ -489,6 +489,8 @@ def closest_misses(run: PortfolioRun, rows: int = 15) -> pd.DataFrame:
 def interpret_reasons(run: PortfolioRun) -> str:
     r = reasons(run)
     n_conf = int(r["confirmed"].sum())
+    low = r.get("objective_delta_low")
+    n_proven = int((r["confirmed"] & (low > 1e-9)).sum()) if low is not None else n_conf
     n_miss = int((~r["selected"]).sum())
     top = r.loc[~r["selected"], "reason_code"].value_counts()
     main = _REASON_CODES.get(top.index[0], (top.index[0],) * 2) if len(top) else ("-", "-")
@@ -496,10 +498,13 @@ def interpret_reasons(run: PortfolioRun) -> str:
         return (f"ไม่ได้รับเลือก {thai.format_int(n_miss)} โครงการ เหตุผลที่พบมากที่สุดคือ "
                 f"“{main[0]}” ({thai.format_int(top.iloc[0]) if len(top) else 0} โครงการ) "
                 f"เหตุผลของ {n_conf} โครงการได้รับการยืนยันด้วยการคำนวณซ้ำโดยบังคับเลือก/ตัดออก "
-                "และแสดงคะแนนรวมที่จะเสียไป")
+                f"และแสดงช่วงของคะแนนรวมที่จะเสียไป ({n_proven} โครงการพิสูจน์ได้ว่าเสียคะแนนจริง "
+                "จากขอบเขตของตัวแก้ปัญหา) เหตุผลอื่นเป็นการประมาณตามกฎ ไม่ได้คำนวณซ้ำ")
     return (f"{thai.format_int(n_miss)} projects were not chosen; the most common reason is "
             f"'{main[1]}' ({int(top.iloc[0]) if len(top) else 0}). {n_conf} reasons were "
-            "confirmed by re-solving with the project forced in or out; the objective lost is shown.")
+            "confirmed by re-solving with the project forced in or out, and the range of the "
+            f"objective lost is shown ({n_proven} with the loss proven positive by the "
+            "solver's bound); the other figures are estimates by rule, not re-solved.")
 
 
 # --- comparisons ----------------------------------------------------------------------
@@ -517,7 +522,7 @@ def frontier(run: PortfolioRun) -> pd.DataFrame:
     if "frontier" not in run.extra:
         run.extra["frontier"] = compare.budget_frontier(
             run.candidates, run.spec, fractions=run.params.plan.frontier_fractions,
-            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.plan.frontier_mip_rel_gap,
+            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.plan.compare_mip_rel_gap,
             known=run.result)
     return run.extra["frontier"]
 
@@ -557,7 +562,7 @@ def scenarios(run: PortfolioRun) -> pd.DataFrame:
         run.extra["scenarios"] = compare.compare_scenarios(
             run.province.code, run.params.plan.compare_scenarios, db_path=run.db_path,
             fiscal_year=run.params.fiscal_year, mip_start=run.result,
-            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.portfolio.mip_rel_gap)
+            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.plan.compare_mip_rel_gap)
     return run.extra["scenarios"]
 
 
@@ -916,6 +921,9 @@ def summary(run: PortfolioRun) -> dict[str, Any]:
         rs = run.extra["reasons"]
         out["reasons"] = rs.loc[~rs["selected"], "reason_code"].value_counts().to_dict()
         out["reasons_confirmed"] = int(rs["confirmed"].sum())
+        if "objective_delta_low" in rs:  # confirmed with the loss proven > 0 by the bound
+            out["reasons_proven"] = int((rs["confirmed"] & (rs["objective_delta_low"] > 1e-9))
+                                        .sum())
     if "frontier" in run.extra:
         f = run.extra["frontier"]
         out["frontier"] = [{"fraction": float(a), "benefit": round(float(b), 6), "status": c}
