@@ -38,7 +38,10 @@ each family in its own ``add_*`` function (:func:`add_plan_objective`,
 :func:`add_precedence`, :func:`add_alternatives`, :func:`add_group_limits`).
 :func:`build_plan_model` validates, runs pre-checks that name conflicts
 (:func:`_precheck_plan`) and builds; :func:`explain_plan` gives every candidate a reason
-and confirms the closest ones by re-solving the model kept in HiGHS with changed bounds.
+and confirms the closest ones by re-solving the model kept in HiGHS with changed bounds,
+from a MIP start, reporting the objective lost as the range HiGHS's bound and incumbent
+prove (``docs/plan-model-api.md``); :func:`plan_portfolio_guarded` runs a solve in a
+child process with a hard wall-clock kill.
 
 Shared machinery
 ----------------
