@@ -380,3 +380,39 @@ def test_frontier_and_scenario_charts_in_thai_and_english():
     assert "Flood first" in en and "Households served" in en
     with pytest.raises(ValueError):
         charts.frontier_chart(fr, lang="fr")
+
+
+def test_frontier_and_methods_reuse_the_known_plan_and_keep_their_answers(kk):
+    years = [2570, 2571]
+    spec = portfolio.PlanSpec(
+        years=years, budget_by_year={y: 60e6 for y in years}, start_discount=0.97,
+        group_limits=[portfolio.GroupLimit("district_code", max_share=0.3, name="cap")])
+    res = portfolio.plan_portfolio(kk, spec)
+    fr = compare.budget_frontier(kk, spec, fractions=(0.5, 1.0, 1.5), known=res)
+    cur = fr[fr["current"]].iloc[0]
+    # the known plan is read, not solved again (its own solve time is reported)
+    assert cur["objective"] == res.objective and cur["solve_seconds"] == res.solve_seconds
+    cold = compare.budget_frontier(kk, spec, fractions=(0.5, 1.0, 1.5))
+    # chained MIP starts do not change the optima (all proven at gap 0)
+    assert (fr["status"] == "optimal").all() and (cold["status"] == "optimal").all()
+    assert fr["objective"].tolist() == pytest.approx(cold["objective"].tolist(), abs=1e-7)
+    m = compare.compare_methods(kk, spec, known=res)
+    assert set(m.attrs["selected_ids"]["optimum_with_rules"]) == set(res.selected_ids)
+    # without the cap the optimum can only be as good or better
+    assert m.loc["optimum", "benefit"] >= m.loc["optimum_with_rules", "benefit"] - 1e-9
+
+
+def test_weightings_solve_the_base_first_and_start_the_others_from_it(kk, monkeypatch):
+    seen = []
+    real = portfolio.plan_portfolio
+
+    def spy(cands, spec, **kw):
+        seen.append(kw.get("mip_start"))
+        return real(cands, spec, **kw)
+
+    monkeypatch.setattr(portfolio, "plan_portfolio", spy)
+    w = load_params("40").priority.weights
+    out = compare.compare_weightings(kk, {"a": w, "b": {**w, "need": 0.6}}, 200e6, base="b")
+    assert seen[0] is None and isinstance(seen[1], dict) and seen[1]
+    assert set(seen[1]) == set(out.attrs["selected_ids"]["b"])
+    assert list(out.columns[2:]) == ["a", "b"]

@@ -677,6 +677,9 @@ def test_reasons_confirmed_by_forced_resolves(seed):
     for row in ex.itertuples():
         if not row.confirmed:
             continue
+        # at gap 0 the proven lower end and the found plan's loss coincide
+        assert row.objective_delta_low == pytest.approx(row.objective_delta, abs=1e-6) or (
+            math.isinf(row.objective_delta) and math.isinf(row.objective_delta_low))
         if row.selected and row.reason_code == "selected":  # leave-one-out
             assert row.objective_delta >= -1e-9
             try:
@@ -709,8 +712,10 @@ def test_explain_respects_max_resolves_and_marks_estimates():
     guessed = ex2[~ex2["confirmed"] & np.isfinite(ex2["objective_delta"])
                   & ex2["reason_code"].isin(["selected", "budget", "alternative_chosen",
                                              "group_cap", "needs"])]
-    assert len(guessed) and guessed["reason_en"].str.contains(r"\(estimate\)").all()
-    assert guessed["reason_th"].str.contains("ประมาณการ").all()
+    assert len(guessed) and guessed["reason_en"].str.contains(
+        r"\(estimate by rule, not re-solved\)").all()
+    assert guessed["reason_th"].str.contains("ประมาณการตามกฎ ไม่ได้คำนวณซ้ำ").all()
+    assert guessed["objective_delta_low"].isna().all()
     with pytest.raises(ValueError, match="max_resolves"):
         explain_plan(df, spec, res, max_resolves=-1)
 
@@ -798,3 +803,90 @@ def test_time_limit_is_reported_with_its_gap():
     for y in spec.years:
         assert res.spend_by_year[y] <= spec.budget_by_year[y] + 1e-6
     assert res.solve_seconds < 10
+
+
+def _exact_loss(df, spec, res, row):
+    kw = ({"force_out": [row.project_id]} if row.selected
+          else {"force_in": [row.project_id]})
+    try:
+        return res.objective - plan_portfolio(df, spec, **kw).objective
+    except InfeasibleSelectionError:
+        return math.inf
+
+
+def test_loose_re_solves_bracket_the_exact_loss():
+    """With a loose gap and the early stop, every confirmed loss range still contains
+    the exact loss (brute-force-checked instances, exact re-solves at gap 0)."""
+    checked = 0
+    for seed in range(8):
+        df, spec = _instance(seed)
+        if _brute_force(df, spec) is None:
+            continue
+        res = plan_portfolio(df, spec)
+        ex = explain_plan(df, spec, res, max_resolves=12, mip_rel_gap=0.05, loss_width=0.5)
+        for row in ex[ex["confirmed"]].itertuples():
+            exact = _exact_loss(df, spec, res, row)
+            if math.isinf(exact):
+                assert math.isinf(row.objective_delta)
+                continue
+            assert row.objective_delta_low - 1e-6 <= exact <= row.objective_delta + 1e-6
+            checked += 1
+    assert checked >= 10
+
+
+def test_loss_range_is_written_in_the_sentence():
+    from oneplan.portfolio import _PlanData, _texts
+
+    info = {"code": "budget", "short": [2571], "delta": 0.5, "delta_low": 0.25,
+            "confirmed": True, "displaced": []}
+    data = type("D", (), {"years": [2570, 2571], "T": 2})()
+    th, en = _texts(info, data, [])
+    assert "between 0.250 and 0.500" in en and "0.250–0.500" in th
+    info.update(delta_low=-0.1)
+    th, en = _texts(info, data, [])
+    assert "at most 0.500" in en and "ไม่เกิน 0.500" in th
+    info.update(delta_low=math.nan)  # re-solved, but HiGHS gave no bound
+    th, en = _texts(info, data, [])
+    assert "at most 0.500" in en
+    info.update(delta_low=0.5)
+    th, en = _texts(info, data, [])
+    assert "by 0.500." in en and "(estimate" not in en
+    info.update(confirmed=False)
+    th, en = _texts(info, data, [])
+    assert "(estimate by rule, not re-solved)" in en
+
+
+def test_explain_rejects_a_bad_loss_width():
+    df, spec = _instance(1)
+    res = plan_portfolio(df, spec)
+    with pytest.raises(ValueError, match="loss_width"):
+        explain_plan(df, spec, res, loss_width=1.5)
+
+
+def test_mip_start_keeps_the_optimum_and_ignores_bad_starts():
+    df, spec = _instance(4)
+    res = plan_portfolio(df, spec)
+    again = plan_portfolio(df, spec, mip_start=res)
+    assert again.objective == pytest.approx(res.objective, abs=1e-9) and again.is_optimal
+    # a start that breaks the budgets (everything, year one) and names unknown ids
+    bad = {pid: spec.years[0] for pid in df["project_id"]} | {"NOPE": 2570}
+    third = plan_portfolio(df, spec, mip_start=bad)
+    assert third.objective == pytest.approx(res.objective, abs=1e-9) and third.is_optimal
+
+
+def test_guarded_solve_returns_the_plan_or_is_killed():
+    from oneplan.portfolio import SelectionSolveError, plan_portfolio_guarded
+
+    df, spec = _instance(3)
+    res = plan_portfolio(df, spec)
+    guarded = plan_portfolio_guarded(df, spec, time_limit_s=30)
+    assert guarded.status == "optimal"
+    assert guarded.objective == pytest.approx(res.objective, abs=1e-9)
+    assert guarded.selected_ids == res.selected_ids
+    with pytest.raises(InfeasibleSelectionError):  # errors come back from the child
+        plan_portfolio_guarded(df, spec, force_in=df["project_id"].tolist()[:1],
+                               force_out=df["project_id"].tolist()[:1])
+    t0 = time.perf_counter()
+    with pytest.raises(SelectionSolveError) as err:  # a child that cannot finish in time
+        plan_portfolio_guarded(df, spec, time_limit_s=30, hard_limit_s=0.05)
+    assert err.value.status == "killed" and time.perf_counter() - t0 < 10

@@ -361,9 +361,13 @@ def _spec_for(plan: _Plan) -> Any:
 
 
 def _solve(candidates: pd.DataFrame, plan: _Plan, *, value_col: str, time_limit_s: float,
-           mip_rel_gap: float) -> _Solved:
-    res = portfolio.plan_portfolio(candidates, _spec_for(plan), value_col=value_col,
-                                   time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+           mip_rel_gap: float, mip_start: Any = None, known: Any = None) -> _Solved:
+    """The optimum of ``plan``; ``known`` (a ``PlanResult`` of exactly this problem, e.g.
+    the report's own plan) is read instead of solving again; ``mip_start`` (a plan) is
+    HiGHS's first incumbent (see ``portfolio.plan_portfolio``)."""
+    res = known if known is not None else portfolio.plan_portfolio(
+        candidates, _spec_for(plan), value_col=value_col, time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap, mip_start=mip_start)
     sel = res.plan[res.plan["selected"].astype(bool)]
     starts = {pid: int(y) for pid, y in zip(sel["project_id"], sel["start_year"])}
     spend = float(sum(res.spend_by_year.values()))
@@ -435,8 +439,13 @@ def budget_frontier(candidates: pd.DataFrame, spec_or_budget: Any, *,
                     value_col: str = "priority", fiscal_year: int | None = None,
                     only_ready: bool = False, must_include: Iterable[Hashable] = (),
                     must_exclude: Iterable[Hashable] = (), time_limit_s: float = 60,
-                    mip_rel_gap: float = 0.0) -> pd.DataFrame:
+                    mip_rel_gap: float = 0.0, known: Any = None) -> pd.DataFrame:
     """Re-solve the optimum at fractions of the budget: what would more money buy?
+
+    The fractions are solved in ascending order, each with the plan of the previous one
+    as HiGHS's first incumbent (a plan that fits a smaller budget usually fits a larger
+    one); ``known`` (a ``PlanResult`` of ``spec_or_budget`` itself, e.g. the report's
+    plan) is used for fraction 1 instead of solving it again.
 
     Args:
         candidates: scored candidates (see ``docs/plan-model-api.md``).
@@ -464,12 +473,15 @@ def budget_frontier(candidates: pd.DataFrame, spec_or_budget: Any, *,
     plan = _as_plan(spec_or_budget, candidates, fiscal_year=fiscal_year, only_ready=only_ready,
                     must_include=must_include, must_exclude=must_exclude)
     rows = []
+    previous: dict[Hashable, int] | None = None
     for f in fr:
         scaled = plan.scaled(f)
         row: dict[str, Any] = {"fraction": f, "budget_baht": scaled.total}
         try:
             s = _solve(candidates, scaled, value_col=value_col, time_limit_s=time_limit_s,
-                       mip_rel_gap=mip_rel_gap)
+                       mip_rel_gap=mip_rel_gap, mip_start=previous,
+                       known=known if math.isclose(f, 1.0) else None)
+            previous = s.starts
         except portfolio.InfeasibleSelectionError as exc:
             log.info("frontier: budget fraction %g is infeasible: %s", f, exc)
             row.update(objective=np.nan, benefit=np.nan, priority_sum=np.nan, projects=np.nan,
@@ -1124,7 +1136,8 @@ def compare_methods(candidates: pd.DataFrame, spec_or_budget: Any, *,
                     groups: Sequence[Hashable] | None = None, fiscal_year: int | None = None,
                     only_ready: bool = False, must_include: Iterable[Hashable] = (),
                     must_exclude: Iterable[Hashable] = (), completion: str | None = "add1u",
-                    time_limit_s: float = 60, mip_rel_gap: float = 0.0) -> pd.DataFrame:
+                    time_limit_s: float = 60, mip_rel_gap: float = 0.0,
+                    known: Any = None) -> pd.DataFrame:
     """Optimum vs priority order vs equal shares on the same candidates, budgets and rules.
 
     ``spec_or_budget``: baht (a one-year plan) or a ``PlanSpec`` (several years need
@@ -1139,6 +1152,9 @@ def compare_methods(candidates: pd.DataFrame, spec_or_budget: Any, *,
     ``households``, ``storage_m3``, ``area_rai``, ``spend_baht``, ``districts_reached``,
     ``min_district_share``, ``max_district_share`` (over every district among the
     candidates, or ``groups``) and ``status``. ``attrs["selected_ids"]`` maps method → ids.
+    ``known``: a ``PlanResult`` of ``spec_or_budget`` itself (the report's plan), used for
+    ``optimum_with_rules`` instead of solving again; it is also the first incumbent of
+    the ``optimum`` solve (without the group rules it stays feasible).
     """
     plan = _as_plan(spec_or_budget, candidates, fiscal_year=fiscal_year, only_ready=only_ready,
                     must_include=must_include, must_exclude=must_exclude)
@@ -1146,11 +1162,11 @@ def compare_methods(candidates: pd.DataFrame, spec_or_budget: Any, *,
         groups = list(pd.unique(candidates[group_col].dropna()))
     fair = plan.for_baselines()
     kw = dict(value_col=value_col, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    solved = _solve(candidates, fair, **kw)
+    solved = _solve(candidates, fair, mip_start=known, **kw)
     runs: dict[str, tuple[dict[Hashable, int], str]] = {"optimum": (solved.starts,
                                                                     solved.status)}
     if plan.has_group_limits:
-        ruled = _solve(candidates, plan, **kw)
+        ruled = _solve(candidates, plan, known=known, **kw)
         runs["optimum_with_rules"] = (ruled.starts, ruled.status)
     t0 = time.perf_counter()
     po = priority_order_pick(candidates, fair, value_col=value_col)
@@ -1203,7 +1219,8 @@ def compare_weightings(candidates: pd.DataFrame, weightings: Mapping[str, Mappin
                        fiscal_year: int | None = None, only_ready: bool = False,
                        must_include: Iterable[Hashable] = (),
                        must_exclude: Iterable[Hashable] = (), group_col: str = "district_code",
-                       time_limit_s: float = 60, mip_rel_gap: float = 0.0) -> pd.DataFrame:
+                       time_limit_s: float = 60, mip_rel_gap: float = 0.0,
+                       mip_start: Any = None) -> pd.DataFrame:
     """Re-score the candidates with each set of weights, solve, and tabulate side by side.
 
     Args:
@@ -1219,6 +1236,9 @@ def compare_weightings(candidates: pd.DataFrame, weightings: Mapping[str, Mappin
         ``spend_baht``, ``districts_reached``, ``jaccard_base`` (|A∩B| / |A∪B| of the
         selected ids against the base plan). Columns: ``label_th``, ``label_en`` and one
         per scenario. ``attrs``: ``base``, ``selected_ids``, ``status``, ``weights``.
+
+    ``mip_start`` (a plan, e.g. the report's) is HiGHS's first incumbent in every solve;
+    the base scenario's plan is the start of the others.
     """
     from . import priority
 
@@ -1232,15 +1252,18 @@ def compare_weightings(candidates: pd.DataFrame, weightings: Mapping[str, Mappin
     selected: dict[str, list[Hashable]] = {}
     status: dict[str, str] = {}
     metrics: dict[str, dict[str, float]] = {}
-    for name in names:
+    starts: dict[str, dict[Hashable, int]] = {}
+    for name in sorted(names, key=lambda n: n != base):  # the base first: it starts the rest
         scored = priority.score_candidates(candidates, weightings[name])
         sob = (spec_or_budget[name] if isinstance(spec_or_budget, Mapping)
                else spec_or_budget)
         plan = _as_plan(sob, candidates, fiscal_year=fiscal_year, only_ready=only_ready,
                         must_include=must_include, must_exclude=must_exclude)
         s = _solve(scored, plan, value_col="priority", time_limit_s=time_limit_s,
-                   mip_rel_gap=mip_rel_gap)
+                   mip_rel_gap=mip_rel_gap,
+                   mip_start=mip_start if name == base or base not in starts else starts[base])
         selected[name], status[name] = s.selected_ids, s.status
+        starts[name] = s.starts
         disc = dict(start_discount=plan.start_discount, first_year=plan.years[0])
         m = selection_metrics(scored, s.starts, group_col=group_col, **disc)
         m["benefit_base"] = selection_metrics(base_scored, s.starts, group_col=group_col,
@@ -1270,7 +1293,9 @@ def _spec_from_params(params: Any) -> Any:
 def compare_scenarios(province_code: str, scenarios: Sequence[str], *,
                       db_path: str | Path | None = None, fiscal_year: int | None = None,
                       multi_year: bool = True, include_default: bool = True,
-                      overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                      overrides: Mapping[str, Any] | None = None, mip_start: Any = None,
+                      time_limit_s: float | None = None,
+                      mip_rel_gap: float | None = None) -> pd.DataFrame:
     """Compare weight scenarios for one province (see :func:`compare_weightings`).
 
     Each scenario's parameters come from ``load_params(province_code, scenario)``; its
@@ -1279,7 +1304,9 @@ def compare_scenarios(province_code: str, scenarios: Sequence[str], *,
     when the first scenario is the base. By default the plan is the multi-year plan of the
     ``plan`` section (years, yearly budgets, readiness, district floors and caps,
     committed/excluded projects); ``multi_year=False`` compares one-year selections
-    (``portfolio.budget_baht``, ``only_ready``).
+    (``portfolio.budget_baht``, ``only_ready``). ``mip_start``: a plan handed to HiGHS as
+    the first incumbent (see :func:`compare_weightings`); ``time_limit_s`` /
+    ``mip_rel_gap`` override the params' ``portfolio`` settings.
     """
     from . import areas, db
     from .params import load_params
@@ -1310,6 +1337,8 @@ def compare_scenarios(province_code: str, scenarios: Sequence[str], *,
                              tuple(p.plan.must_include), tuple(p.plan.must_exclude))
     out = compare_weightings(
         cands, {n: params[n].priority.weights for n in names}, specs,
-        time_limit_s=first.portfolio.time_limit_s, mip_rel_gap=first.portfolio.mip_rel_gap)
+        time_limit_s=first.portfolio.time_limit_s if time_limit_s is None else time_limit_s,
+        mip_rel_gap=first.portfolio.mip_rel_gap if mip_rel_gap is None else mip_rel_gap,
+        mip_start=mip_start)
     out.attrs.update(province_code=prov.code, fiscal_year=fy, multi_year=multi_year)
     return out

@@ -39,7 +39,9 @@ class PortfolioParams(_Strict):
     budget_baht: float = Field(400_000_000, gt=0,
                                description="Budget per fiscal year, baht (see plan.budget_by_year)")
     time_limit_s: float = Field(60, gt=0, description="Solver time limit, seconds")
-    mip_rel_gap: float = Field(0.0, ge=0, lt=1, description="Relative MIP gap at which to stop")
+    mip_rel_gap: float = Field(
+        1e-4, ge=0, lt=1,
+        description="Relative MIP gap at which to stop (1e-4 = within 0.01 % of the optimum)")
     only_ready: bool = Field(False, description="Consider only projects ready to start")
 
 
@@ -87,6 +89,17 @@ class PlanParams(_Strict):
         0.05, ge=0, description="Revision: priority points a change must gain to be made")
     explain_max_resolves: int = Field(
         20, ge=0, le=2000, description="Re-solves used to confirm reasons")
+    explain_time_limit_s: float = Field(
+        0.5, gt=0, description="Time limit of each re-solve confirming a reason, seconds")
+    explain_loss_width: float | None = Field(
+        0.25, gt=0, lt=1,
+        description="Stop a confirming re-solve once the objective lost is proven > 0 and "
+                    "known within this fraction of itself (null: solve to mip_rel_gap)")
+    compare_time_limit_s: float = Field(
+        10.0, gt=0, description="Time limit of each frontier / scenario / method solve")
+    compare_mip_rel_gap: float = Field(
+        1e-3, ge=0, lt=1, description="Relative MIP gap of the budget-frontier and scenario "
+                                      "solves (the plan itself uses portfolio.mip_rel_gap)")
     frontier_fractions: list[float] = Field(
         default_factory=lambda: [0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5])
     compare_scenarios: list[str] = Field(

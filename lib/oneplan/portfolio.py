@@ -38,7 +38,10 @@ each family in its own ``add_*`` function (:func:`add_plan_objective`,
 :func:`add_precedence`, :func:`add_alternatives`, :func:`add_group_limits`).
 :func:`build_plan_model` validates, runs pre-checks that name conflicts
 (:func:`_precheck_plan`) and builds; :func:`explain_plan` gives every candidate a reason
-and confirms the closest ones by re-solving the model kept in HiGHS with changed bounds.
+and confirms the closest ones by re-solving the model kept in HiGHS with changed bounds,
+from a MIP start, reporting the objective lost as the range HiGHS's bound and incumbent
+prove (``docs/plan-model-api.md``); :func:`plan_portfolio_guarded` runs a solve in a
+child process with a hard wall-clock kill.
 
 Shared machinery
 ----------------
@@ -104,6 +107,7 @@ __all__ = [
     "feasible_starts",
     "highs_status_name",
     "plan_portfolio",
+    "plan_portfolio_guarded",
     "sanitise_name",
     "select_projects",
     "solve_model",
@@ -2129,11 +2133,40 @@ class _PlanSolver:
         self.current_limit = float(seconds)
         self.highs.setOptionValue("time_limit", float(seconds))
 
-    def run(self) -> tuple[SolveOutcome, np.ndarray | None]:
-        """Solve as the model stands; the chosen columns (bool) if HiGHS has a solution."""
+    def run(self, stop_when: tuple[float, float] | None = None
+            ) -> tuple[SolveOutcome, np.ndarray | None]:
+        """Solve as the model stands; the chosen columns (bool) if HiGHS has a solution.
+
+        ``stop_when = (reference, width)``: stop branch-and-bound (HiGHS callback
+        interrupt, status ``interrupted``) as soon as HiGHS has proved its objective lies
+        below ``reference`` and the loss ``reference − objective`` is known to within
+        ``width`` of itself: ``(ub − inc) ≤ width · (reference − inc)`` with ``ub`` the
+        proven bound and ``inc`` the incumbent. Used by :func:`explain_plan`, which only
+        needs the loss of a forcing, not the forced optimum to the last decimal.
+        """
+        h = self.highs
+        callback = None
+        if stop_when is not None:
+            reference, width = stop_when
+            sign = -1.0 if self.sense == pulp.LpMaximize else 1.0
+
+            def callback(event):  # HiGHS minimises sign × objective
+                out = event.data_out
+                ub, inc = sign * out.mip_dual_bound, sign * out.mip_primal_bound
+                loss_low, loss_high = reference - ub, reference - inc
+                # always set the flag: HiGHS keeps it between runs of the same object
+                event.interrupt(bool(math.isfinite(ub) and math.isfinite(inc)
+                                     and loss_low > 1e-9
+                                     and loss_high - loss_low <= width * loss_high))
+
+            h.cbMipInterrupt.subscribe(callback)
         start = time.perf_counter()
-        with _quiet_c_stdout():
-            self.highs.run()
+        try:
+            with _quiet_c_stdout():
+                h.run()
+        finally:
+            if callback is not None:
+                h.cbMipInterrupt.unsubscribe(callback)
         seconds = time.perf_counter() - start
         self.runs += 1
         _warn_overrun(seconds, self.current_limit)
@@ -2143,11 +2176,26 @@ class _PlanSolver:
             x = np.asarray(self.highs.getSolution().col_value)[self.col] > 0.5
         return outcome, x
 
-    def solve_with(self, *, force_in: Sequence[int] = (), force_out: Sequence[int] = ()
+    def set_start(self, start: np.ndarray | None) -> None:
+        """Give HiGHS a MIP start: ``start`` are the chosen columns (bool, ``meta.cols``
+        order). HiGHS checks it (an LP with the binaries fixed); a start that breaks a row
+        is ignored, so a wrong guess costs one LP, never a wrong answer."""
+        if start is None:
+            return
+        value = np.zeros(self.highs.getNumCol())
+        value[self.col[np.flatnonzero(start)]] = 1.0
+        index = np.arange(len(value), dtype=np.int32)
+        self.highs.setSolution(len(value), index, value)
+
+    def solve_with(self, *, force_in: Sequence[int] = (), force_out: Sequence[int] = (),
+                   start: np.ndarray | None = None,
+                   stop_when: tuple[float, float] | None = None
                    ) -> tuple[SolveOutcome, np.ndarray | None]:
         """Solve with projects (indices) forced in / out, then undo the forcing.
 
-        (Handing HiGHS the base plan as a start was measured and did not help.)
+        ``start``: a plan (chosen columns) that respects the forcing, handed to HiGHS as
+        its first incumbent (:meth:`set_start`), e.g. the base plan without the project
+        forced out; with it a time-limited re-solve always has a plan to report.
         """
         cols, data, h = self.meta.cols, self.meta.data, self.highs
         undo_rows: list[tuple[int, float, float]] = []
@@ -2172,7 +2220,8 @@ class _PlanSolver:
                 if len(c):
                     h.changeColsBounds(len(c), c, np.zeros(len(c)), np.zeros(len(c)))
                     undo_cols.append(c)
-            return self.run()
+            self.set_start(start)
+            return self.run(stop_when)
         finally:
             for r, lo, hi in undo_rows:
                 h.changeRowBounds(r, lo, hi)
@@ -2295,6 +2344,25 @@ def extract_plan(
     )
 
 
+def _start_columns(meta: PlanMeta, start: Mapping[Any, int] | PlanResult) -> np.ndarray:
+    """A plan (id → start year, or a PlanResult) as chosen columns of this model; ids or
+    years that are not columns here are left out (the start is only a hint)."""
+    if isinstance(start, PlanResult):
+        sel = start.plan[start.plan["selected"].astype(bool)]
+        start = dict(zip(sel["project_id"].tolist(), sel["start_year"].tolist()))
+    data, cols = meta.data, meta.cols
+    x = np.zeros(len(cols.vars), dtype=bool)
+    for pid, year in start.items():
+        i = data.position.get(pid)
+        if i is None or _is_missing(year) or int(year) not in data.years:
+            continue
+        k = data.years.index(int(year))
+        hit = np.flatnonzero(cols.k[cols.first[i]:cols.first[i + 1]] == k)
+        if len(hit):
+            x[cols.first[i] + hit[0]] = True
+    return x
+
+
 def _check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str) -> None:
     """The status policy shared by the plan functions (as :func:`select_projects`)."""
     if outcome.status == "optimal":
@@ -2326,6 +2394,7 @@ def plan_portfolio(
     force_in: Iterable[Any] = (),
     force_out: Iterable[Any] = (),
     highs_options: Mapping[str, Any] | None = None,
+    mip_start: Mapping[Any, int] | PlanResult | None = None,
 ) -> PlanResult:
     """Choose the projects of a multi-year plan and their start years.
 
@@ -2333,9 +2402,13 @@ def plan_portfolio(
     :func:`add_plan_objective`, :func:`add_yearly_budgets`, :func:`add_one_start`,
     :func:`add_commitments`, :func:`add_precedence`, :func:`add_alternatives` and
     :func:`add_group_limits` for the model. ``force_in``/``force_out`` act as extra
-    must-include/must-exclude entries (used to confirm reasons). The status is the real
-    HiGHS status: ``"optimal"`` or a stopped-early status such as ``"time_limit"`` with a
-    feasible plan and its gap.
+    must-include/must-exclude entries (used to confirm reasons). ``mip_start``: a plan
+    known to be good (project id → start year, or a :class:`PlanResult`, e.g. the plan
+    at a smaller budget or the approved plan) handed to HiGHS as its first incumbent;
+    entries that are not columns of this model are dropped, and HiGHS ignores a start
+    that breaks a row, so it can speed a solve up but never change its answer's
+    validity. The status is the real HiGHS status: ``"optimal"`` or a stopped-early
+    status such as ``"time_limit"`` with a feasible plan and its gap.
 
     Raises:
         ValueError: bad input (names the column/projects).
@@ -2352,6 +2425,8 @@ def plan_portfolio(
         return _empty_plan_result(meta)
     engine = _PlanSolver(prob, meta, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                          threads=threads, highs_options=highs_options)
+    if mip_start is not None:
+        engine.set_start(_start_columns(meta, mip_start))
     outcome, x = engine.run()
     outcome = SolveOutcome(outcome.status, outcome.has_solution, outcome.objective,
                            outcome.best_bound, outcome.gap,
@@ -2365,6 +2440,76 @@ def plan_portfolio(
     result = extract_plan(meta, outcome, x=x)
     result.mip_rel_gap = float(mip_rel_gap)
     return result
+
+
+def _guarded_child(conn, candidates, spec, kwargs) -> None:  # pragma: no cover - child
+    try:
+        conn.send(("ok", plan_portfolio(candidates, spec, **kwargs)))
+    except BaseException as exc:  # sent back and re-raised in the parent
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def plan_portfolio_guarded(
+    candidates: pd.DataFrame,
+    spec: PlanSpec,
+    *,
+    time_limit_s: float = 60,
+    hard_limit_s: float | None = None,
+    **kwargs: Any,
+) -> PlanResult:
+    """:func:`plan_portfolio` in a child process that is killed if it overruns.
+
+    HiGHS gets ``time_limit_s`` and normally stops there with its incumbent and gap
+    (status ``time_limit``). On very large models it has been seen to overrun its limit
+    during MIP set-up (0.5 s limit, 5.4 s at 20,000 candidates), where neither its clock
+    nor a callback is checked; a run that must not hang (a batch of 76 provinces) uses
+    this instead: the solve runs in a fresh process (``spawn``: no HiGHS thread pool is
+    inherited), and is killed at ``hard_limit_s`` (default ``2 × time_limit_s + 10``).
+    The extra process costs about a second (start-up and imports), so it is meant for
+    the large solves only.
+
+    Returns:
+        The child's :class:`PlanResult` (same status policy as :func:`plan_portfolio`).
+
+    Raises:
+        SelectionSolveError: status ``killed`` when the child did not finish by
+            ``hard_limit_s`` (no plan is available then), or the child died.
+        Any error :func:`plan_portfolio` raises (re-raised from the child).
+    """
+    import multiprocessing as mp
+
+    _check_solver_options(time_limit_s, kwargs.get("mip_rel_gap", 0.0))
+    hard = 2 * float(time_limit_s) + 10 if hard_limit_s is None else float(hard_limit_s)
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    kwargs = dict(kwargs, time_limit_s=time_limit_s)
+    proc = ctx.Process(target=_guarded_child, args=(child, candidates, spec, kwargs),
+                       daemon=True)
+    start = time.perf_counter()
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(hard):
+            raise SelectionSolveError(
+                f"the plan solve did not finish within {hard:.1f} s (HiGHS time limit "
+                f"{time_limit_s:g} s) and was stopped; no plan is available", "killed")
+        try:
+            kind, payload = parent.recv()
+        except EOFError:
+            raise SelectionSolveError(
+                f"the plan solve process died (exit code {proc.exitcode})", "solve_error"
+            ) from None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+        parent.close()
+    log.info("guarded plan solve: %.2f s in a child process", time.perf_counter() - start)
+    if kind == "error":
+        raise payload
+    return payload
 
 
 # --------------------------------------------------------------------------------------
@@ -2604,6 +2749,42 @@ class _Explainer:
         c = int(np.argmin(over.sum(axis=1)))
         return [data.years[t] for t in np.flatnonzero(over[c] > 1e-6)]
 
+    # ---- MIP starts for the re-solves ---------------------------------------------------
+
+    def start_out(self, i: int) -> np.ndarray:
+        """The base plan without ``i`` and the selected projects that need it."""
+        cols = self.cols
+        x = self.base.copy()
+        for j in [i] + self.selected_dependents(i):
+            x[cols.first[j]:cols.first[j + 1]] = False
+        return x
+
+    def start_in(self, i: int, info: dict) -> np.ndarray | None:
+        """The greedy plan behind the estimate of forcing ``i`` in (see
+        :meth:`estimate_in`): the base plan without the displaced projects, with ``i`` at
+        the estimated start and its unselected requirements at their earliest starts.
+        ``None`` when the estimate found no plan."""
+        k = info.get("k")
+        if k is None or not math.isfinite(info.get("est", math.inf)):
+            return None
+        cols, data = self.cols, self.data
+        x = self.base.copy()
+        for j in info.get("displaced", ()):
+            x[cols.first[j]:cols.first[j + 1]] = False
+        hit = np.flatnonzero(cols.k[cols.first[i]:cols.first[i + 1]] == k)
+        if not len(hit):
+            return None
+        x[cols.first[i] + hit[0]] = True
+        stack, seen = [a for a in data.requires[i] if not self.sel[a]], set()
+        while stack:
+            a = stack.pop()
+            if a in seen or cols.first[a + 1] == cols.first[a]:
+                continue
+            seen.add(a)
+            x[cols.first[a]] = True
+            stack.extend(b for b in data.requires[a] if not self.sel[b])
+        return x
+
     # ---- structural reasons -----------------------------------------------------------
 
     def structural(self, i: int) -> dict:
@@ -2626,7 +2807,8 @@ class _Explainer:
         if missing:
             est, displaced, k = self.estimate_in(i, None, None)
             return dict(code="needs", related=data.ids[missing[0]], why="not_chosen",
-                        est=est, displaced=displaced, resolve="in", need_idx=missing[0])
+                        est=est, displaced=displaced, resolve="in", need_idx=missing[0],
+                        k=k)
         if data.requires[i] and not len(self.allowed_columns(i)):
             a = max(data.requires[i], key=lambda a: self.kstart[a])
             return dict(code="needs", related=data.ids[a], why="too_late",
@@ -2638,13 +2820,15 @@ class _Explainer:
             if chosen:
                 est, displaced, k = self.estimate_in(i, None, chosen[0])
                 return dict(code="alternative_chosen", related=data.ids[chosen[0]],
-                            group=g, est=est, displaced=displaced, resolve="in")
+                            group=g, est=est, displaced=displaced, resolve="in", k=k)
         cap = self.cap_hit(i)
         if cap is not None:
             est, displaced, k = self.estimate_in(i, cap, None)
-            return dict(code="group_cap", row=cap, est=est, displaced=displaced, resolve="in")
+            return dict(code="group_cap", row=cap, est=est, displaced=displaced, resolve="in",
+                        k=k)
         est, displaced, k = self.estimate_in(i, None, None)
         return dict(code="budget", short=self.short_years(i), est=est, displaced=displaced,
+                    k=k,
                     resolve="in", value=float(self.cols.coef[self.cols.first[i]:
                                                              self.cols.first[i + 1]].max()))
 
@@ -2674,9 +2858,20 @@ def _texts(info: dict, data: _PlanData, ids: list[Any]) -> tuple[str, str]:
     code = info["code"]
     y0, yT = data.years[0], data.years[-1]
     delta, confirmed = info.get("delta", math.nan), info.get("confirmed", False)
-    est_th = "" if confirmed else " (ประมาณการ)"
-    est_en = "" if confirmed else " (estimate)"
+    low = info.get("delta_low", math.nan) if confirmed else math.nan
+    est_th = "" if confirmed else " (ประมาณการตามกฎ ไม่ได้คำนวณซ้ำ)"
+    est_en = "" if confirmed else " (estimate by rule, not re-solved)"
     displaced = [ids[j] for j in info.get("displaced", [])]
+
+    def amount(lang: str) -> str:
+        """The loss: exact, or the range HiGHS proved (bound) and found (plan)."""
+        if not confirmed or math.isinf(delta) or (
+                not math.isnan(low) and delta - low <= max(1e-6, 1e-3 * abs(delta))):
+            return _pts(delta)
+        if math.isnan(low) or low <= 1e-9:  # no bound, or it does not prove a loss
+            return f"ไม่เกิน {_pts(delta)}" if lang == "th" else f"at most {_pts(delta)}"
+        return (f"{_pts(low)}–{_pts(delta)}" if lang == "th"
+                else f"between {_pts(low)} and {_pts(delta)}")
 
     def loss_clause() -> tuple[str, str]:
         if math.isnan(delta):
@@ -2693,11 +2888,11 @@ def _texts(info: dict, data: _PlanData, ids: list[Any]) -> tuple[str, str]:
         if displaced:
             th += f" หากจะเลือกต้องตัด {_ids_text(displaced)} ออก"
             en += f" Funding it would displace {_ids_text(displaced)}"
-            en += f" and lower the plan's total score by {_pts(delta)}{est_en}."
-            th += f" คะแนนรวมของแผนจะลดลง {_pts(delta)}{est_th}"
+            en += f" and lower the plan's total score by {amount('en')}{est_en}."
+            th += f" คะแนนรวมของแผนจะลดลง {amount('th')}{est_th}"
         else:
-            th += f" หากเลือก คะแนนรวมของแผนจะลดลง {_pts(delta)}{est_th}"
-            en += f" Funding it would lower the plan's total score by {_pts(delta)}{est_en}."
+            th += f" หากเลือก คะแนนรวมของแผนจะลดลง {amount('th')}{est_th}"
+            en += f" Funding it would lower the plan's total score by {amount('en')}{est_en}."
         return th, en
 
     if code == "selected":
@@ -2714,8 +2909,8 @@ def _texts(info: dict, data: _PlanData, ids: list[Any]) -> tuple[str, str]:
             en += (f" Leaving it out would raise the plan's total score by {_pts(-delta)}: "
                    "the plan was not proven optimal.")
         elif not math.isnan(delta):
-            th += f" หากตัดออก คะแนนรวมของแผนจะลดลง {_pts(delta)}{est_th}"
-            en += f" Leaving it out would lower the plan's total score by {_pts(delta)}{est_en}."
+            th += f" หากตัดออก คะแนนรวมของแผนจะลดลง {amount('th')}{est_th}"
+            en += f" Leaving it out would lower the plan's total score by {amount('en')}{est_en}."
         return th, en
     if code == "committed":
         return (f"โครงการผูกพัน ({info['reason']}) เริ่มปีงบประมาณ {info['year']}",
@@ -2775,17 +2970,17 @@ def _texts(info: dict, data: _PlanData, ids: list[Any]) -> tuple[str, str]:
                 th += " และแม้บังคับเลือกก็จัดลงแผนไม่ได้"
                 en += " Even forced in, the two cannot be fitted into the plan."
             else:
-                th += f" หากเลือกพร้อมกัน คะแนนรวมของแผนจะลดลง {_pts(delta)}{est_th}"
+                th += f" หากเลือกพร้อมกัน คะแนนรวมของแผนจะลดลง {amount('th')}{est_th}"
                 en += (f" Funding both would lower the plan's total score by "
-                       f"{_pts(delta)}{est_en}.")
+                       f"{amount('en')}{est_en}.")
         return th, en
     if code == "alternative_chosen":
         th = f"เลือกโครงการทางเลือก {info['related']} ที่จุดเดียวกันแล้ว"
         en = f"Its alternative {info['related']} at the same site was chosen instead."
         if not math.isnan(delta) and not math.isinf(delta):
-            th += f" หากเลือกโครงการนี้แทน คะแนนรวมของแผนจะลดลง {_pts(delta)}{est_th}"
+            th += f" หากเลือกโครงการนี้แทน คะแนนรวมของแผนจะลดลง {amount('th')}{est_th}"
             en += (f" Choosing this one instead would lower the plan's total score by "
-                   f"{_pts(delta)}{est_en}.")
+                   f"{amount('en')}{est_en}.")
         return th, en
     if code == "group_cap":
         row = info["row"]
@@ -2821,10 +3016,11 @@ def explain_plan(
     *,
     value_col: str = "priority",
     max_resolves: int = 40,
-    time_limit_s: float = 10,
+    time_limit_s: float = 2.0,
     mip_rel_gap: float | None = None,
     threads: int | None = None,
     highs_options: Mapping[str, Any] | None = None,
+    loss_width: float | None = None,
 ) -> pd.DataFrame:
     """One plain reason per candidate, in Thai and English, confirmed by re-solving.
 
@@ -2835,22 +3031,35 @@ def explain_plan(
     otherwise the budget (the years that are short). Then, for at most ``max_resolves``
     candidates, the model built once is re-solved in HiGHS with bounds changed: the
     closest misses (smallest estimated loss) forced in, and the most valuable selected
-    projects forced out (leave-one-out). ``objective_delta`` is ``result.objective`` minus
-    the re-solved objective (``inf`` if forcing is infeasible); ``confirmed`` is True only
-    when both solves are proven optimal. Other rows carry a greedy estimate
-    (``confirmed=False``) or NaN when forcing makes no sense (excluded, not eligible, …).
+    projects forced out (leave-one-out). For a re-solved row ``confirmed`` is True,
+    ``objective_delta`` is ``result.objective`` minus the objective of the plan HiGHS
+    found with the forcing (``inf`` if forcing is infeasible) and
+    ``objective_delta_low`` is ``result.objective`` minus HiGHS's proven bound on any
+    such plan: the true loss lies in ``[objective_delta_low, objective_delta]``, and it is
+    proven positive when ``objective_delta_low > 0`` (whatever the status; a re-solve
+    stopped by ``time_limit_s`` still gives both ends). Other rows carry a greedy
+    estimate by rule (``confirmed=False``, ``objective_delta_low`` NaN, the sentence says
+    so) or NaN when forcing makes no sense (excluded, not eligible, …).
 
-    The model is built and handed to HiGHS once; each re-solve only changes bounds, so it
-    costs one HiGHS run (``time_limit_s`` is the limit of each re-solve). Re-solves use
-    ``mip_rel_gap`` (default: the gap ``result`` was solved with), so a confirmed delta is
-    exact up to that tolerance.
+    The model is built and handed to HiGHS once; each re-solve only changes bounds and
+    hands HiGHS a MIP start (the base plan without the project forced out, or the greedy
+    plan behind the estimate with it forced in), so it costs one HiGHS run
+    (``time_limit_s`` is the limit of each re-solve). Re-solves use ``mip_rel_gap``
+    (default: the gap ``result`` was solved with); with gap 0 and no time limit hit the
+    two ends coincide. ``loss_width`` (e.g. 0.1) stops a re-solve early, as soon as the
+    loss is proven positive and known to within that fraction of itself
+    (``objective_delta − objective_delta_low ≤ loss_width × objective_delta``); ``None``
+    (default) solves each re-solve to ``mip_rel_gap``.
 
     ``related_id``: the project it needs, its chosen alternative, or the most valuable
     project it would displace. Columns: ``project_id, selected, reason_code, reason_th,
-    reason_en, related_id, objective_delta, confirmed``, index as ``candidates``.
+    reason_en, related_id, objective_delta, objective_delta_low, confirmed``, index as
+    ``candidates``.
     """
     if isinstance(max_resolves, bool) or int(max_resolves) != max_resolves or max_resolves < 0:
         raise ValueError(f"max_resolves must be a whole number ≥ 0, got {max_resolves!r}")
+    if loss_width is not None and not (0 < loss_width < 1):
+        raise ValueError(f"loss_width must be in (0, 1), got {loss_width!r}")
     _check_solver_options(time_limit_s, 0.0 if mip_rel_gap is None else mip_rel_gap)
     prob, _, meta = build_plan_model(candidates, spec, value_col=value_col)
     data, cols = meta.data, meta.cols
@@ -2876,19 +3085,28 @@ def explain_plan(
         started = time.perf_counter()
         for i, how in todo:
             info = infos[i]
+            stop = None if loss_width is None else (ex.coef_total, loss_width)
             if how == "in":
-                outcome, x = engine.solve_with(force_in=[i])
+                outcome, x = engine.solve_with(force_in=[i], start=ex.start_in(i, info),
+                                               stop_when=stop)
             else:
-                outcome, x = engine.solve_with(force_out=[i])
+                outcome, x = engine.solve_with(force_out=[i], start=ex.start_out(i),
+                                               stop_when=stop)
             if outcome.status in _INFEASIBLE:
-                info["delta"], info["confirmed"] = math.inf, True
-                info["displaced"] = []
+                info["delta"] = info["delta_low"] = math.inf
+                info["confirmed"], info["displaced"] = True, []
                 continue
+            # HiGHS's bound on the forced plan: the loss is at least base − bound
+            low = (ex.coef_total - outcome.best_bound if outcome.best_bound is not None
+                   else math.nan)
             if x is None:
+                info["delta_low"] = low
                 continue  # stopped without a plan: keep the estimate
             forced = float(cols.coef[x].sum() + cols.constant)
             info["delta"] = ex.coef_total - forced
-            info["confirmed"] = base_optimal and outcome.status == "optimal"
+            info["delta_low"] = min(low, info["delta"]) if not math.isnan(low) else math.nan
+            info["confirmed"] = True
+            info["resolve_status"] = outcome.status
             if how == "in":
                 now = np.zeros(data.n, dtype=bool)
                 now[cols.proj[x]] = True
@@ -2907,10 +3125,13 @@ def explain_plan(
         related = info.get("related")
         if related is None and info.get("displaced"):
             related = data.ids[info["displaced"][0]]
+        confirmed = bool(info.get("confirmed", False))
         rows.append((data.ids[i], bool(ex.sel[i]), info["code"], th, en, related,
-                     float(info.get("delta", math.nan)), bool(info.get("confirmed", False))))
+                     float(info.get("delta", math.nan)),
+                     float(info.get("delta_low", math.nan)) if confirmed else math.nan,
+                     confirmed))
     return pd.DataFrame(
         rows, index=candidates.index,
         columns=["project_id", "selected", "reason_code", "reason_th", "reason_en",
-                 "related_id", "objective_delta", "confirmed"],
+                 "related_id", "objective_delta", "objective_delta_low", "confirmed"],
     )

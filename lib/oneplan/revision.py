@@ -926,9 +926,10 @@ def revise_plan(
     new_spec = dataclasses.replace(
         spec, budget_by_year=budget, must_include=must_in, must_exclude=must_out,
         baseline=dict(baseline), stability_penalty=eff_penalty, fixed_start=fixed)
+    # the approved plan (less what can no longer run) is HiGHS's first incumbent
     result = portfolio.plan_portfolio(cands, new_spec, value_col=value_col,
                                       time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                                      threads=threads)
+                                      threads=threads, mip_start=dict(baseline))
     after = _starts(result)
     values_now = dict(zip(cands["project_id"], pd.to_numeric(cands[value_col]).astype(float)))
 
@@ -949,9 +950,13 @@ def revise_plan(
     for p in to_check[:max(0, int(confirm_resolves))]:
         kw = {"force_in": [p]} if p not in after else {"force_out": [p]}
         try:
+            start = {q: y for q, y in after.items() if q != p}
+            if p not in after:
+                start[p] = baseline.get(p, approved.get(p))
             alt = portfolio.plan_portfolio(cands, new_spec, value_col=value_col,
                                            time_limit_s=confirm_time_limit_s,
-                                           mip_rel_gap=mip_rel_gap, threads=threads, **kw)
+                                           mip_rel_gap=mip_rel_gap, threads=threads,
+                                           mip_start=start, **kw)
             alt_starts = _starts(alt)
             delta[p] = (net_after - net(alt_starts),
                         _value(values_now, alt_starts, years, discount)

@@ -146,7 +146,9 @@ _LABELS = {
     "start_year": ("ปีที่เริ่ม", "Start year"),
     "loo": ("คุณค่าที่เสียไปหากตัดออก", "Value lost if removed"),
     "reason": ("เหตุผล", "Reason"),
-    "delta": ("คะแนนรวมที่ลดลงหากบังคับเลือก", "Objective lost if forced in"),
+    "delta": ("คะแนนรวมที่ลดลงหากบังคับเลือก (ไม่เกิน)", "Objective lost if forced in (at most)"),
+    "delta_low": ("ลดลงอย่างน้อย (พิสูจน์แล้ว)", "Lost at least (proven)"),
+    "loo_low": ("เสียไปอย่างน้อย (พิสูจน์แล้ว)", "Lost at least (proven)"),
     "confirmed": ("ยืนยันด้วยการคำนวณซ้ำ", "Confirmed by re-solve"),
     "reason_code": ("ประเภทเหตุผล", "Reason type"),
     "need": ("ดัชนีความต้องการ", "Need index"),
@@ -404,6 +406,9 @@ def selected_table(run: PortfolioRun, reasons: pd.DataFrame | None = None,
         confirmed = loo["confirmed"] & (loo["reason_code"].isin(["selected", "committed"]))
         out[label("loo", lang)] = sel["project_id"].map(
             loo["objective_delta"].where(confirmed))
+        if "objective_delta_low" in loo:  # the re-solve's proven lower end of the range
+            out[label("loo_low", lang)] = sel["project_id"].map(
+                loo["objective_delta_low"].where(confirmed))
     return out.head(rows).reset_index(drop=True).rename(index=lambda i: i + 1)
 
 
@@ -441,7 +446,9 @@ def reasons(run: PortfolioRun) -> pd.DataFrame:
         run.extra["reasons"] = portfolio.explain_plan(
             run.candidates, run.spec, run.result,
             max_resolves=run.params.plan.explain_max_resolves,
-            time_limit_s=min(10.0, run.params.portfolio.time_limit_s))
+            time_limit_s=min(run.params.plan.explain_time_limit_s,
+                             run.params.portfolio.time_limit_s),
+            loss_width=run.params.plan.explain_loss_width)
     return run.extra["reasons"]
 
 
@@ -474,12 +481,16 @@ def closest_misses(run: PortfolioRun, rows: int = 15) -> pd.DataFrame:
         label("priority", lang): miss["priority"],
         label("reason", lang): miss["reason_th" if lang == "th" else "reason_en"],
         label("delta", lang): miss["objective_delta"].where(miss["confirmed"]),
+        label("delta_low", lang): miss["objective_delta_low"].where(miss["confirmed"])
+        if "objective_delta_low" in miss else float("nan"),
     }).head(rows).reset_index(drop=True).rename(index=lambda i: i + 1)
 
 
 def interpret_reasons(run: PortfolioRun) -> str:
     r = reasons(run)
     n_conf = int(r["confirmed"].sum())
+    low = r.get("objective_delta_low")
+    n_proven = int((r["confirmed"] & (low > 1e-9)).sum()) if low is not None else n_conf
     n_miss = int((~r["selected"]).sum())
     top = r.loc[~r["selected"], "reason_code"].value_counts()
     main = _REASON_CODES.get(top.index[0], (top.index[0],) * 2) if len(top) else ("-", "-")
@@ -487,13 +498,22 @@ def interpret_reasons(run: PortfolioRun) -> str:
         return (f"ไม่ได้รับเลือก {thai.format_int(n_miss)} โครงการ เหตุผลที่พบมากที่สุดคือ "
                 f"“{main[0]}” ({thai.format_int(top.iloc[0]) if len(top) else 0} โครงการ) "
                 f"เหตุผลของ {n_conf} โครงการได้รับการยืนยันด้วยการคำนวณซ้ำโดยบังคับเลือก/ตัดออก "
-                "และแสดงคะแนนรวมที่จะเสียไป")
+                f"และแสดงช่วงของคะแนนรวมที่จะเสียไป ({n_proven} โครงการพิสูจน์ได้ว่าเสียคะแนนจริง "
+                "จากขอบเขตของตัวแก้ปัญหา) เหตุผลอื่นเป็นการประมาณตามกฎ ไม่ได้คำนวณซ้ำ")
     return (f"{thai.format_int(n_miss)} projects were not chosen; the most common reason is "
             f"'{main[1]}' ({int(top.iloc[0]) if len(top) else 0}). {n_conf} reasons were "
-            "confirmed by re-solving with the project forced in or out; the objective lost is shown.")
+            "confirmed by re-solving with the project forced in or out, and the range of the "
+            f"objective lost is shown ({n_proven} with the loss proven positive by the "
+            "solver's bound); the other figures are estimates by rule, not re-solved.")
 
 
 # --- comparisons ----------------------------------------------------------------------
+
+def _compare_limit(run: PortfolioRun) -> float:
+    """Time limit of each comparison solve (frontier, scenarios, methods): a stopped solve
+    shows its status and gap in the table."""
+    return min(run.params.plan.compare_time_limit_s, run.params.portfolio.time_limit_s)
+
 
 def frontier(run: PortfolioRun) -> pd.DataFrame:
     """Benefit at fractions of the budget (:func:`oneplan.compare.budget_frontier`)."""
@@ -502,8 +522,8 @@ def frontier(run: PortfolioRun) -> pd.DataFrame:
     if "frontier" not in run.extra:
         run.extra["frontier"] = compare.budget_frontier(
             run.candidates, run.spec, fractions=run.params.plan.frontier_fractions,
-            time_limit_s=run.params.portfolio.time_limit_s,
-            mip_rel_gap=run.params.portfolio.mip_rel_gap)
+            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.plan.compare_mip_rel_gap,
+            known=run.result)
     return run.extra["frontier"]
 
 
@@ -541,7 +561,8 @@ def scenarios(run: PortfolioRun) -> pd.DataFrame:
     if "scenarios" not in run.extra:
         run.extra["scenarios"] = compare.compare_scenarios(
             run.province.code, run.params.plan.compare_scenarios, db_path=run.db_path,
-            fiscal_year=run.params.fiscal_year)
+            fiscal_year=run.params.fiscal_year, mip_start=run.result,
+            time_limit_s=_compare_limit(run), mip_rel_gap=run.params.plan.compare_mip_rel_gap)
     return run.extra["scenarios"]
 
 
@@ -557,8 +578,8 @@ def methods(run: PortfolioRun) -> pd.DataFrame:
 
     if "methods" not in run.extra:
         run.extra["methods"] = compare.compare_methods(
-            run.candidates, run.spec, time_limit_s=run.params.portfolio.time_limit_s,
-            mip_rel_gap=run.params.portfolio.mip_rel_gap)
+            run.candidates, run.spec, time_limit_s=_compare_limit(run),
+            mip_rel_gap=run.params.portfolio.mip_rel_gap, known=run.result)
     return run.extra["methods"]
 
 
@@ -614,6 +635,9 @@ def revision(run: PortfolioRun, months: int = 6):
         spec = plan_spec(run.params, with_stability=True)
         run.extra[key] = rv.revise_plan(run.candidates, spec, run.result, facts,
                                         months=months, confirm_resolves=4,
+                                        confirm_time_limit_s=run.params.plan.explain_time_limit_s,
+                                        time_limit_s=run.params.portfolio.time_limit_s,
+                                        mip_rel_gap=run.params.portfolio.mip_rel_gap,
                                         weights=run.params.priority.weights)
     return run.extra[key]
 
@@ -670,12 +694,17 @@ def interpret_candidates(run: PortfolioRun) -> str:
 def _status_text(run: PortfolioRun) -> str:
     r = run.result
     gap = "" if r.gap is None else f"{r.gap * 100:.3f}%"
+    tol = r.mip_rel_gap or 0.0  # "optimal" means: proven within this relative gap
     if run.lang == "th":
-        status = {"optimal": "คำตอบที่ดีที่สุด (พิสูจน์แล้ว)",
+        best = ("คำตอบที่ดีที่สุด (พิสูจน์แล้ว)" if tol == 0 else
+                f"คำตอบที่ดีที่สุดภายในค่าคลาดเคลื่อน {tol * 100:g}% (พิสูจน์แล้ว)")
+        status = {"optimal": best,
                   "time_limit": "หยุดเมื่อครบเวลาที่กำหนด ยังไม่พิสูจน์ว่าดีที่สุด"
                   }.get(r.status, r.status)
         return f"สถานะของตัวแก้ปัญหา: {status}" + (f" ช่องว่างจากขอบเขต (gap) {gap}" if gap else "")
-    return f"Solver status: {r.status}" + (f", gap {gap}" if gap else "")
+    status = (f"optimal within {tol * 100:g} %" if r.status == "optimal" and tol > 0
+              else r.status)
+    return f"Solver status: {status}" + (f", gap {gap}" if gap else "")
 
 
 def interpret_selection(run: PortfolioRun) -> str:
@@ -794,7 +823,8 @@ def export_plan_xlsx(run: PortfolioRun, out_dir: str | Path) -> Path:
             "รหัสโครงการ": r["project_id"], "ชื่อโครงการ": r["name_th"],
             "ได้รับเลือก": r["selected"].map({True: "ใช่", False: "ไม่"}),
             "เหตุผล": r["reason_th"], "โครงการที่เกี่ยวข้อง": r["related_id"],
-            "คะแนนที่เปลี่ยน": r["objective_delta"],
+            "คะแนนที่เปลี่ยน (ไม่เกิน)": r["objective_delta"],
+            "คะแนนที่เปลี่ยนอย่างน้อย (พิสูจน์แล้ว)": r["objective_delta_low"],
             "ยืนยันด้วยการคำนวณซ้ำ": r["confirmed"].map({True: "ใช่", False: "ไม่"})})
     note = run.db_meta.get("synthetic_note_th") if run.synthetic else None
     path = Path(out_dir) / f"plan_{run.province.code}_{run.years[0]}.xlsx"
@@ -891,6 +921,9 @@ def summary(run: PortfolioRun) -> dict[str, Any]:
         rs = run.extra["reasons"]
         out["reasons"] = rs.loc[~rs["selected"], "reason_code"].value_counts().to_dict()
         out["reasons_confirmed"] = int(rs["confirmed"].sum())
+        if "objective_delta_low" in rs:  # confirmed with the loss proven > 0 by the bound
+            out["reasons_proven"] = int((rs["confirmed"] & (rs["objective_delta_low"] > 1e-9))
+                                        .sum())
     if "frontier" in run.extra:
         f = run.extra["frontier"]
         out["frontier"] = [{"fraction": float(a), "benefit": round(float(b), 6), "status": c}
