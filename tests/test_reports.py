@@ -1,9 +1,10 @@
 """The report batch.
 
-End to end (real water notebook, three provinces, HTML + PDF): one province's parameters are
-broken, the others finish, the failure is listed and the exit code is non-zero; after the fix
-a re-run redoes only that province; then the PDFs, index links, manifest and personal data
-are checked over everything written.
+End to end (every report notebook, three provinces and the national reports, HTML + PDF):
+one province's parameters are broken, the others finish, the failure is listed and the exit
+code is non-zero; after the fix a re-run redoes only that province and the reports that read
+every province's summaries; then the PDFs, portal links, manifest and personal data are
+checked over everything written.
 
 Engine (tiny notebooks, HTML only, a few seconds each): a clean namespace per notebook in a
 reused kernel, time limit and kernel crash isolated, skipping and ``--force``, one notebook
@@ -46,9 +47,20 @@ def _manifest(out: Path) -> dict:
 # ------------------------------------------------------------------------- end to end
 
 
+def _keys(scope: str, codes=PROVINCES, after: bool | None = None) -> set[str]:
+    """Manifest keys of every available report of ``scope`` (``after``: only the reports
+    that run after the provinces, or only those that don't)."""
+    specs = [s for s in reports.available_reports() if s.scope == scope
+             and (after is None or s.after_provinces == after)]
+    if scope == "national":
+        return {f"national/{s.name}" for s in specs}
+    return {f"{c}/{s.name}" for c in codes for s in specs}
+
+
 @pytest.fixture(scope="module")
 def national(tmp_path_factory, sample_db):
-    """Batch with 45 broken, then fixed and re-run (CLI, two workers, HTML + PDF)."""
+    """The whole set (every report notebook, three provinces, the national reports and
+    the portal) with 45 broken, then fixed and re-run (CLI, two workers, HTML + PDF)."""
     tmp = tmp_path_factory.mktemp("batch")
     params = tmp / "params"
     shutil.copytree(paths.PARAMS_DIR, params)
@@ -57,7 +69,7 @@ def national(tmp_path_factory, sample_db):
     broken.write_text("plan:\n  must_include: {NO-SUCH-PROJECT: committed in 2569}\n",
                       encoding="utf-8")
     out = tmp / "reports"
-    argv = ["report", *[a for c in PROVINCES for a in ("--province", c)],
+    argv = ["report", *[a for c in PROVINCES for a in ("--province", c)], "--national",
             "--formats", "html,pdf", "--out", str(out), "--db", str(sample_db),
             "--workers", "2", "--no-progress"]
     with pytest.MonkeyPatch.context() as mp:
@@ -75,24 +87,37 @@ def national(tmp_path_factory, sample_db):
                 second_code=second_code, second=second)
 
 
+def test_every_report_notebook_is_in_the_batch():
+    names = {s.name for s in reports.available_reports()}
+    assert {"water_portfolio", "needs_plan", "followup", "complaints", "cookbook_surin",
+            "cookbook_plan101pro", "cookbook_water", "cookbook_damrongdhama",
+            "national_overview"} <= names
+
+
 def test_broken_province_fails_alone_and_is_listed(national, capsys):
     assert national["first_code"] == 1
     reports_ = national["first"]["reports"]
-    assert reports_["40/water_portfolio"]["status"] == "ok"
-    assert reports_["32/water_portfolio"]["status"] == "ok"
-    failed = reports_["45/water_portfolio"]
-    assert failed["status"] == "failed" and "NO-SUCH-PROJECT" in failed["error"]
-    assert national["first"]["last_run"]["failed"][0]["key"] == "45/water_portfolio"
+    # the broken key only stops 45's water report; 45's other reports still run
+    for key in (_keys("province") | _keys("national")) - {"45/water_portfolio"}:
+        assert reports_[key]["status"] == "ok", (key, reports_[key].get("error"))
+    failed = {f["key"] for f in national["first"]["last_run"]["failed"]}
+    assert failed == {"45/water_portfolio"}
+    assert "NO-SUCH-PROJECT" in reports_["45/water_portfolio"]["error"]
 
 
-def test_rerun_after_fix_redoes_only_the_failed_province(national):
+def test_rerun_after_fix_redoes_only_what_the_fix_changed(national):
     out = national["out"]
     assert national["second_code"] == 0
     last = national["second"]["last_run"]
-    assert (last["written"], last["skipped"], last["failed"]) == (1, 2, [])
-    assert national["second"]["reports"]["45/water_portfolio"]["status"] == "ok"
-    for code in ("40", "32"):  # files of the provinces that were fine are untouched
-        for rel in national["second"]["reports"][f"{code}/water_portfolio"]["files"].values():
+    # 45's reports are redone (its parameters changed); so are the reports that read every
+    # province's summaries (cookbooks' ranks, national reports), since 45's summaries are
+    # new; the other provinces' reports are untouched
+    redone = (_keys("province", ["45"]) | _keys("province", ["40", "32"], after=True)
+              | _keys("national"))
+    untouched = _keys("province", ["40", "32"], after=False)
+    assert (last["written"], last["skipped"], last["failed"]) == (len(redone), len(untouched), [])
+    for key in untouched:
+        for rel in national["second"]["reports"][key]["files"].values():
             f = out / rel
             assert national["mtimes"][f] == f.stat().st_mtime_ns, f
     assert not (out / "2570" / "45" / "water_portfolio.failed.ipynb").exists()
@@ -103,17 +128,18 @@ def test_manifest_is_complete(national):
     out, m = national["out"], national["second"]
     assert {"python", "pandas", "numpy", "nbclient", "papermill", "duckdb"} <= set(m["packages"])
     assert m["browser"] and ("Chromium" in m["browser"] or "Chrome" in m["browser"])
-    assert set(m["reports"]) == {f"{c}/water_portfolio" for c in PROVINCES}
+    assert set(m["reports"]) == _keys("province") | _keys("national")
     for key, entry in m["reports"].items():
         assert entry["status"] == "ok" and entry["seconds"] > 0
         assert {"notebook", "library", "database", "params", "run", "packages"} \
-            == set(entry["fingerprints"]), key
-        assert {"ipynb", "html", "pdf", "summary", "params"} <= set(entry["files"])
+            <= set(entry["fingerprints"]), key
+        assert {"ipynb", "html", "pdf", "summary"} <= set(entry["files"]), key
         assert {"reset", "execute", "html", "pdf"} <= set(entry["timings"])
         for rel in entry["files"].values():
             assert (out / rel).is_file(), rel
-    params = {k: e["fingerprints"]["params"] for k, e in m["reports"].items()}
-    assert len(set(params.values())) == 3  # one resolved parameter set per province
+    water = {k: e["fingerprints"]["params"] for k, e in m["reports"].items()
+             if k.endswith("/water_portfolio")}
+    assert len(set(water.values())) == 3  # one resolved parameter set per province
 
 
 def test_executed_notebook_has_injected_parameters(national):
@@ -125,12 +151,15 @@ def test_executed_notebook_has_injected_parameters(national):
 
 
 def test_html_is_thai_with_code_hidden(national):
-    page = (national["out"] / "2570" / "40" / "water_portfolio.html").read_text(encoding="utf-8")
+    folder = national["out"] / "2570" / "40"
+    page = (folder / "water_portfolio.html").read_text(encoding="utf-8")
     assert "ขอนแก่น" in page and 'lang="th"' in page
-    assert "ข้อมูลตัวอย่างสังเคราะห์" in page          # synthetic label
     assert "waterplan.run_portfolio" not in page        # code cells hidden
     assert "Running HiGHS" not in page                  # no solver banner in the report
-    assert "Traceback" not in page
+    for f in folder.glob("*.html"):
+        page = f.read_text(encoding="utf-8")
+        assert "ข้อมูลตัวอย่างสังเคราะห์" in page, f    # synthetic label in every report
+        assert "Traceback" not in page, f
 
 
 @pytest.mark.parametrize("code,name", [("40", "ขอนแก่น"), ("45", "ร้อยเอ็ด"), ("32", "สุรินทร์")])
@@ -149,20 +178,29 @@ def test_pdfs_have_thai_text_layers_and_bookmarks(national, code, name):
     assert pages > 1 and re.search(rf"(?<!\d){pages}\s*/\s*{pages}(?!\d)", text)  # footer
 
 
-def test_index_links_resolve(national):
+@pytest.mark.parametrize("report", ["needs_plan", "followup", "complaints", "cookbook_surin",
+                                    "cookbook_damrongdhama"])
+def test_every_kind_of_pdf_has_a_thai_text_layer(national, report):
+    text = export.pdf_text(national["out"] / "2570" / "32" / f"{report}.pdf")
+    assert "สุรินทร์" in text and "อาเภอ" not in text and "จานวน" not in text
+
+
+def test_portal_links_resolve(national):
     out = national["out"]
     page = (out / "index.html").read_text(encoding="utf-8")
     parser = _Links()
     parser.feed(page)
-    assert len(parser.hrefs) == 2 * len(PROVINCES)
-    for href in parser.hrefs:
+    local = [h for h in parser.hrefs if not h.startswith(("#", "http"))]
+    # every report of the three provinces and the national ones, HTML and PDF
+    assert len(local) >= 2 * len(_keys("province") | _keys("national"))
+    for href in local:
         assert (out / href).is_file(), href
 
 
 def test_nothing_written_holds_personal_data(national):
     hits, scanned = scan(national["out"])
     assert not hits, hits[:5]
-    assert scanned >= 3 * 5 + 1  # per province ipynb, html, pdf, summary, params; manifest
+    assert scanned >= len(_keys("province") | _keys("national")) * 4
 
 
 # ------------------------------------------------------------------------------ engine
@@ -346,8 +384,8 @@ def test_same_notebook_several_entries_and_national_after_provinces(light, sampl
     for practice in ("surin", "water"):
         s = json.loads((year / "32" / f"light_{practice}.summary.json").read_text())
         assert s["practice"] == practice and (year / "32" / f"light_{practice}.html").is_file()
-        assert (year / f"light_{practice}.html").is_file()  # national: the year's folder
-    overview = json.loads((year / "overview.summary.json").read_text())
+        assert (year / "national" / f"light_{practice}.html").is_file()  # national folder
+    overview = json.loads((year / "national" / "overview.summary.json").read_text())
     assert overview["provinces_seen"] == ["32", "40"] and overview["province_code"] == ""
     assert len({json.loads((year / c / "light_a.summary.json").read_text())["pid"]
                 for c in ("40", "32")} | {overview["pid"]}) <= 2  # ≤ one kernel per worker
