@@ -1,7 +1,9 @@
 # oneplan — two commands (see README):
-#   make run    set up, build the sample central database, write the default reports
+#   make run    set up, build the sample central database (when missing), write the whole
+#               national set: every province's reports, the national overview, the
+#               cookbooks and the portal (resumable: a re-run redoes only what changed)
 #   make test   set up, run the whole test suite
-#   make national  every province's reports and the national ones (docs/batch.md)
+#   make quick  the three default provinces only, from a fresh sample (docs/batch.md)
 # Both create .venv when missing and install into it; `make setup` also installs Chromium
 # (for PDFs) from Debian packages when it is missing and the machine allows it.
 
@@ -9,7 +11,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run national test bench clean system-deps
+.PHONY: setup run quick test clean system-deps
 
 setup: $(VENV)/.installed system-deps
 
@@ -23,14 +25,13 @@ system-deps:
 	sh scripts/install-system-deps.sh
 
 run: setup
-	$(BIN)/oneplan build-sample
-	$(BIN)/oneplan report
-
-# every province's reports and the national ones (resumable: re-running redoes only what
-# failed or changed; see docs/batch.md)
-national: setup
 	test -f data/oneplan.duckdb || $(BIN)/oneplan build-sample
 	$(BIN)/oneplan report --all
+
+# the three default provinces only (Khon Kaen, Roi Et, Surin), from a fresh sample
+quick: setup
+	$(BIN)/oneplan build-sample
+	$(BIN)/oneplan report
 
 test: setup
 	$(BIN)/python -m pytest
