@@ -101,6 +101,69 @@ def naive(notebook: Path, codes: list[str], out: Path, db_path: Path) -> dict:
     return {"stages": stages, "total": time.perf_counter() - t0}
 
 
+def _naive_one(spec: "reports.ReportSpec", code: str, out: Path, db_path: Path,
+               stages: dict[str, list[float]], bin_dir: Path, browser: Path) -> None:
+    """One report of the naive loop: papermill CLI, nbconvert CLI, one Chromium."""
+    folder = reports.report_dir(out, 2570, code)
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / f"{spec.name}.ipynb"
+    extra = [a for k, v in spec.extra for a in ("-r", k, str(v))]
+    env = dict(os.environ, ONEPLAN_REPORTS=str(out), ONEPLAN_DB=str(db_path))
+    stages["papermill"].append(_run([
+        str(bin_dir / "papermill"), str(spec.notebook_path), str(executed), "--cwd",
+        str(NOTEBOOKS_DIR), "--no-progress-bar", "-r", "province_code", code,
+        "-p", "fiscal_year", "2570", "-r", "lang", "th", "-r", "db_path", str(db_path),
+        "-r", "output_dir", str(folder), "-p", "interactive", "False", *extra], env=env))
+    stages["nbconvert"].append(_run([
+        str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+        "--no-prompt", str(executed), "--output-dir", str(folder)]))
+    with tempfile.TemporaryDirectory() as profile:
+        stages["chromium"].append(_run([
+            str(browser), "--headless", "--no-sandbox", "--disable-gpu",
+            "--no-pdf-header-footer", f"--user-data-dir={profile}",
+            f"--print-to-pdf={folder / (spec.name + '.pdf')}",
+            (folder / f"{spec.name}.html").as_uri()], timeout=300))
+
+
+def naive_full(codes: list[str], out: Path, db_path: Path) -> dict:
+    """The naive loop over every registered report, in the batch's order: the province
+    reports, then those that read every province (cookbooks), then the national ones.
+    ``stages`` hold seconds per report; ``per_province`` sums a province's reports."""
+    bin_dir = Path(sys.executable).parent
+    browser = export.find_browser()
+    if browser is None:
+        raise SystemExit("no Chromium found (the PDF stage needs it)")
+    specs = reports.available_reports()
+    first = [s for s in specs if s.scope == "province" and not s.after_provinces]
+    later = [s for s in specs if s.scope == "province" and s.after_provinces]
+    national = [s for s in specs if s.scope == "national"]
+    stages: dict[str, list[float]] = {"papermill": [], "nbconvert": [], "chromium": []}
+    t0 = time.perf_counter()
+    for group, group_codes in ((first, codes), (later, codes), (national, [""])):
+        for code in group_codes:
+            for spec in group:
+                _naive_one(spec, code, out, db_path, stages, bin_dir, browser)
+    return {"stages": stages, "total": time.perf_counter() - t0,
+            "reports": len(stages["papermill"])}
+
+
+def ours_full(codes: list[str], out: Path, db_path: Path, workers: int) -> dict:
+    """The batch over every registered report and the national ones (``--all`` shape)."""
+    t0 = time.perf_counter()
+    result = reports.run_batch(codes, out_root=out, db_path=db_path, formats=("html", "pdf"),
+                               workers=workers, progress=False, force=True, national=True)
+    total = time.perf_counter() - t0
+    if result.failures:
+        raise SystemExit(f"batch failures: {[(o.key, o.error) for o in result.failures]}")
+    t1 = time.perf_counter()
+    again = reports.run_batch(codes, out_root=out, db_path=db_path, formats=("html", "pdf"),
+                              workers=workers, progress=False, national=True)
+    skip = time.perf_counter() - t1
+    assert all(o.status == "skipped" for o in again.outcomes)
+    return {"per_report": [o.seconds for o in result.outcomes], "total": total,
+            "rerun_skipped": skip}
+
+
 def ours(notebook: Path, codes: list[str], out: Path, db_path: Path, workers: int) -> dict:
     spec = reports.ReportSpec(notebook.stem, str(notebook), "province",
                               "แผนงานโครงการด้านน้ำ จังหวัด{province_th}",
@@ -131,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--provinces", type=int, default=3,
                     help="how many provinces (the first N of the 76 by code; default 3)")
-    ap.add_argument("--notebooks", default="light,water", help="light,water")
+    ap.add_argument("--notebooks", default="light,water",
+                    help="comma-separated: light, water, full (every registered report and "
+                         "the national ones, as `oneplan report --all` runs them)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", help="keep outputs in this folder (default: a temp folder)")
     args = ap.parse_args(argv)
@@ -151,18 +216,28 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for kind in kinds:
-            nb = notebooks[kind]
-            print(f"\n== {kind}: {nb.name}", flush=True)
-            n = naive(nb, codes, work / f"naive-{kind}", db_path)
+            if kind == "full":
+                print(f"\n== full: every registered report ({len(reports.available_reports())} "
+                      "notebook runs per province or national)", flush=True)
+                n = naive_full(codes, work / "naive-full", db_path)
+                run_ours = lambda w: ours_full(codes, work / f"ours-full-w{w}", db_path, w)  # noqa: E731
+                unit = "report"
+            else:
+                nb = notebooks[kind]
+                print(f"\n== {kind}: {nb.name}", flush=True)
+                n = naive(nb, codes, work / f"naive-{kind}", db_path)
+                run_ours = lambda w, nb=nb: ours(nb, codes, work / f"ours-{kind}-w{w}",  # noqa: E731
+                                                 db_path, w)
+                unit = "province"
             st = n["stages"]
             per_naive = [sum(x) for x in zip(*st.values())]
-            print(f"naive loop     total {n['total']:7.1f} s; per province median "
+            print(f"naive loop     total {n['total']:7.1f} s; per {unit} median "
                   f"{statistics.median(per_naive):6.2f} s (papermill "
                   f"{statistics.median(st['papermill']):.2f}, nbconvert "
                   f"{statistics.median(st['nbconvert']):.2f}, chromium "
                   f"{statistics.median(st['chromium']):.2f})", flush=True)
             for w in sorted({1, args.workers}):
-                o = ours(nb, codes, work / f"ours-{kind}-w{w}", db_path, w)
+                o = run_ours(w)
                 ratio = n["total"] / o["total"]
                 print(f"batch, {w} worker{'s' if w > 1 else ' '} total {o['total']:7.1f} s; "
                       f"per report median {statistics.median(o['per_report']):6.2f} s; "

@@ -280,3 +280,28 @@ def test_toc_links_resolve_after_export(sample_db, tmp_path):
     assert len(pages) >= 2
     for i, p in enumerate(pages, start=1):  # "page / pages" in every footer
         assert re.search(rf"(^|\s){i}\s*/\s*{len(pages)}\s*$", p), p[-40:]
+
+
+def test_comparison_is_computed_once_per_inputs(sample_db, tmp_path, monkeypatch):
+    """Province cookbooks of one practice share one comparison while the water summaries
+    stay the same; a cookbook's own summary does not count, a changed water summary does."""
+    import json
+
+    from oneplan import cookbook as cb_mod
+
+    fy_dir = tmp_path / "2570"
+    (fy_dir / "40").mkdir(parents=True)
+    calls = []
+    real = cb_mod._comparison
+    monkeypatch.setattr(cb_mod, "_comparison",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    cb_mod._COMPARISONS.clear()
+    out = fy_dir / "national"
+    cb_mod.build("surin", "40", 2570, db_path=sample_db, output_dir=out)
+    (fy_dir / "40" / "cookbook_surin.summary.json").write_text("{}", encoding="utf-8")
+    cb_mod.build("surin", "32", 2570, db_path=sample_db, output_dir=out)
+    assert len(calls) == 1
+    (fy_dir / "40" / "summary.json").write_text(json.dumps({"n_selected": 1}),
+                                                encoding="utf-8")
+    cb_mod.build("surin", "45", 2570, db_path=sample_db, output_dir=out)
+    assert len(calls) == 2

@@ -559,7 +559,8 @@ _COMPARISONS: dict[tuple, pd.DataFrame] = {}
 
 def _inputs_identity(db_file: Path, fy_dir: Path | None) -> tuple:
     """What a comparison depends on besides its arguments: the database file and the
-    province summaries of the year (name, size, modification time of each)."""
+    province water summaries of the year (name, size, modification time of each) — the
+    only files a provider reads (not the cookbooks' own summaries, written meanwhile)."""
     def stat(path: Path) -> tuple:
         try:
             st = path.stat()
@@ -567,7 +568,7 @@ def _inputs_identity(db_file: Path, fy_dir: Path | None) -> tuple:
             return (str(path), None)
         return (str(path), st.st_size, st.st_mtime_ns)
 
-    summaries = (tuple(stat(f) for f in sorted(Path(fy_dir).glob("[0-9][0-9]/*summary.json")))
+    summaries = (tuple(stat(f) for f in sorted(Path(fy_dir).glob("[0-9][0-9]/summary.json")))
                  if fy_dir else ())
     return stat(db_file), summaries
 
