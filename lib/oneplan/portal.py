@@ -184,7 +184,8 @@ td, th { padding: .3rem .5rem; border-bottom: 1px solid #ddd; text-align: left;
   vertical-align: top; }
 th { background: #f3f5f7; position: sticky; top: 0; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.rep { display: inline-block; margin: 0 .8rem .2rem 0; white-space: nowrap; }
+.rep { display: block; margin: 0 0 .2rem 0; }
+.rep a { white-space: nowrap; }
 .rep a { margin-left: .2rem; }
 ul.national { list-style: none; padding: 0; } ul.national li { margin: .2rem 0; }
 .empty, .none { color: #888; }
