@@ -196,3 +196,21 @@ def test_figure_displays_as_png_in_a_kernel():
     outputs = nb.cells[0].outputs
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1, outputs
+
+
+def test_show_marks_synthetic_charts_only(monkeypatch):
+    import IPython.display
+
+    from oneplan import charts
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    from matplotlib.figure import Figure
+
+    marked, plain = Figure(), Figure()
+    charts.show(marked, synthetic=True, lang="th")
+    charts.show(plain, synthetic=False, lang="th")
+    assert shown == [marked, plain]
+    gids = [[t.get_gid() for t in f.texts] for f in shown]
+    assert "oneplan-synthetic-watermark" in gids[0]
+    assert "oneplan-synthetic-watermark" not in gids[1]

@@ -75,9 +75,7 @@ display(style(waterplan.spend_by_year(run), hide_index=True))
 display(Markdown(waterplan.heading("districts", L)))
 fig = charts.budget_by_district(run.selected, lang=L,
                                 district_col="district_name" if L == "th" else "district_name_en")
-if run.synthetic:
-    charts.synthetic_watermark(fig, L)
-display(fig)
+charts.show(fig, synthetic=run.synthetic, lang=L)
 display(waterplan.district_map(run))
 display(style(waterplan.budget_by_district(run)))
 display(style(waterplan.budget_by_basin(run), hide_index=True))
@@ -88,9 +86,7 @@ display(Markdown(waterplan.interpret_districts(run)))
             '''
 display(Markdown(waterplan.heading("scatter", L)))
 fig = charts.benefit_vs_cost(run.candidates, lang=L)
-if run.synthetic:
-    charts.synthetic_watermark(fig, L)
-display(fig)
+charts.show(fig, synthetic=run.synthetic, lang=L)
 display(Markdown(waterplan.interpret_scatter(run)))
 '''
         ),
@@ -109,9 +105,7 @@ display(style(waterplan.closest_misses(run), decimals=3))
             '''
 display(Markdown(waterplan.heading("frontier", L)))
 fig = charts.frontier_chart(waterplan.frontier(run), lang=L)
-if run.synthetic:
-    charts.synthetic_watermark(fig, L)
-display(fig)
+charts.show(fig, synthetic=run.synthetic, lang=L)
 display(style(waterplan.frontier_table(run), hide_index=True, decimals=2))
 display(Markdown(waterplan.interpret_frontier(run)))
 '''
@@ -120,9 +114,7 @@ display(Markdown(waterplan.interpret_frontier(run)))
             '''
 display(Markdown(waterplan.heading("scenarios", L)))
 fig = charts.scenario_chart(waterplan.scenarios(run), lang=L)
-if run.synthetic:
-    charts.synthetic_watermark(fig, L)
-display(fig)
+charts.show(fig, synthetic=run.synthetic, lang=L)
 display(style(waterplan.scenarios_table(run), decimals=2))
 '''
         ),
@@ -228,9 +220,7 @@ display(overview.styled(overview.totals_table(ov.totals, L)))
             '''
 display(Markdown(overview.heading("requested", L)))
 fig = overview.requested_vs_selected_chart(ov.figures, L)
-if ov.synthetic:
-    charts.synthetic_watermark(fig, L)
-display(fig)
+charts.show(fig, synthetic=ov.synthetic, lang=L)
 '''
         ),
         code(
@@ -319,9 +309,7 @@ if cb.province is None:  # the national cookbook compares the provinces
     display(HTML(cookbook.section_html(cb, "compare")))
     fig = cookbook.comparison_map(cb)
     if fig is not None:
-        if cb.synthetic:
-            charts.synthetic_watermark(fig, cb.lang)
-        display(fig)
+        charts.show(fig, synthetic=cb.synthetic, lang=cb.lang)
 '''))
     cells.append(code(section.format(name="source")))
     cells.append(code(
@@ -349,6 +337,8 @@ def needs_plan() -> nbformat.NotebookNode:
         _params_cell("32", '"32" Surin, "45" Roi Et',
                      "interactive = True     # weight sliders to re-rank (JupyterLab); batch runs pass False\n"),
         code('''
+from functools import partial
+
 from IPython.display import Markdown, display
 
 from oneplan import charts
@@ -359,13 +349,7 @@ charts.use_thai_style()
 run = pr.run_needs_plan(province_code, fiscal_year, lang, db_path or None)
 L = run.lang
 
-
-def show(fig):
-    """Display a chart with the synthetic-data mark when the data is the sample."""
-    if run.synthetic:
-        charts.synthetic_watermark(fig, L)
-    display(fig)
-
+show = partial(charts.show, synthetic=run.synthetic, lang=L)
 
 display(Markdown(f"# {pr.title_needs(run)}"))
 display(Markdown(pr.intro_needs(run)))
@@ -427,6 +411,8 @@ def followup() -> nbformat.NotebookNode:
     cells = [
         _params_cell("45", '"45" Roi Et, "32" Surin'),
         code('''
+from functools import partial
+
 from IPython.display import Markdown, display
 
 from oneplan import charts
@@ -437,13 +423,7 @@ charts.use_thai_style()
 run = pr.run_followup(province_code, fiscal_year, lang, db_path or None)
 L = run.lang
 
-
-def show(fig):
-    """Display a chart with the synthetic-data mark when the data is the sample."""
-    if run.synthetic:
-        charts.synthetic_watermark(fig, L)
-    display(fig)
-
+show = partial(charts.show, synthetic=run.synthetic, lang=L)
 
 display(Markdown(f"# {pr.title_followup(run)}"))
 display(Markdown(pr.intro_followup(run)))

@@ -266,6 +266,16 @@ def synthetic_watermark(fig: Figure, lang: str = "th") -> Figure:
     return fig
 
 
+def show(fig: Figure, *, synthetic: bool, lang: str = "th") -> None:
+    """Display ``fig`` in the notebook, with the synthetic-data mark when the data is the
+    sample (every report chart goes through here, so none can forget the mark)."""
+    from IPython.display import display
+
+    if synthetic:
+        synthetic_watermark(fig, lang)
+    display(fig)
+
+
 # --- comparisons (oneplan.compare) -------------------------------------------------------
 
 COMPARE_TEXT = {
