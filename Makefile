@@ -37,4 +37,4 @@ test: setup
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf reports/[0-9]* reports/index.html reports/last_batch.json data/oneplan.duckdb
+	rm -rf reports/[0-9]* reports/index.html data/oneplan.duckdb

@@ -6,7 +6,7 @@ Notebooks are written without outputs; edit this file, not the .ipynb, so diffs 
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

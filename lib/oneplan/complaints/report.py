@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import areas, charts, db, thai
+from .. import areas, charts, db
 from ..sample import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
 from . import stats, tracking
 from .stats import ComplaintData
