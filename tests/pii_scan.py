@@ -14,14 +14,9 @@ PHONE = re.compile(r"(?<!\d)(?:\+66[\- ]?|0)[689]\d[\- ]?\d{3}[\- ]?\d{4}(?!\d)"
 TEXT = {".html", ".htm", ".csv", ".json", ".md", ".txt", ".tsv", ".ipynb"}
 
 
-def valid_id(digits: str) -> bool:
-    d = [int(c) for c in digits]
-    return (11 - sum(d[i] * (13 - i) for i in range(12)) % 11) % 10 == d[12]
-
-
 def scan(folder: Path) -> tuple[list[tuple[Path, str, str]], int]:
     """(hits, files scanned) under ``folder``: each hit is (file, kind, first 4 chars)."""
-    from oneplan import export
+    from oneplan import export, thai
 
     hits, scanned = [], 0
     for path in sorted(Path(folder).rglob("*")):
@@ -38,7 +33,7 @@ def scan(folder: Path) -> tuple[list[tuple[Path, str, str]], int]:
         text = BASE64_PAYLOAD.sub("data:;base64,", text)
         scanned += 1
         for m in ID.finditer(text):
-            if valid_id(re.sub(r"\D", "", m.group(1))):
+            if thai.national_id_is_valid(m.group(1)):
                 hits.append((path, "national ID", m.group(1)[:4]))
         for m in PHONE.finditer(text):
             hits.append((path, "phone", m.group(0)[:4]))

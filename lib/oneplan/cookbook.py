@@ -616,8 +616,8 @@ def build(practice: str, province_code: str = "", fiscal_year: int = 2570, lang:
     """Load a cookbook's content and the figures of a province ("" = the national cookbook).
 
     ``output_dir`` locates the water reports: the province folders of the fiscal year are
-    the parent of ``output_dir`` (or ``output_dir`` itself when it is named after the year);
-    empty means the default reports folder.
+    in the nearest folder of ``output_dir`` named after the year
+    (:func:`oneplan.overview.fiscal_year_dir`); empty means the default reports folder.
 
     Raises:
         CookbookError: unknown practice or language, invalid content file.

@@ -145,10 +145,6 @@ def _province_row(prov: areas.Province, folder: Path, out_root: Path) -> _Row:
     return _Row(prov, _links(folder, out_root, PROVINCE_REPORTS), figures, synthetic)
 
 
-def _national_folder(fy_dir: Path) -> list[Path]:
-    return [fy_dir / NATIONAL_DIR, fy_dir]
-
-
 def _link_html(stem: str, th: str, en: str, files: list[tuple[str, str]]) -> str:
     anchors = " ".join(f'<a href="{href}">{ext}</a>' for ext, href in files)
     return (f'<span class="rep"><span class="rep-name">{html.escape(th)}'
@@ -156,15 +152,12 @@ def _link_html(stem: str, th: str, en: str, files: list[tuple[str, str]]) -> str
 
 
 def _national_html(fy_dir: Path, out_root: Path) -> tuple[str, bool]:
-    items, seen, synthetic = [], set(), False
-    for folder in _national_folder(fy_dir):
-        for stem, th, en, files in _links(folder, out_root, NATIONAL_REPORTS):
-            if stem in seen:
-                continue
-            seen.add(stem)
-            items.append(f"<li>{_link_html(stem, th, en, files)}</li>")
-            s = _read_json(folder / f"{stem}.summary.json")
-            synthetic = synthetic or bool(s and s.get("synthetic"))
+    items, synthetic = [], False
+    folder = fy_dir / NATIONAL_DIR  # where the batch writes them (reports.report_dir)
+    for stem, th, en, files in _links(folder, out_root, NATIONAL_REPORTS):
+        items.append(f"<li>{_link_html(stem, th, en, files)}</li>")
+        s = _read_json(folder / f"{stem}.summary.json")
+        synthetic = synthetic or bool(s and s.get("synthetic"))
     if not items:
         return ('<p class="empty">ยังไม่มีรายงานระดับประเทศ · No national report yet</p>',
                 synthetic)

@@ -24,6 +24,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from .. import thai
 from ..paths import ROOT
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,6 @@ _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".json", ".md", ".txt", ".tsv", ".log
                   ".ipynb", ".xml"}
 
 
-def _valid_id(digits: str) -> bool:
-    d = [int(c) for c in digits]
-    return (11 - sum(d[i] * (13 - i) for i in range(12)) % 11) % 10 == d[12]
-
-
 def scan_text(text: str, names: Iterable[str] = ()) -> list[tuple[str, str]]:
     """Personal data found in ``text``: ``[(kind, first 4 characters), ...]``.
 
@@ -115,7 +111,7 @@ def scan_text(text: str, names: Iterable[str] = ()) -> list[tuple[str, str]]:
     """
     hits = []
     for m in _ID_RE.finditer(text):
-        if _valid_id(re.sub(r"\D", "", m.group(1))):
+        if thai.national_id_is_valid(m.group(1)):
             hits.append(("national ID", m.group(1)[:4]))
     hits += [("phone", m.group(0)[:4]) for m in _PHONE_RE.finditer(text)]
     hits += [("titled name", m.group(0)[:4]) for m in _NAME_RE.finditer(text)]
