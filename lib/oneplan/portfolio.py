@@ -1125,7 +1125,8 @@ class PlanResult:
     candidates). ``value_total`` is the discounted value alone, ``stability_cost`` the
     penalty paid, ``changed_from_baseline`` the approved projects dropped or moved, and
     ``mip_rel_gap`` the gap tolerance the plan was solved with (explanations re-solve with
-    the same).
+    the same). ``method`` names how the plan and its bound were found: HiGHS
+    branch-and-bound on the whole model, or blocks (:mod:`oneplan.decompose`).
     """
 
     status: str
@@ -1143,10 +1144,12 @@ class PlanResult:
     stability_cost: float = 0.0
     changed_from_baseline: list[Any] = field(default_factory=list)
     mip_rel_gap: float = 0.0
+    method: str = "HiGHS branch-and-bound"
 
     @property
     def is_optimal(self) -> bool:
-        """True only if HiGHS proved optimality (within ``mip_rel_gap``)."""
+        """True only if optimality is proved (within ``mip_rel_gap``): by HiGHS, or for a
+        decomposed solve by the Lagrangian bound (``method`` says which)."""
         return self.status == "optimal"
 
     @property
@@ -2395,6 +2398,7 @@ def plan_portfolio(
     force_out: Iterable[Any] = (),
     highs_options: Mapping[str, Any] | None = None,
     mip_start: Mapping[Any, int] | PlanResult | None = None,
+    decompose_by: str | None = "auto",
 ) -> PlanResult:
     """Choose the projects of a multi-year plan and their start years.
 
@@ -2409,6 +2413,14 @@ def plan_portfolio(
     that breaks a row, so it can speed a solve up but never change its answer's
     validity. The status is the real HiGHS status: ``"optimal"`` or a stopped-early
     status such as ``"time_limit"`` with a feasible plan and its gap.
+
+    ``decompose_by``: a candidate column (e.g. ``"province_code"``) whose values split a
+    large model into blocks solved one by one with a proven Lagrangian bound
+    (:mod:`oneplan.decompose`); ``"auto"`` (default) uses ``province_code`` when the
+    candidates span two or more provinces and ``mip_rel_gap > 0``; ``None`` never. A
+    decomposed plan is ``"optimal"`` only if its gap to that bound is within
+    ``mip_rel_gap``; otherwise HiGHS continues on the whole model from it and the
+    tighter of the two bounds is reported (``PlanResult.method`` says what was done).
 
     Raises:
         ValueError: bad input (names the column/projects).
@@ -2427,7 +2439,13 @@ def plan_portfolio(
                          threads=threads, highs_options=highs_options)
     if mip_start is not None:
         engine.set_start(_start_columns(meta, mip_start))
-    outcome, x = engine.run()
+    key = _decomposition_key(meta, decompose_by, mip_rel_gap)
+    method = "HiGHS branch-and-bound"
+    if key is None:
+        outcome, x = engine.run()
+    else:
+        outcome, x, method = _solve_decomposed(engine, meta, key, time_limit_s=time_limit_s,
+                                               mip_rel_gap=mip_rel_gap, threads=threads)
     outcome = SolveOutcome(outcome.status, outcome.has_solution, outcome.objective,
                            outcome.best_bound, outcome.gap,
                            outcome.seconds + engine.solver.transfer_seconds,
@@ -2439,7 +2457,81 @@ def plan_portfolio(
     _check_outcome(outcome, time_limit_s, "plan")
     result = extract_plan(meta, outcome, x=x)
     result.mip_rel_gap = float(mip_rel_gap)
+    result.method = method
     return result
+
+
+def _decomposition_key(meta: PlanMeta, decompose_by: str | None, mip_rel_gap: float
+                       ) -> str | None:
+    """The candidate column to split the model by, or None (see :func:`plan_portfolio`)."""
+    if decompose_by is None or not mip_rel_gap > 0:
+        return None
+    frame = meta.data.frame
+    key = "province_code" if decompose_by == "auto" else decompose_by
+    if key not in frame.columns:
+        if decompose_by == "auto":
+            return None
+        raise ValueError(f"decompose_by: no column {key!r} in the candidates")
+    if frame[key].nunique(dropna=False) < 2:
+        return None
+    return key
+
+
+def _solve_decomposed(engine: "_PlanSolver", meta: PlanMeta, key: str, *,
+                      time_limit_s: float, mip_rel_gap: float, threads: int | None
+                      ) -> tuple[SolveOutcome, np.ndarray | None, str]:
+    """Blocks by ``key`` with a Lagrangian bound; HiGHS on the whole model (from the
+    blocks' plan) only if that bound does not already prove the gap."""
+    from . import decompose
+
+    start = time.perf_counter()
+    labels = meta.data.frame[key].astype(str).to_numpy()
+    codes = np.unique(labels, return_inverse=True)[1]
+    block_of_col = np.zeros(engine.highs.getNumCol(), np.int64)
+    block_of_col[engine.col] = codes[meta.cols.proj]
+    try:
+        blocks = decompose.solve_by_blocks(engine.highs, block_of_col,
+                                           mip_rel_gap=mip_rel_gap,
+                                           time_limit_s=time_limit_s, threads=threads)
+    except decompose.NotDecomposable as why:
+        spent = time.perf_counter() - start
+        engine.set_time_limit(max(time_limit_s - spent, 1.0))
+        outcome, x = engine.run()
+        return (dataclasses.replace(outcome, seconds=outcome.seconds + spent), x,
+                f"HiGHS branch-and-bound (no blocks by {key}: {why})")
+    spent = time.perf_counter() - start
+    sign = -1.0 if engine.sense == pulp.LpMaximize else 1.0
+    label = (f"{blocks.n_blocks} blocks by {key} (HiGHS each), Lagrangian bound over "
+             f"{blocks.n_linking_rows} linking rows")
+    x = None if blocks.x is None else blocks.x[engine.col] > 0.5
+    if x is not None and blocks.gap <= mip_rel_gap:
+        outcome = SolveOutcome("optimal", True, sign * blocks.objective, sign * blocks.bound,
+                               blocks.gap, spent, 0.0, spent)
+        return outcome, x, label
+    # not proven yet: HiGHS on the whole model from the blocks' plan, tighter bound kept
+    engine.set_time_limit(max(time_limit_s - spent, 1.0))
+    if x is not None:
+        engine.set_start(x)
+    elif blocks.start is not None:
+        engine.set_start(blocks.start[engine.col] > 0.5)  # HiGHS drops it if it breaks a row
+        label += f" ({blocks.note})"
+    outcome, x_full = engine.run()
+    total = spent + outcome.seconds
+    label += "; then HiGHS on the whole model"
+    if not outcome.has_solution and x is None:
+        return dataclasses.replace(outcome, seconds=total), x_full, label
+    best_x, objective = x, blocks.objective  # minimising sense from here on
+    if outcome.has_solution and (x is None or sign * outcome.objective < objective):
+        best_x, objective = x_full, sign * outcome.objective
+    bound = blocks.bound
+    if outcome.best_bound is not None:
+        bound = max(bound, sign * outcome.best_bound)
+    gap = max((objective - bound) / max(abs(objective), 1e-12), 0.0)
+    status = "optimal" if gap <= mip_rel_gap else outcome.status
+    if status == "optimal" and outcome.status != "optimal":
+        label += f" ({outcome.status}, proven by the Lagrangian bound)"
+    return (SolveOutcome(status, True, sign * objective, sign * bound, gap, total, 0.0, total),
+            best_x, label)
 
 
 def _guarded_child(conn, candidates, spec, kwargs) -> None:  # pragma: no cover - child
