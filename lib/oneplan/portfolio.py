@@ -1559,7 +1559,7 @@ def feasible_starts(data: _PlanData) -> np.ndarray:
     ``(code, detail)`` with code ``excluded``, ``not_eligible``, ``not_ready_year_one``,
     ``outside_horizon`` or ``needs``.
     """
-    n, T, years = data.n, data.T, data.years
+    T, years = data.T, data.years
     k = np.arange(T)
     base = data.eligible.copy()
     if data.excluded:
@@ -3169,7 +3169,6 @@ def explain_plan(
     n_miss = min(len(misses), max_resolves - n_top)
     todo = [(i, "in") for i in misses[:n_miss]] + [(i, "out") for i in tops[:n_top]]
 
-    base_optimal = result.is_optimal
     if todo:
         gap = result.mip_rel_gap if mip_rel_gap is None else mip_rel_gap
         engine = _PlanSolver(prob, meta, time_limit_s=time_limit_s, mip_rel_gap=gap,

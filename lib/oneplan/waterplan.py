@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -833,18 +834,43 @@ def export_plan_xlsx(run: PortfolioRun, out_dir: str | Path) -> Path:
 
 # --- interactive ------------------------------------------------------------------------
 
+EXPLORER_TIME_LIMIT_S = 1.0
+
+
+def explore_solve(run: PortfolioRun, *, budget_per_year_baht: float | None = None,
+                  weights: Mapping[str, float] | None = None,
+                  previous: portfolio.PlanResult | None = None,
+                  time_limit_s: float = EXPLORER_TIME_LIMIT_S) -> portfolio.PlanResult:
+    """One re-solve of the explorer: the province re-scored with ``weights`` and planned
+    with ``budget_per_year_baht`` a year, at the report's gap tolerance.
+
+    ``previous`` (the plan on screen) is handed to HiGHS as its first incumbent, and the
+    solve stops after ``time_limit_s`` so that the slider answers within about a second;
+    the result then carries HiGHS's real status (``time_limit``) and gap, which the
+    explorer prints — it never calls a stopped solve optimal.
+    """
+    base = run.candidates.drop(columns=[c for c in run.candidates.columns
+                                        if c in ("selected", "start_year")
+                                        or str(c).startswith("cost_2")])
+    scored = base if weights is None else priority.score_candidates(base, dict(weights))
+    budgets = dict(run.spec.budget_by_year)
+    if budget_per_year_baht is not None:
+        budgets = {y: float(budget_per_year_baht) for y in run.years}
+    spec = dataclasses.replace(run.spec, budget_by_year=budgets)
+    return portfolio.plan_portfolio(
+        scored, spec, time_limit_s=min(time_limit_s, run.params.portfolio.time_limit_s),
+        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous)
+
+
 def explorer(run: PortfolioRun):
     """Sliders for the yearly budget and the criteria weights that re-score and re-solve
-    the province and redraw (JupyterLab). Returns an ipywidgets box; under papermill it is
-    built but nothing waits for input."""
+    the province (:func:`explore_solve`) and redraw (JupyterLab). Returns an ipywidgets
+    box; under papermill it is built but nothing waits for input."""
     import ipywidgets as w
     from IPython.display import display
 
     from . import charts
 
-    base = run.candidates.drop(columns=[c for c in run.candidates.columns
-                                        if c in ("selected", "start_year")
-                                        or str(c).startswith("cost_2")])
     budget0 = float(next(iter(run.spec.budget_by_year.values())))
     budget = w.FloatSlider(value=budget0 / 1e6, min=budget0 / 2e6, max=budget0 * 1.5e-6,
                            step=budget0 / 40e6, description=label("budget_m", run.lang),
@@ -853,22 +879,23 @@ def explorer(run: PortfolioRun):
                                 continuous_update=False)
                for k, v in run.params.priority.weights.items()}
     out = w.Output()
+    shown: dict[str, portfolio.PlanResult] = {"plan": run.result}
 
     def redraw(*_):
         weights = {k: s.value for k, s in sliders.items()}
         if sum(weights.values()) <= 0:
             return
-        scored = priority.score_candidates(base, weights)
-        spec = portfolio.PlanSpec(**{**run.spec.__dict__, "budget_by_year":
-                                     {y: budget.value * 1e6 for y in run.years}})
-        res = portfolio.plan_portfolio(scored, spec,
-                                       time_limit_s=run.params.portfolio.time_limit_s)
+        start = time.perf_counter()
+        res = explore_solve(run, budget_per_year_baht=budget.value * 1e6, weights=weights,
+                            previous=shown["plan"])
+        shown["plan"] = res
         sel = res.plan[res.plan["selected"]]
+        gap = "–" if res.gap is None else f"{res.gap:.3%}"
         with out:
             out.clear_output(wait=True)
             print(f"{len(sel)} projects, {sel['cost_baht'].sum() / 1e6:,.1f} M baht, "
-                  f"{sel['households_served'].sum():,} households; status {res.status}; "
-                  f"{res.build_seconds + res.solve_seconds:.2f} s")
+                  f"{sel['households_served'].sum():,} households; status {res.status}, "
+                  f"gap {gap}; {time.perf_counter() - start:.2f} s")
             display(charts.budget_by_district(
                 sel, lang=run.lang,
                 district_col="district_name" if run.lang == "th" else "district_name_en"))
