@@ -105,3 +105,29 @@ def test_dates_of_each_format():
     spec = feeds.DateSpec(order="ymd", era="ce", time=True)
     got, bad = feeds.parse_dates(pd.Series(["2024-03-15T14:30", "2567-03-15"]), spec)
     assert str(got[0]) == "2024-03-15 14:30:00" and bad.tolist() == [False, True]
+
+
+def test_every_feed_has_a_short_name_used_in_the_duplicates_table(sample_db):
+    from oneplan import db
+    from oneplan.complaints import stats
+    from oneplan.complaints.feeds import registry
+
+    reg = registry()
+    shorts = {f.short_th for f in reg.feeds.values()}
+    assert len(shorts) == len(reg.feeds) and "" not in shorts     # one per feed, distinct
+    assert reg.feeds["pea"].short_name("th") == "กฟภ." and reg.feeds["pea"].short_name("en") == "PEA"
+    con = db.connect(sample_db, read_only=True)
+    try:
+        d = stats.load(con, "40", 2570)
+    finally:
+        con.close()
+    table = stats.duplicates_table(d)
+    assert len(table)                                   # the sample has cross-agency matters
+    cells = [a for row in table["หน่วยงาน"] for a in row.split(", ")]
+    assert set(cells) <= shorts                          # abbreviations, never feed ids
+    assert not set(cells) & set(reg.feeds)
+    parent = table["เรื่องหลัก"].str.rsplit(" ", n=1)         # "ศดธ.จังหวัด 7040000146"
+    assert parent.str[0].isin(shorts).all() and parent.str[1].str.fullmatch(r"\w+").all()
+    by_agency = stats.by_agency(d)
+    assert set(by_agency["หน่วยงาน"]) <= shorts                # abbreviation, then full name
+    assert set(by_agency["ชื่อ"]) <= {f.name_th for f in reg.feeds.values()}

@@ -66,6 +66,8 @@ class Feed(_Strict):
     agency_id: str = ""
     name_th: str
     name_en: str
+    short_th: str = ""      # the usual abbreviation (กฟภ.), for tight table cells
+    short_en: str = ""
     format: Literal["csv", "xlsx"]
     encoding: str = "utf-8"
     sheet: str | None = None
@@ -76,6 +78,12 @@ class Feed(_Strict):
 
     def header(self, name: str) -> str | None:
         return self.columns.get(name)
+
+    def short_name(self, lang: str = "th") -> str:
+        """The agency's abbreviation in ``lang`` (its full name when none is set)."""
+        if lang == "th":
+            return self.short_th or self.name_th
+        return self.short_en or self.name_en
 
 
 @dataclass

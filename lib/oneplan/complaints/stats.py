@@ -131,7 +131,11 @@ def by_category(d: ComplaintData) -> pd.DataFrame:
 def by_agency(d: ComplaintData) -> pd.DataFrame:
     reg = registry()
     names = {k: (f.name_th if d.lang == "th" else f.name_en) for k, f in reg.feeds.items()}
-    return _group_table(d, "agency_id", "หน่วยงาน" if d.lang == "th" else "agency", names)
+    label = "หน่วยงาน" if d.lang == "th" else "agency"
+    out = _group_table(d, "agency_id", label, names)
+    out[label] = out[label].map(  # the abbreviation readers know (กฟภ.), not the feed id
+        lambda a: reg.feeds[a].short_name(d.lang) if a in reg.feeds else a)
+    return out
 
 
 def _district_names(codes, lang: str) -> dict[str, str]:
@@ -229,6 +233,14 @@ def recurring(d: ComplaintData) -> pd.DataFrame:
     return t.sort_values(t.columns[1], ascending=False).reset_index(drop=True)
 
 
+def _case_label(case: str, reg, lang: str) -> str:
+    """``dd_province:7040000146`` → ``ศดธ.จังหวัด 7040000146`` (the agency's own number)."""
+    agency, sep, number = case.partition(":")
+    if not sep or agency not in reg.feeds:
+        return case
+    return f"{reg.feeds[agency].short_name(lang)} {number}"
+
+
 def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
     """Cross-agency duplicates found: clusters at two or more agencies (largest first),
     with the agencies and status; case numbers only, no personal data."""
@@ -238,11 +250,14 @@ def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
     th = d.lang == "th"
     status = {"received": "รับเรื่องแล้ว", "in_progress": "กำลังดำเนินการ", "closed": "ยุติแล้ว"}
     return pd.DataFrame({
-        ("เรื่องหลัก" if th else "parent case"): cl["cluster_id"].str.removeprefix("CL:"),
+        ("เรื่องหลัก" if th else "parent case"): cl["cluster_id"].str.removeprefix("CL:").map(
+            lambda c: _case_label(c, reg, d.lang)),
         ("หมวด" if th else "category"): cl["category"].map(lambda c: reg.category_name(c, d.lang)),
         ("จำนวนหน่วยงาน" if th else "agencies"): cl["agencies"].astype(int),
         ("คำร้อง" if th else "records"): cl["records"].astype(int),
-        ("หน่วยงาน" if th else "agency ids"): cl["agency_list"],
+        ("หน่วยงาน" if th else "agencies holding it"): cl["agency_list"].map(
+            lambda ids: ", ".join(reg.feeds[a].short_name(d.lang) if a in reg.feeds else a
+                                  for a in str(ids).split(", "))),
         ("รับครั้งแรก" if th else "first received"): [
             thai.format_date(x, d.lang, "short") for x in pd.to_datetime(cl["received_on"])],
         ("สถานะ" if th else "status"): cl["status"].map(status) if th else cl["status"],
