@@ -11,10 +11,9 @@ to ``lo ≤ A x ≤ up``, binary ``x``) and a block label per column:
 
 1. **LP duals.** Solve the LP relaxation of the whole model; ``y_r`` is the dual of each
    *linking* row (a row whose columns lie in more than one block).
-2. **Lagrangian bound.** For any feasible ``x`` and those ``y``,
-   ``c·x ≥ c·x − Σ_r y_r (A_r x − b_r)`` with ``b_r`` the row's active bound (``up_r``
-   when ``y_r < 0``, ``lo_r`` when ``y_r > 0``), so
-   ``z* ≥ Σ_blocks min { (c − Aᵀy)·x_p : x_p meets its block's own rows } + Σ_r y_r b_r``.
+2. **Lagrangian bound.** For any feasible ``x`` and those ``y ≤ 0`` (HiGHS's sign for a
+   ``≤`` row when minimising), ``c·x ≥ c·x + Σ_r y_r (up_r − A_r x)``, so
+   ``z* ≥ Σ_blocks min { (c − Aᵀy)·x_p : x_p meets its block's own rows } + Σ_r y_r up_r``.
    Each block is a small MIP; the bound uses each block's proven (dual) bound, so it is
    valid even when a block stops early. It is never weaker than the LP bound.
 3. **A feasible plan.** The Lagrangian blocks may together overspend a linking row. Each
@@ -209,13 +208,13 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     lp_bound, row_dual = _lp_duals(model, threads, deadline - time.perf_counter())
     lp_bound += model.offset
     lp_seconds = time.perf_counter() - t0
+    # Any y ≤ 0 on a row with an upper bound gives a valid bound (the rows are ≤ rows of
+    # non-negative coefficients); the LP's duals are the best such prices. A dual of the
+    # wrong sign (round-off) or on a row without an upper bound is set to 0.
     y = np.zeros(model.m)
-    y[link_rows] = row_dual[link_rows]
-    y[np.abs(y) < 1e-12] = 0.0
-    active = np.where(y < 0, model.row_up, model.row_lo)
-    if not np.isfinite(active[y != 0]).all():  # pragma: no cover - an LP dual on a free side
-        raise NotDecomposable("an LP dual on a row side without a bound")
-    constant = float(y[y != 0] @ active[y != 0])
+    y[link_rows] = np.minimum(row_dual[link_rows], 0.0)
+    y[(np.abs(y) < 1e-15) | ~np.isfinite(model.row_up)] = 0.0
+    constant = float(y[y != 0] @ model.row_up[y != 0])
     adj_cost = model.cost - csr.T @ y  # c − Aᵀy (y is zero off the linking rows)
 
     cols_of = [np.flatnonzero(block == b) for b in range(nb)]
