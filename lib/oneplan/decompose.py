@@ -54,9 +54,9 @@ class BlockSolution:
 
     ``x`` are the values of every HiGHS column (0/1), or ``None`` when the blocks gave
     no plan within their shares (``note`` says why; the bound still holds and ``start``
-    is the Lagrangian plan); ``objective`` is ``c·x`` plus the model's offset; ``bound`` the proven lower bound (Lagrangian) and ``lp_bound`` the LP
-    relaxation's; ``gap = (objective − bound) / |objective|``. ``blocks_optimal`` counts
-    the blocks HiGHS solved to the block tolerance in both passes.
+    is the Lagrangian plan); ``objective`` is ``c·x`` plus the model's offset; ``bound``
+    the proven lower bound (Lagrangian) and ``lp_bound`` the LP relaxation's;
+    ``gap = (objective − bound) / |objective|``.
     """
 
     x: np.ndarray | None
@@ -66,9 +66,6 @@ class BlockSolution:
     gap: float
     n_blocks: int
     n_linking_rows: int
-    blocks_optimal: int
-    seconds: float
-    lp_seconds: float
     start: np.ndarray | None = None  # when x is None: the Lagrangian plan, as a MIP start
     note: str = ""
 
@@ -176,8 +173,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
             infeasible on its own (so is the whole model) or has no plan in time — the
             caller then solves the whole model.
     """
-    t0 = time.perf_counter()
-    deadline = t0 + float(time_limit_s)
+    deadline = time.perf_counter() + float(time_limit_s)
     workers = max(1, int(threads) if threads else len(os.sched_getaffinity(0)))
     model = _Model(highs)
     if not model.minimise or model.n == 0 or len(block_of_col) != model.n:
@@ -196,24 +192,23 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     empty = last < 0
     linking = ~empty & (first != last)
     link_rows = np.flatnonzero(linking)
-    if len(link_rows):
-        sub = csr[link_rows]
-        # a precedence or a floor across blocks: proportional shares would not be valid
-        if (sub.data < 0).any():
-            raise NotDecomposable("a row across blocks has a negative coefficient "
-                                  "(e.g. a precedence between them)")
-        if (model.row_lo[link_rows] > 0).any():
-            raise NotDecomposable("a row across blocks has a lower bound (e.g. a floor)")
+    # a precedence or a floor across blocks: proportional shares would not be valid
+    if (csr[link_rows].data < 0).any():
+        raise NotDecomposable("a row across blocks has a negative coefficient "
+                              "(e.g. a precedence between them)")
+    if (model.row_lo[link_rows] > 0).any():
+        raise NotDecomposable("a row across blocks has a lower bound (e.g. a floor)")
+    # with coefficients ≥ 0 and no floor, a row across blocks without a cap binds nothing
+    link_rows = link_rows[np.isfinite(model.row_up[link_rows])]
     # 1. LP duals of the linking rows
     lp_bound, row_dual = _lp_duals(model, threads, deadline - time.perf_counter())
     lp_bound += model.offset
-    lp_seconds = time.perf_counter() - t0
-    # Any y ≤ 0 on a row with an upper bound gives a valid bound (the rows are ≤ rows of
-    # non-negative coefficients); the LP's duals are the best such prices. A dual of the
-    # wrong sign (round-off) or on a row without an upper bound is set to 0.
+    # Any y ≤ 0 on a capped row gives a valid bound (the rows are ≤ rows of non-negative
+    # coefficients); the LP's duals are the best such prices. A dual of the wrong sign
+    # (round-off) is set to 0.
     y = np.zeros(model.m)
     y[link_rows] = np.minimum(row_dual[link_rows], 0.0)
-    y[(np.abs(y) < 1e-15) | ~np.isfinite(model.row_up)] = 0.0
+    y[np.abs(y) < 1e-15] = 0.0
     constant = float(y[y != 0] @ model.row_up[y != 0])
     adj_cost = model.cost - csr.T @ y  # c − Aᵀy (y is zero off the linking rows)
 
@@ -223,7 +218,6 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         inner_rows[first[r]].append(r)
     inner = [csr[np.asarray(rows, np.int64)][:, cols] if rows else
              sp.csr_matrix((0, len(cols))) for rows, cols in zip(inner_rows, cols_of)]
-    link = csr[link_rows] if len(link_rows) else sp.csr_matrix((0, model.n))
     # the bound needs the blocks' bounds tight; the plan only needs to be within the
     # tolerance once the shares cost their little (measured: ~0.003 % nationally)
     bound_gap, plan_gap = float(mip_rel_gap) / 10.0, float(mip_rel_gap) / 2.0
@@ -238,7 +232,6 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
 
     bound = constant + model.offset
     x = np.zeros(model.n)
-    n_opt = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lagrangian, range(nb)))
     for b, (status, xb, lb) in enumerate(results):
@@ -246,29 +239,24 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
             raise NotDecomposable(f"block {labels[b]} is infeasible on its own")
         if xb is None or not math.isfinite(lb):
             raise NotDecomposable(f"block {labels[b]} ended {status} without a plan")
-        n_opt += status == "optimal"
         bound += lb
         x[cols_of[b]] = xb
 
     # 3. Shares of the linking rows, then the blocks again with their true objective
     if len(link_rows):
-        use = np.zeros((nb, len(link_rows)))
-        link_csc = link.tocsc()
-        for b in range(nb):
-            use[b] = link_csc[:, cols_of[b]] @ x[cols_of[b]]
+        link = csr[link_rows].tocsc()
+        parts = [link[:, cols] for cols in cols_of]          # each block's part of the rows
+        use = np.array([part @ x[cols] for part, cols in zip(parts, cols_of)])
+        touches = np.array([part.getnnz(axis=1) > 0 for part in parts])
         total = use.sum(axis=0)
-        up = model.row_up[link_rows]
-        touches = np.zeros((nb, len(link_rows)), bool)
-        for b in range(nb):
-            touches[b] = link_csc[:, cols_of[b]].getnnz(axis=1) > 0
         share = np.where(total > 0, use / np.where(total > 0, total, 1.0),
                          touches / np.maximum(touches.sum(axis=0), 1))
-        allot = np.where(np.isfinite(up), share * np.where(np.isfinite(up), up, 0.0), _INF)
-        allot = np.where(np.isfinite(allot), allot * (1 - 1e-12), allot)
+        allot = share * model.row_up[link_rows] * (1 - 1e-12)
+
         def with_shares(b: int):
             cols, rows = cols_of[b], inner_rows[b]
-            touched = np.flatnonzero(touches[b] & np.isfinite(allot[b]))
-            a = sp.vstack([inner[b], link_csc[touched][:, cols].tocsr()], format="csr")
+            touched = np.flatnonzero(touches[b])
+            a = sp.vstack([inner[b], parts[b][touched].tocsr()], format="csr")
             row_lo = np.concatenate([model.row_lo[rows], np.full(len(touched), -_INF)])
             row_up = np.concatenate([model.row_up[rows], allot[b, touched]])
             # the Lagrangian plan as a start: HiGHS repairs or drops it if it overspends
@@ -277,25 +265,21 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
                 start=x[cols], threads=None, time_limit_s=deadline - time.perf_counter(),
                 gap=plan_gap)
 
-        x2 = np.zeros(model.n)
-        n_opt2 = 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(with_shares, range(nb)))
         failed = [str(labels[b]) for b, r in enumerate(results) if r[1] is None]
         if failed:  # the bound stands; the caller goes on from the Lagrangian plan
-            return _no_plan(x, bound, lp_bound, nb, len(link_rows), t0, lp_seconds,
+            return _no_plan(x, bound, lp_bound, nb, len(link_rows),
                             f"block {failed[0]} has no plan within its shares")
-        for b, (status, xb, _) in enumerate(results):
-            n_opt2 += status == "optimal"
-            x2[cols_of[b]] = xb
-        x = x2
-        n_opt = min(n_opt, n_opt2)
+        x = np.zeros(model.n)
+        for b, (_, xb, _) in enumerate(results):
+            x[cols_of[b]] = xb
 
     # the combined plan must meet every row of the whole model
     act = csr @ x
     tol = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(model.row_up), model.row_up, 0)))
     if ((act > model.row_up + tol) | (act < model.row_lo - tol)).any():  # pragma: no cover
-        return _no_plan(x, bound, lp_bound, nb, len(link_rows), t0, lp_seconds,
+        return _no_plan(x, bound, lp_bound, nb, len(link_rows),
                         "the blocks' plans together break a row")
     objective = float(model.cost @ x) + model.offset
     if bound > objective + 1e-9 * max(1.0, abs(objective)):
@@ -303,14 +287,11 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     bound = min(bound, objective)  # equal up to the blocks' rounding
     gap = (objective - bound) / max(abs(objective), 1e-12)
     return BlockSolution(x=x, objective=objective, bound=bound, lp_bound=lp_bound,
-                         gap=max(gap, 0.0), n_blocks=nb, n_linking_rows=len(link_rows),
-                         blocks_optimal=n_opt, seconds=time.perf_counter() - t0,
-                         lp_seconds=lp_seconds)
+                         gap=max(gap, 0.0), n_blocks=nb, n_linking_rows=len(link_rows))
 
 
-def _no_plan(start, bound, lp_bound, nb, n_link, t0, lp_seconds, why) -> BlockSolution:
+def _no_plan(start, bound, lp_bound, nb, n_link, why) -> BlockSolution:
     log.info("blocks: no combined plan (%s); the bound %.9g stands", why, bound)
     return BlockSolution(x=None, objective=math.inf, bound=bound, lp_bound=lp_bound,
-                         gap=math.inf, n_blocks=nb, n_linking_rows=n_link, blocks_optimal=0,
-                         seconds=time.perf_counter() - t0, lp_seconds=lp_seconds,
-                         start=start, note=why)
+                         gap=math.inf, n_blocks=nb, n_linking_rows=n_link, start=start,
+                         note=why)

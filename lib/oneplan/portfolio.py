@@ -2484,9 +2484,15 @@ def _solve_decomposed(engine: "_PlanSolver", meta: PlanMeta, key: str, *,
     blocks' plan) only if that bound does not already prove the gap."""
     from . import decompose
 
-    start = time.perf_counter()
-    labels = meta.data.frame[key].astype(str).to_numpy()
-    codes = np.unique(labels, return_inverse=True)[1]
+    t0 = time.perf_counter()
+
+    def whole_model() -> tuple[SolveOutcome, np.ndarray | None, float]:
+        spent = time.perf_counter() - t0
+        engine.set_time_limit(max(time_limit_s - spent, 1.0))
+        outcome, x = engine.run()
+        return outcome, x, spent + outcome.seconds
+
+    codes = np.unique(meta.data.frame[key].astype(str).to_numpy(), return_inverse=True)[1]
     block_of_col = np.zeros(engine.highs.getNumCol(), np.int64)
     block_of_col[engine.col] = codes[meta.cols.proj]
     try:
@@ -2494,29 +2500,24 @@ def _solve_decomposed(engine: "_PlanSolver", meta: PlanMeta, key: str, *,
                                            mip_rel_gap=mip_rel_gap,
                                            time_limit_s=time_limit_s, threads=threads)
     except decompose.NotDecomposable as why:
-        spent = time.perf_counter() - start
-        engine.set_time_limit(max(time_limit_s - spent, 1.0))
-        outcome, x = engine.run()
-        return (dataclasses.replace(outcome, seconds=outcome.seconds + spent), x,
+        outcome, x, total = whole_model()
+        return (dataclasses.replace(outcome, seconds=total), x,
                 f"HiGHS branch-and-bound (no blocks by {key}: {why})")
-    spent = time.perf_counter() - start
     sign = -1.0 if engine.sense == pulp.LpMaximize else 1.0
     label = (f"{blocks.n_blocks} blocks by {key} (HiGHS each), Lagrangian bound over "
              f"{blocks.n_linking_rows} linking rows")
     x = None if blocks.x is None else blocks.x[engine.col] > 0.5
     if x is not None and blocks.gap <= mip_rel_gap:
-        outcome = SolveOutcome("optimal", True, sign * blocks.objective, sign * blocks.bound,
-                               blocks.gap, spent, 0.0, spent)
-        return outcome, x, label
+        spent = time.perf_counter() - t0
+        return (SolveOutcome("optimal", True, sign * blocks.objective, sign * blocks.bound,
+                             blocks.gap, spent, 0.0, spent), x, label)
     # not proven yet: HiGHS on the whole model from the blocks' plan, tighter bound kept
-    engine.set_time_limit(max(time_limit_s - spent, 1.0))
     if x is not None:
         engine.set_start(x)
-    elif blocks.start is not None:
-        engine.set_start(blocks.start[engine.col] > 0.5)  # HiGHS drops it if it breaks a row
+    else:  # no plan within the shares: the Lagrangian plan (HiGHS drops it if it breaks a row)
+        engine.set_start(blocks.start[engine.col] > 0.5)
         label += f" ({blocks.note})"
-    outcome, x_full = engine.run()
-    total = spent + outcome.seconds
+    outcome, x_full, total = whole_model()
     label += "; then HiGHS on the whole model"
     if not outcome.has_solution and x is None:
         return dataclasses.replace(outcome, seconds=total), x_full, label

@@ -101,6 +101,11 @@ class Registry:
         names = self.categories.get(code)
         return code if names is None else names[0 if lang == "th" else 1]
 
+    def agency_short(self, agency_id: str, lang: str = "th") -> str:
+        """The agency's abbreviation (กฟภ.); the id itself for an agency not in the registry."""
+        feed = self.feeds.get(agency_id)
+        return agency_id if feed is None else feed.short_name(lang)
+
 
 def load_registry(path: str | Path | None = None) -> Registry:
     """The feed registry from ``feeds.yml`` (or ``path``), validated.

@@ -133,8 +133,8 @@ def by_agency(d: ComplaintData) -> pd.DataFrame:
     names = {k: (f.name_th if d.lang == "th" else f.name_en) for k, f in reg.feeds.items()}
     label = "หน่วยงาน" if d.lang == "th" else "agency"
     out = _group_table(d, "agency_id", label, names)
-    out[label] = out[label].map(  # the abbreviation readers know (กฟภ.), not the feed id
-        lambda a: reg.feeds[a].short_name(d.lang) if a in reg.feeds else a)
+    # the abbreviation readers know (กฟภ.), not the feed id
+    out[label] = out[label].map(lambda a: reg.agency_short(a, d.lang))
     return out
 
 
@@ -236,9 +236,7 @@ def recurring(d: ComplaintData) -> pd.DataFrame:
 def _case_label(case: str, reg, lang: str) -> str:
     """``dd_province:7040000146`` → ``ศดธ.จังหวัด 7040000146`` (the agency's own number)."""
     agency, sep, number = case.partition(":")
-    if not sep or agency not in reg.feeds:
-        return case
-    return f"{reg.feeds[agency].short_name(lang)} {number}"
+    return f"{reg.agency_short(agency, lang)} {number}" if sep else case
 
 
 def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
@@ -256,8 +254,7 @@ def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
         ("จำนวนหน่วยงาน" if th else "agencies"): cl["agencies"].astype(int),
         ("คำร้อง" if th else "records"): cl["records"].astype(int),
         ("หน่วยงาน" if th else "agencies holding it"): cl["agency_list"].map(
-            lambda ids: ", ".join(reg.feeds[a].short_name(d.lang) if a in reg.feeds else a
-                                  for a in str(ids).split(", "))),
+            lambda ids: ", ".join(reg.agency_short(a, d.lang) for a in str(ids).split(", "))),
         ("รับครั้งแรก" if th else "first received"): [
             thai.format_date(x, d.lang, "short") for x in pd.to_datetime(cl["received_on"])],
         ("สถานะ" if th else "status"): cl["status"].map(status) if th else cl["status"],
