@@ -1,4 +1,4 @@
-"""Benchmark: the report batch (``oneplan.reports.run_batch``) against the naive loop.
+"""Benchmark: the report batch (``oneplan.batch.runner.run_batch``) against the naive loop.
 
 The naive loop is what one would write first, one province after the other:
 
@@ -39,8 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from oneplan import areas, db, export, reports
-from oneplan.paths import NOTEBOOKS_DIR
+from oneplan.core import areas
+from oneplan.batch import export, runner as reports
+from oneplan.core.paths import NOTEBOOKS_DIR
+from oneplan.samples import build
 
 HEAVY_CALLS = ("waterplan.reasons(", "waterplan.frontier(", "waterplan.scenarios(",
                "waterplan.methods_table(", "waterplan.revision(")
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "sample.duckdb"
     if not db_path.exists():
-        db.build_sample(db_path, provinces=codes)
+        build.build_sample(db_path, provinces=codes)
     os.environ["ONEPLAN_DB"] = str(db_path)
     kinds = [k.strip() for k in args.notebooks.split(",") if k.strip()]
     notebooks = {"light": light_notebook(work), "water": NOTEBOOKS_DIR / "water_portfolio.ipynb"}

@@ -56,7 +56,7 @@ def _machine() -> str:
 def stage_link(path: str, out: str) -> None:
     """Child process: link the records of ``path`` from scratch; write figures to ``out``."""
     from oneplan.complaints import linkage
-    from oneplan.params import load_params
+    from oneplan.data.params import load_params
 
     # only what linkage reads (as `oneplan complaints link` selects from the database)
     recs = pd.read_parquet(path, columns=list(linkage.LINK_COLUMNS) + [
@@ -95,9 +95,10 @@ def main() -> int:
     if args.quick:
         args.records, args.new = 100_000, 1_000
 
-    from oneplan import db
-    from oneplan.complaints import feeds, generate, linkage
-    from oneplan.params import load_params
+    from oneplan.data import db
+    from oneplan.complaints import feeds, linkage
+    from oneplan.samples import feeds as generate
+    from oneplan.data.params import load_params
 
     print(f"machine: {_machine()}")
     print(f"records: {args.records:,} + {args.new:,} new, all 76 provinces, seed {args.seed}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the file import (``oneplan.ingest.import_files``).
+"""Benchmark of the file import (``oneplan.data.ingest.import_files``).
 
 Prints figures; it is not a test. Run from the repository root::
 
@@ -40,7 +40,9 @@ import duckdb  # noqa: E402
 import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from oneplan import db, ingest, thai  # noqa: E402
+from oneplan.data import ingest
+from oneplan.core import thai
+from oneplan.samples import build
 
 HEADERS = ["ลำดับที่", "ปีงบประมาณ", "รหัสหมู่บ้าน", "ประเภทความต้องการ", "รายละเอียดความต้องการ",
            "จำนวนครัวเรือนที่ได้รับประโยชน์", "งบประมาณโดยประมาณ (บาท)", "วันที่เสนอ"]
@@ -114,7 +116,7 @@ def main() -> None:
         [("csv", 5_000), ("csv", 50_000), ("xlsx", 5_000), ("xlsx", 20_000)]
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
-        base = db.build_sample(tmp / "base.duckdb", provinces=["32"])
+        base = build.build_sample(tmp / "base.duckdb", provinces=["32"])
         con = duckdb.connect(str(base), read_only=True)
         villages = [r[0] for r in con.execute(
             "SELECT code FROM areas WHERE level = 'village' ORDER BY code").fetchall()]

@@ -32,15 +32,18 @@ sys.path.insert(0, str(ROOT / "lib"))  # a clone runs it without installing
 
 import duckdb  # noqa: E402
 
-from oneplan import db, followup, needs, oc4ids, plansample, ranking, sample  # noqa: E402
-from oneplan.params import load_params  # noqa: E402
+from oneplan.data import db
+from oneplan.plan import followup, needs, oc4ids, ranking
+from oneplan.samples import plan as plansample, water as sample
+from oneplan.data.params import load_params
+from oneplan.samples import build
 
 
 def _core(seed: int, fiscal_year: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(db.schema_sql())
     tables = sample.generate(None, seed=seed, fiscal_year=fiscal_year)
-    for name in db.TABLES_FROM_SAMPLE:
+    for name in build.TABLES_FROM_SAMPLE:
         df = tables[name]
         con.register("incoming", df)
         con.execute(f"INSERT INTO {name} ({', '.join(df.columns)}) "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the multi-year water plan model (``oneplan.portfolio.plan_portfolio``).
+"""Benchmark of the multi-year water plan model (``oneplan.selection.portfolio.plan_portfolio``).
 
 Prints figures; it is not a test. Run from the repository root::
 
@@ -51,8 +51,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pulp  # noqa: E402
 
-from oneplan import db, portfolio, priority, sample  # noqa: E402
-from oneplan.params import PriorityParams  # noqa: E402
+from oneplan.data import db
+from oneplan.selection import portfolio, priority
+from oneplan.samples import water as sample
+from oneplan.data.params import PriorityParams
+from oneplan.samples import build
 
 FISCAL_YEAR = 2570
 YEARS = (2570, 2571, 2572)
@@ -160,7 +163,7 @@ def load_candidates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.execute(db.schema_sql())
-        for name in db.TABLES_FROM_SAMPLE:
+        for name in build.TABLES_FROM_SAMPLE:
             df = tables[name]
             cols = ", ".join(df.columns)
             con.register("incoming", df)

@@ -36,8 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))  # a clone runs it without installing
 
-from oneplan import db, waterplan  # noqa: E402
-from oneplan.params import load_params  # noqa: E402
+from oneplan.data import db
+from oneplan.reports import water as waterplan
+from oneplan.data.params import load_params
+from oneplan.samples import build
 
 STEPS = ("run_portfolio", "need_tables", "reasons", "frontier", "scenarios", "methods",
          "revision")
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_path = str(Path(tmp) / "sample.duckdb")
         t0 = time.perf_counter()
-        db.build_sample(db_path, seed=p.sample.seed, fiscal_year=p.fiscal_year,
+        build.build_sample(db_path, seed=p.sample.seed, fiscal_year=p.fiscal_year,
                         projects_min=p.sample.projects_min, projects_max=p.sample.projects_max)
         con = db.connect(db_path, read_only=True)
         try:

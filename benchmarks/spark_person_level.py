@@ -30,8 +30,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--records", type=int, default=100_000)
     args = ap.parse_args()
-    from oneplan.complaints import feeds, generate, linkage
-    from oneplan.params import load_params
+    from oneplan.complaints import feeds, linkage
+    from oneplan.samples import feeds as generate
+    from oneplan.data.params import load_params
 
     try:
         from pyspark.sql import SparkSession

@@ -13,18 +13,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from oneplan.samples import build
 
 TEST_PROVINCES = ["40", "45", "32"]
 _TMP = Path(tempfile.mkdtemp(prefix="oneplan-tests-"))
 
 
 def pytest_configure(config):
-    from oneplan import db
 
     os.environ["ONEPLAN_DB"] = str(_TMP / "sample.duckdb")
     os.environ["ONEPLAN_REPORTS"] = str(_TMP / "reports")
     os.environ.pop("ONEPLAN_PARAMS", None)
-    db.build_sample(os.environ["ONEPLAN_DB"], provinces=TEST_PROVINCES)
+    build.build_sample(os.environ["ONEPLAN_DB"], provinces=TEST_PROVINCES)
 
 
 def pytest_unconfigure(config):

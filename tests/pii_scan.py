@@ -1,12 +1,13 @@
 """Personal-data patterns for tests, copied from the project's scanner
 (``/work/shared/tools/scan_pii.py``, not part of a clone): valid 13-digit Thai national IDs
 (with or without separators) and Thai phone numbers. PDFs are read through their text
-layer (:func:`oneplan.export.pdf_text`); executed notebooks are scanned too."""
+layer (:func:`oneplan.batch.pdf.pdf_text`); executed notebooks are scanned too."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from oneplan.core.pdf import pdf_text
 
 ID = re.compile(r"(?<!\d)(\d[\- ]?\d{4}[\- ]?\d{5}[\- ]?\d{2}[\- ]?\d)(?!\d)")
 BASE64_PAYLOAD = re.compile(r"data:[\w/+.-]*;base64,[A-Za-z0-9+/=\\n]+")
@@ -16,14 +17,14 @@ TEXT = {".html", ".htm", ".csv", ".json", ".md", ".txt", ".tsv", ".ipynb"}
 
 def scan(folder: Path) -> tuple[list[tuple[Path, str, str]], int]:
     """(hits, files scanned) under ``folder``: each hit is (file, kind, first 4 chars)."""
-    from oneplan import export, thai
+    from oneplan.core import thai
 
     hits, scanned = [], 0
     for path in sorted(Path(folder).rglob("*")):
         if not path.is_file():
             continue
         if path.suffix.lower() == ".pdf":
-            text = export.pdf_text(path)
+            text = pdf_text(path)
         elif path.suffix.lower() in TEXT:
             text = path.read_text(encoding="utf-8", errors="ignore")
         else:

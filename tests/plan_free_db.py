@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from oneplan import db
+from oneplan.samples import build
 
 PLAN_TABLES = ("progress", "proposals", "need_stages", "needs")
 
@@ -12,7 +12,7 @@ PLAN_TABLES = ("progress", "proposals", "need_stages", "needs")
 def build_plan_free(path: Path, province: str = "32") -> Path:
     """The sample of ``province`` with the synthetic needs, stages, proposals and progress
     removed, so a test sees exactly the rows it imported."""
-    db.build_sample(path, provinces=[province])
+    build.build_sample(path, provinces=[province])
     con = duckdb.connect(str(path))
     try:
         for table in PLAN_TABLES:

@@ -1,6 +1,6 @@
 import pytest
 
-from oneplan import areas
+from oneplan.core import areas
 
 
 def test_counts_match_dopa():

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from oneplan import charts
-from oneplan.fonts import FONT_FAMILY, thai_bold_font_path, thai_font_css, thai_font_path
+from oneplan.core.fonts import FONT_FAMILY, thai_bold_font_path, thai_font_css, thai_font_path
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ def test_params_shows_merged_layers(capsys):
 def test_plan_approve_then_revise_saves_versions(tmp_path, sample_db, capsys):
     import shutil
 
-    from oneplan import db, revision
+    from oneplan.data import db
+    from oneplan.selection import revision
 
     path = tmp_path / "plan.duckdb"
     shutil.copy(sample_db, path)

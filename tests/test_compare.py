@@ -1,4 +1,4 @@
-"""oneplan.compare: budget frontier, scenarios, and the optimum against two baselines."""
+"""oneplan.selection.compare: budget frontier, scenarios, and the optimum against two baselines."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan import charts, compare, db, portfolio, priority
-from oneplan.params import load_params
+from oneplan import charts
+from oneplan.selection import compare, portfolio, priority
+from oneplan.data import db
+from oneplan.data.params import load_params
 
 HAS_PLAN_MODEL = hasattr(portfolio, "plan_portfolio")
 

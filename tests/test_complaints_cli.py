@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oneplan import cli, db
-from oneplan.complaints import privacy
+from oneplan import cli
+from oneplan.data import db
+from oneplan.core import pii
 
 
 def test_generate_import_link_export(tmp_path, capsys, monkeypatch):
@@ -34,7 +35,7 @@ def test_generate_import_link_export(tmp_path, capsys, monkeypatch):
     assert cli.main(["complaints", "export", "--province", "45", "--out", str(out),
                      "--db", str(dbfile)]) == 0
     assert (out / "complaints_45.xlsx").exists()
-    assert privacy.scan_paths([out]) == {}
+    assert pii.scan_paths([out]) == {}
     # a folder with a file of no known agency is refused with a clear message
     (feeds_dir / "unknown_2570.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     assert cli.main(["complaints", "import", str(feeds_dir), "--db", str(dbfile)]) == 2

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oneplan.complaints import feeds, generate
+from oneplan.complaints import feeds
+from oneplan.samples import feeds as generate
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_every_feed_round_trips_through_its_file(gen, tmp_path):
     reg = feeds.registry()
     total = 0
     for path in paths:
-        agency = generate.agency_of_file(path)
+        agency = feeds.agency_of_file(path)
         res = feeds.import_file(path, agency)
         assert len(res.rejected) == 0, (path.name, res.rejected.head())
         src = gen.records[gen.records["agency_id"] == agency].reset_index(drop=True)
@@ -108,7 +109,7 @@ def test_dates_of_each_format():
 
 
 def test_every_feed_has_a_short_name_used_in_the_duplicates_table(sample_db):
-    from oneplan import db
+    from oneplan.data import db
     from oneplan.complaints import stats
     from oneplan.complaints.feeds import registry
 

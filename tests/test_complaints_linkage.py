@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.complaints import feeds, generate, linkage, store
-from oneplan.params import load_params
+from oneplan.complaints import feeds, linkage, store
+from oneplan.samples import feeds as generate
+from oneplan.data.params import load_params
 
 
 def _records(n, seed, id_tag=""):
@@ -60,7 +60,7 @@ def test_every_record_in_one_cluster_with_one_parent(labelled):
 
 
 def _db(records):
-    from oneplan import db
+    from oneplan.data import db
 
     con = duckdb.connect()
     con.execute(db.schema_sql())

@@ -3,7 +3,6 @@ report and export for national IDs, phones and names."""
 
 from __future__ import annotations
 
-import os
 import stat
 
 import nbformat
@@ -11,9 +10,10 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from oneplan import db
-from oneplan.complaints import generate, privacy, stats
-from oneplan.paths import NOTEBOOKS_DIR, ROOT
+from oneplan.data import db
+from oneplan.complaints import privacy
+from oneplan.core.paths import NOTEBOOKS_DIR, ROOT
+from oneplan.core import pii
 
 
 def test_hashes_depend_on_the_salt_and_hide_the_value(monkeypatch):
@@ -45,11 +45,11 @@ def test_salt_file_is_ignored_by_git():
 
 
 def test_scanner_finds_planted_personal_data():
-    assert privacy.scan_text("เลขที่ 1-1017-00230-70-8")[0][0] == "national ID"
-    assert privacy.scan_text("โทร 081-234-5678")[0][0] == "phone"
-    assert privacy.scan_text("ผู้ร้อง นางสาวสมศรี ใจดี")[0][0] == "titled name"
-    assert privacy.scan_text("สมศรี ใจดี", names=["สมศรี ใจดี"])[0][0] == "name"
-    assert privacy.scan_text("2,825 เรื่อง ร้อยละ 50.4 รหัสตำบล 400101") == []
+    assert pii.scan_text("เลขที่ 1-1017-00230-70-8")[0][0] == "national ID"
+    assert pii.scan_text("โทร 081-234-5678")[0][0] == "phone"
+    assert pii.scan_text("ผู้ร้อง นางสาวสมศรี ใจดี")[0][0] == "titled name"
+    assert pii.scan_text("สมศรี ใจดี", names=["สมศรี ใจดี"])[0][0] == "name"
+    assert pii.scan_text("2,825 เรื่อง ร้อยละ 50.4 รหัสตำบล 400101") == []
 
 
 def test_database_holds_no_plain_ids_or_phones(sample_db):
@@ -59,7 +59,7 @@ def test_database_holds_no_plain_ids_or_phones(sample_db):
     finally:
         con.close()
     text = df.astype(str).to_csv()
-    hits = [h for h in privacy.scan_text(text) if h[0] in ("national ID", "phone")]
+    hits = [h for h in pii.scan_text(text) if h[0] in ("national ID", "phone")]
     assert hits == []
     assert df["person_id_hash"].dropna().str.fullmatch(r"[a-p]{32}").all()
 
@@ -68,7 +68,7 @@ def test_database_holds_no_plain_ids_or_phones(sample_db):
 def written(sample_db, tmp_path_factory):
     """The complaints notebook run for a province and for the nation, as HTML, with its
     exports, plus the CLI export."""
-    from oneplan.export import notebook_to_html
+    from oneplan.batch.export import notebook_to_html
 
     out = tmp_path_factory.mktemp("complaints-reports")
     for code in ("40", ""):
@@ -95,7 +95,7 @@ def test_reports_and_exports_have_no_ids_phones_or_names(written):
     kinds = {p.suffix for p in files}
     assert {".html", ".csv", ".xlsx", ".json"} <= kinds
     assert len(names) > 500
-    assert privacy.scan_paths([out], names) == {}
+    assert pii.scan_paths([out], names) == {}
 
 
 def test_summary_json_follows_the_report_contract(written):

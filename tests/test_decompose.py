@@ -1,4 +1,4 @@
-"""Tests for the block decomposition of large plans (oneplan.decompose via plan_portfolio).
+"""Tests for the block decomposition of large plans (oneplan.selection.decompose via plan_portfolio).
 
 The property that matters: the Lagrangian bound is a real upper bound (never below the
 true optimum, found here by brute force or by HiGHS on the whole model), the plan meets
@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan import decompose, portfolio, sample
-from oneplan.portfolio import GroupLimit, PlanSpec, plan_portfolio
+from oneplan.selection import decompose, portfolio
+from oneplan.samples import water as sample
+from oneplan.selection.portfolio import GroupLimit, PlanSpec, plan_portfolio
 
 from test_plan_model import _brute_force, _check_plan_feasible, _instance
+from oneplan.samples import build
 
 GAP = 1e-4
 
@@ -95,15 +97,16 @@ def test_auto_decomposes_by_province_only_with_a_tolerance_and_two_provinces():
 
 @pytest.fixture(scope="module")
 def three_provinces():
-    from oneplan import db, priority
-    from oneplan.params import PriorityParams
+    from oneplan.data import db
+    from oneplan.selection import priority
+    from oneplan.data.params import PriorityParams
     import duckdb
 
     tables = sample.generate(["40", "45", "46"], seed=11, fiscal_year=2570,
                              projects_min=300, projects_max=300)
     con = duckdb.connect()
     con.execute(db.schema_sql())
-    for name in db.TABLES_FROM_SAMPLE:
+    for name in build.TABLES_FROM_SAMPLE:
         frame = tables[name]
         con.register("incoming", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(frame.columns)}) "

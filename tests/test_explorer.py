@@ -1,10 +1,10 @@
-"""The interactive explorer's re-solve (oneplan.waterplan.explore_solve)."""
+"""The interactive explorer's re-solve (oneplan.reports.water.explore_solve)."""
 
 from __future__ import annotations
 
 import pytest
 
-from oneplan import waterplan
+from oneplan.reports import water as waterplan
 
 
 @pytest.fixture(scope="module")

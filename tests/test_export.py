@@ -13,7 +13,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from oneplan import charts, export
+from oneplan import charts
+from oneplan.batch import export
+from oneplan.core.files import write_atomic
+from oneplan.core.pdf import pdf_text
+from oneplan.core import pii
 
 MARKDOWN = "# รายงานทดสอบ\n\nอำเภอเมืองขอนแก่น ปริมาณน้ำ"
 CODE_MARKER = "CODE_INPUT_MUST_NOT_LEAK"
@@ -121,9 +125,9 @@ def test_html_rejects_unknown_language(notebook):
 
 def test_write_atomic(tmp_path):
     target = tmp_path / "sub" / "report.html"
-    export.write_atomic(target, "อำเภอ")
+    write_atomic(target, "อำเภอ")
     assert target.read_text(encoding="utf-8") == "อำเภอ"
-    export.write_atomic(target, b"%PDF-1.4")
+    write_atomic(target, b"%PDF-1.4")
     assert target.read_bytes() == b"%PDF-1.4"
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temp files left
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
@@ -191,7 +195,7 @@ def pdf_files(html_th, tmp_path_factory):
         pytest.skip("no Chromium/Chrome found (install with `apt-get install chromium` or "
                     "set ONEPLAN_CHROMIUM) — PDF export cannot be tested")
     out = tmp_path_factory.mktemp("pdf")
-    html = export.write_atomic(out / "report.html", html_th)
+    html = write_atomic(out / "report.html", html_th)
     numbered = export.html_to_pdf(html, out / "report.pdf")
     plain = export.html_to_pdf(html, out / "report-plain.pdf", page_numbers=False)
     return numbered, plain
@@ -216,7 +220,7 @@ def _fonts(pdf: Path) -> list[tuple[str, dict]]:
 
 @pytest.mark.parametrize("which", [0, 1], ids=["page-numbers", "plain-cli"])
 def test_pdf_thai_text_layer_is_intact(pdf_files, which):
-    text = export.pdf_text(pdf_files[which])  # pypdf, ActualText-aware
+    text = pdf_text(pdf_files[which])  # pypdf, ActualText-aware
     for word in ("น้ำ", "อำเภอ", "อำเภอเมืองขอนแก่น", "ปริมาณน้ำ", "น้ำพอง",
                  "ข้อมูลตัวอย่างสังเคราะห์"):
         assert word in text, word
@@ -227,7 +231,7 @@ def test_pdf_thai_text_layer_is_intact(pdf_files, which):
 def test_pdf_text_with_pdftotext_agrees(pdf_files):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
-    text = export.pdf_text(pdf_files[0], engine="pdftotext")
+    text = pdf_text(pdf_files[0], engine="pdftotext")
     for word in ("น้ำ", "อำเภอ", "อำเภอเมืองขอนแก่น", "น้ำพอง"):
         assert word in text, word
     for broken in BROKEN_FORMS:
@@ -255,8 +259,8 @@ def test_pdf_is_a4_with_page_numbers_only_when_asked(pdf_files):
         box = PdfReader(str(pdf)).pages[0].mediabox
         assert float(box.width) == pytest.approx(595.3, abs=1.5)
         assert float(box.height) == pytest.approx(841.9, abs=1.5)
-    assert re.search(r"1\s*/\s*1", export.pdf_text(numbered))
-    assert not re.search(r"1\s*/\s*1", export.pdf_text(plain))
+    assert re.search(r"1\s*/\s*1", pdf_text(numbered))
+    assert not re.search(r"1\s*/\s*1", pdf_text(plain))
 
 
 def test_htmls_to_pdfs_one_browser_many_files(pdf_files, tmp_path):
@@ -266,7 +270,7 @@ def test_htmls_to_pdfs_one_browser_many_files(pdf_files, tmp_path):
     assert out == [p for _, p in pairs]
     for pdf in out:
         assert pdf.read_bytes().startswith(b"%PDF-")
-        assert "อำเภอ" in export.pdf_text(pdf)
+        assert "อำเภอ" in pdf_text(pdf)
     assert export.htmls_to_pdfs([]) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r0.pdf", "r1.pdf", "r2.pdf"]
 
@@ -290,7 +294,7 @@ def test_pdf_printer_reuses_one_browser_and_recovers(pdf_files, tmp_path):
         with pytest.raises(export.PdfExportError):
             printer.print(html, tmp_path / "lost.pdf")
         assert not (tmp_path / "lost.pdf").exists()
-        assert "อำเภอ" in export.pdf_text(printer.print(html, tmp_path / "r2.pdf"))
+        assert "อำเภอ" in pdf_text(printer.print(html, tmp_path / "r2.pdf"))
         assert printer.started == 2
     assert printer._chrome is None
 
@@ -308,7 +312,7 @@ def test_nbformat_import_skips_the_slow_optional_checker(full):
     env.pop("ONEPLAN_FULL_JSONSCHEMA", None)
     if full:
         env["ONEPLAN_FULL_JSONSCHEMA"] = "1"
-    code = ("import sys, oneplan.export, nbformat\n"
+    code = ("import sys, oneplan.batch.export, nbformat\n"
             "nbformat.validate(nbformat.v4.new_notebook())\n"  # validation still works
             "print(sys.modules.get('rfc3987_syntax') is not None)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -323,15 +327,13 @@ def test_a_chart_whose_base64_reads_like_a_phone_number_is_re_encoded(monkeypatc
     look like one.)"""
     from PIL import Image
 
-    from oneplan.complaints import privacy
-
     img = Image.new("RGB", (40, 20), (200, 120, 30))
     img.putpixel((3, 4), (0, 0, 255))
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     original = base64.b64encode(buf.getvalue()).decode("ascii")
-    real_scan = privacy.scan_text
-    monkeypatch.setattr(privacy, "scan_text",
+    real_scan = pii.scan_text
+    monkeypatch.setattr(pii, "scan_text",
                         lambda text, names=(): [("phone", "0812")] if text == original
                         else real_scan(text, names))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("chart()")])
@@ -339,7 +341,7 @@ def test_a_chart_whose_base64_reads_like_a_phone_number_is_re_encoded(monkeypatc
         "display_data", data={"image/png": original, "text/plain": "<Figure>"})]
     clean = export._strip_noise(nb)
     encoded = clean.cells[0].outputs[0]["data"]["image/png"]
-    assert encoded != original and not privacy.scan_text(encoded)
+    assert encoded != original and not pii.scan_text(encoded)
     again = Image.open(io.BytesIO(base64.b64decode(encoded)))
     assert again.convert("RGB").tobytes() == img.tobytes()           # the same pixels
     assert nb.cells[0].outputs[0]["data"]["image/png"] == original   # input untouched

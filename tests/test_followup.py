@@ -5,8 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from oneplan import db, followup
-from oneplan.params import ParamsError, load_params
+from oneplan.data import db
+from oneplan.plan import followup
+from oneplan.data.params import ParamsError, load_params
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Import of the files people really have (oneplan.ingest): a folder of deliberately broken
+"""Import of the files people really have (oneplan.data.ingest): a folder of deliberately broken
 files, one per error type, with the exact messages checked and no row lost.
 
 Every test works on its own copy of a tiny Surin (32) sample database; the conftest
@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from plan_free_db import build_plan_free
-from oneplan import db, ingest
+from oneplan.data import ingest
 from oneplan.cli import main as cli_main
 
 NEEDS_TH = ["ลำดับที่", "ปีงบประมาณ", "รหัสหมู่บ้าน", "ประเภทความต้องการ", "รายละเอียดความต้องการ",

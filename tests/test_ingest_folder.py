@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plan_free_db import build_plan_free
-from oneplan import db, ingest
+from oneplan.data import ingest
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from plan_free_db import build_plan_free
-from oneplan import db, ingest, templates
-from oneplan.templates import EN_HEADER_ROW, FIRST_DATA_ROW, HEADER_ROW, KINDS
+from oneplan.data import db, ingest, templates
+from oneplan.data.templates import EN_HEADER_ROW, FIRST_DATA_ROW, HEADER_ROW, KINDS
 
 
 def _cells(path: Path) -> dict[str, list[tuple]]:

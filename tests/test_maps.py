@@ -1,4 +1,4 @@
-"""District and province choropleth maps (oneplan.maps)."""
+"""District and province choropleth maps (oneplan.charts.maps)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.path import Path
 
-from oneplan import maps
-from oneplan.paths import MAPS_DIR
+from oneplan.charts import maps
+from oneplan.core.paths import MAPS_DIR
 
 KHON_KAEN = "40"
 NO_DATA_CODE = "4005"  # ชุมแพ, left without a value
@@ -106,7 +106,7 @@ def test_unknown_province_raises():
 
 
 def test_codes_outside_province_warn_and_are_ignored(caplog, capsys):
-    with caplog.at_level(logging.WARNING, logger="oneplan.maps"):
+    with caplog.at_level(logging.WARNING, logger="oneplan.charts.maps"):
         fig = maps.district_choropleth(pd.Series({"4001": 1.0, "4101": 2.0}), KHON_KAEN,
                                        label_districts=False)
     assert "4101" in caplog.text

@@ -6,8 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from oneplan import db, needs, vocab
-from oneplan.params import ParamsError, load_params
+from oneplan.data import db
+from oneplan.plan import needs
+from oneplan.data.params import ParamsError, load_params
 
 
 @pytest.fixture(scope="module")

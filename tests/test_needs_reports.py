@@ -8,8 +8,9 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from oneplan import db, oc4ids, governor
-from oneplan.paths import NOTEBOOKS_DIR
+from oneplan.data import db
+from oneplan.plan import oc4ids, governor
+from oneplan.core.paths import NOTEBOOKS_DIR
 
 PHASES = ("identification", "preparation", "implementation", "completion", "cancelled")
 
@@ -114,7 +115,7 @@ def test_followup_notebook_for_surin_in_thai(tmp_path):
 
 
 def test_national_reports_group_by_province(sample_db):
-    from oneplan import planreports as pr
+    from oneplan.reports import plan as pr
 
     f = pr.run_followup("", 2570, "en", str(sample_db))
     t = pr.area_table(f)

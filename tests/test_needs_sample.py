@@ -1,9 +1,11 @@
-"""The synthetic plan sample (oneplan.plansample) in the session's database."""
+"""The synthetic plan sample (oneplan.samples.plan) in the session's database."""
 
 import pandas as pd
 import pytest
 
-from oneplan import db, plansample, vocab
+from oneplan.data import db
+from oneplan.samples import plan as plansample
+from oneplan.core import vocab
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import json
 import papermill as pm
 import pytest
 
-from oneplan.paths import NOTEBOOKS_DIR
+from oneplan.core.paths import NOTEBOOKS_DIR
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan import db, overview
+from oneplan.data import db
+from oneplan.reports import overview
 
 
 def _write_summary(folder, code, **over):
@@ -173,7 +174,8 @@ def test_notebook_writes_summary_and_thai_report(sample_db, tmp_path):
     import nbformat
     import papermill as pm
 
-    from oneplan import export, paths
+    from oneplan.batch import export
+    from oneplan.core import paths
 
     fy = tmp_path / "2570"
     _write_summary(fy, "40", selected_baht=250_000_000.0)

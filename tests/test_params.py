@@ -4,8 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from oneplan import paths
-from oneplan.params import ParamsError, deep_merge, list_scenarios, load_params, params_json_schema
+from oneplan.core import paths
+from oneplan.data.params import (
+    ParamsError,
+    deep_merge,
+    list_scenarios,
+    load_params,
+    params_json_schema,
+)
 
 
 @pytest.fixture
@@ -82,4 +88,4 @@ def test_every_params_file_validates():
 
 def test_json_schema_file_is_in_sync():
     on_disk = json.loads((paths.PARAMS_DIR / "schema.json").read_text(encoding="utf-8"))
-    assert on_disk == params_json_schema(), "run: python -c 'from oneplan.params import write_json_schema; write_json_schema()'"
+    assert on_disk == params_json_schema(), "run: python -c 'from oneplan.data.params import write_json_schema; write_json_schema()'"

@@ -1,4 +1,4 @@
-"""Tests for the multi-year plan model: oneplan.portfolio.plan_portfolio / explain_plan.
+"""Tests for the multi-year plan model: oneplan.selection.portfolio.plan_portfolio / explain_plan.
 
 The brute force below re-implements the documented semantics (docs/plan-model-api.md)
 independently of the model: it enumerates every (project → start year or nothing)
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.portfolio import (
+from oneplan.selection.portfolio import (
     REASON_CODES,
     GroupLimit,
     InfeasibleSelectionError,
@@ -721,7 +721,7 @@ def test_explain_respects_max_resolves_and_marks_estimates():
 
 
 def test_explain_builds_and_loads_the_model_once(monkeypatch):
-    from oneplan import portfolio
+    from oneplan.selection import portfolio
 
     calls = {"build": 0, "load": 0, "run": 0}
     build, load, run = (portfolio.build_plan_model, portfolio._BulkHiGHS.load,
@@ -835,7 +835,7 @@ def test_loose_re_solves_bracket_the_exact_loss():
 
 
 def test_loss_range_is_written_in_the_sentence():
-    from oneplan.portfolio import _PlanData, _texts
+    from oneplan.selection.portfolio import _texts
 
     info = {"code": "budget", "short": [2571], "delta": 0.5, "delta_low": 0.25,
             "confirmed": True, "displaced": []}
@@ -875,7 +875,7 @@ def test_mip_start_keeps_the_optimum_and_ignores_bad_starts():
 
 
 def test_guarded_solve_returns_the_plan_or_is_killed():
-    from oneplan.portfolio import SelectionSolveError, plan_portfolio_guarded
+    from oneplan.selection.portfolio import SelectionSolveError, plan_portfolio_guarded
 
     df, spec = _instance(3)
     res = plan_portfolio(df, spec)

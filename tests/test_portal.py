@@ -10,7 +10,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from oneplan import areas, portal, reports
+from oneplan.core import areas
+from oneplan.reports import portal
+from oneplan.batch import runner as reports
 
 
 class _Page(HTMLParser):

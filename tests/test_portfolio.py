@@ -1,4 +1,4 @@
-"""Tests for oneplan.portfolio: the 0-1 project-selection model (PuLP + HiGHS)."""
+"""Tests for oneplan.selection.portfolio: the 0-1 project-selection model (PuLP + HiGHS)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pulp
 import pytest
 
-from oneplan import portfolio
-from oneplan.portfolio import (
+from oneplan.selection import portfolio
+from oneplan.selection.portfolio import (
     STOPPED_EARLY_STATUSES,
     BudgetRow,
     InfeasibleSelectionError,

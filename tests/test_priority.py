@@ -1,4 +1,4 @@
-"""Tests for oneplan.priority: the transparent multi-criteria score."""
+"""Tests for oneplan.selection.priority: the transparent multi-criteria score."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.priority import CRITERIA, SOURCE_COLUMNS, normalise_weights, score_candidates
+from oneplan.selection.priority import CRITERIA, SOURCE_COLUMNS, score_candidates
+from oneplan.selection.priority import normalise_weights
 
 ALL_WEIGHTS = {"households": 3, "storage": 2, "area": 1, "need": 2, "cost_effectiveness": 2}
 

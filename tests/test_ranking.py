@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan import ranking
-from oneplan.params import ParamsError, load_params
+from oneplan.plan import ranking
+from oneplan.data.params import ParamsError, load_params
 
 W = {"households": 0.25, "cost_effectiveness": 0.20, "strategy_fit": 0.20, "readiness": 0.20,
      "village_need": 0.15}

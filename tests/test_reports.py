@@ -24,8 +24,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from oneplan import cli, export, paths, reports
+from oneplan import cli
+from oneplan.batch import runner as reports
+from oneplan.core import paths
 from pii_scan import scan
+from oneplan.core.pdf import pdf_text
 
 PROVINCES = ["40", "45", "32"]
 
@@ -166,22 +169,22 @@ def test_html_is_thai_with_code_hidden(national):
 def test_pdfs_have_thai_text_layers_and_bookmarks(national, code, name):
     from pypdf import PdfReader
 
-    pdf = national["out"] / "2570" / code / "water_portfolio.pdf"
-    text = export.pdf_text(pdf)
+    pdf_path = national["out"] / "2570" / code / "water_portfolio.pdf"
+    text = pdf_text(pdf_path)
     for word in ("น้ำ", "อำเภอ", name):
         assert word in text, word
     for broken in ("อาเภอ", "จานวน"):
         assert broken not in text, broken
-    outline = PdfReader(str(pdf)).outline
+    outline = PdfReader(str(pdf_path)).outline
     assert outline and any(name in str(item) for item in outline if isinstance(item, dict))
-    pages = len(PdfReader(str(pdf)).pages)
+    pages = len(PdfReader(str(pdf_path)).pages)
     assert pages > 1 and re.search(rf"(?<!\d){pages}\s*/\s*{pages}(?!\d)", text)  # footer
 
 
 @pytest.mark.parametrize("report", ["needs_plan", "followup", "complaints", "cookbook_surin",
                                     "cookbook_damrongdhama"])
 def test_every_kind_of_pdf_has_a_thai_text_layer(national, report):
-    text = export.pdf_text(national["out"] / "2570" / "32" / f"{report}.pdf")
+    text = pdf_text(national["out"] / "2570" / "32" / f"{report}.pdf")
     assert "สุรินทร์" in text and "อาเภอ" not in text and "จานวน" not in text
 
 
@@ -220,9 +223,10 @@ LIGHT_BODY = '''
 import json, os, pathlib, time
 import matplotlib as mpl
 from IPython.display import Markdown, display
-from oneplan import areas, db
-from oneplan.params import load_params
-from oneplan.paths import default_reports_dir
+from oneplan.core import areas
+from oneplan.data import db
+from oneplan.data.params import load_params
+from oneplan.core.paths import default_reports_dir
 
 p = load_params(province_code or None)
 con = db.connect(db_path or None)
@@ -332,7 +336,7 @@ def test_one_kernel_many_notebooks_clean_namespace(light, sample_db):
     assert len(pids) == 1  # all six notebooks ran in the same kernel
     html = (out / "2570" / "32" / "check.html").read_text(encoding="utf-8")
     assert "รายงานทดสอบ สุรินทร์" in html and "<title>ทดสอบ check สุรินทร์</title>" in html
-    assert "สุรินทร์" in export.pdf_text(out / "2570" / "32" / "check_pdf.pdf")
+    assert "สุรินทร์" in pdf_text(out / "2570" / "32" / "check_pdf.pdf")
 
 
 def test_timeout_and_kernel_crash_fail_alone(light, sample_db):

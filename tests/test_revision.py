@@ -1,4 +1,4 @@
-"""Tests for oneplan.revision: revising an approved multi-year plan with follow-up facts.
+"""Tests for oneplan.selection.revision: revising an approved multi-year plan with follow-up facts.
 
 Hand-made instances use one or two fiscal years, budgets of 100 (baht, for readability)
 and priorities chosen so that every optimum is unique; their optima are worked out in the
@@ -13,8 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from oneplan import db, portfolio, priority, revision
-from oneplan.revision import FollowUpFacts, revise_plan
+from oneplan.data import db
+from oneplan.selection import portfolio, priority, revision
+from oneplan.selection.revision import FollowUpFacts, revise_plan
 
 Y1, Y2 = 2570, 2571
 

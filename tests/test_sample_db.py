@@ -1,7 +1,10 @@
 import duckdb
 import pytest
 
-from oneplan import areas, db, sample
+from oneplan.core import areas
+from oneplan.data import db
+from oneplan.samples import water as sample
+from oneplan.samples import build
 
 
 def test_national_sample_covers_every_province():
@@ -70,8 +73,8 @@ def test_missing_database_names_the_build_command(tmp_path):
 
 def test_build_replaces_atomically(tmp_path):
     path = tmp_path / "x.duckdb"
-    db.build_sample(path, provinces=["32"])
-    db.build_sample(path, provinces=["45"])
+    build.build_sample(path, provinces=["32"])
+    build.build_sample(path, provinces=["45"])
     con = db.connect(path)
     codes = {r[0] for r in con.execute("SELECT DISTINCT province_code FROM water_projects").fetchall()}
     con.close()
@@ -195,7 +198,7 @@ def test_water_candidates_plan_columns(sample_db):
 
 
 def test_schema_rejects_bad_cost_profile(tmp_path):
-    path = db.build_sample(tmp_path / "v.duckdb", provinces=["32"])
+    path = build.build_sample(tmp_path / "v.duckdb", provinces=["32"])
     con = duckdb.connect(str(path))
     try:
         pid = con.execute("SELECT project_id FROM water_projects LIMIT 1").fetchone()[0]

@@ -1,4 +1,4 @@
-"""Tests for oneplan.thai: hand-checked examples, boundaries and error messages."""
+"""Tests for oneplan.core.thai: hand-checked examples, boundaries and error messages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from oneplan import thai
-from oneplan.thai import (
+from oneplan.core import thai
+from oneplan.core.thai import (
     THAI_MONTHS,
     THAI_MONTHS_ABBR,
     NationalIdError,
@@ -454,7 +454,7 @@ def test_module_does_not_print(capsys):
     parse_thai_date("15/03/2567")
     format_baht(1)
     assert capsys.readouterr() == ("", "")
-    assert thai.logger.name == "oneplan.thai"
+    assert thai.logger.name == "oneplan.core.thai"
 
 
 def test_pandas_and_numpy_values():

@@ -1,6 +1,6 @@
 import pytest
 
-from oneplan import vocab
+from oneplan.core import vocab
 
 
 @pytest.mark.parametrize("value, code", [

@@ -1,10 +1,12 @@
-"""The water-need hierarchy (oneplan.waterneed) on the session's sample database."""
+"""The water-need hierarchy (oneplan.plan.waterneed) on the session's sample database."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan import areas, db, waterneed as wn
+from oneplan.core import areas
+from oneplan.data import db
+from oneplan.plan import waterneed as wn
 
 SUMS = ["n_subdistricts", "population", "households", "water_demand_m3", "water_storage_m3",
         "shortfall_m3", "unmet_demand_m3", "subdistricts_short", "households_no_piped",
@@ -137,8 +139,8 @@ def test_bad_arguments(con):
 
 
 def test_district_need_budget_with_a_plan_result(con):
-    from oneplan import portfolio, priority
-    from oneplan.params import PriorityParams
+    from oneplan.selection import portfolio, priority
+    from oneplan.data.params import PriorityParams
 
     if not hasattr(portfolio, "plan_portfolio"):
         pytest.skip("the multi-year model is not available")

@@ -36,9 +36,9 @@ interactive = True     # sliders to re-solve (JupyterLab); batch runs pass False
             '''
 from IPython.display import Markdown, display
 
-from oneplan import charts, waterplan
-from oneplan.paths import default_reports_dir
-from oneplan.tables import style
+from oneplan import charts; from oneplan.reports import water as waterplan
+from oneplan.core.paths import default_reports_dir
+from oneplan.reports.tables import style
 
 charts.use_thai_style()
 run = waterplan.run_portfolio(province_code, fiscal_year, scenario, db_path or None, lang)
@@ -201,7 +201,7 @@ output_dir = ""        # empty: reports/<fiscal_year>/national (province reports
             '''
 from IPython.display import Markdown, display
 
-from oneplan import charts, overview
+from oneplan import charts; from oneplan.reports import overview
 
 charts.use_thai_style()
 L = lang
@@ -292,7 +292,7 @@ output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (or .../na
             '''
 from IPython.display import HTML, display
 
-from oneplan import charts, cookbook
+from oneplan import charts; from oneplan.reports import cookbook
 
 charts.use_thai_style()
 cb = cookbook.build(practice, province_code, fiscal_year, lang, db_path or None,
@@ -342,8 +342,8 @@ from functools import partial
 from IPython.display import Markdown, display
 
 from oneplan import charts
-from oneplan import planreports as pr
-from oneplan.tables import style
+from oneplan.reports import plan as pr
+from oneplan.reports.tables import style
 
 charts.use_thai_style()
 run = pr.run_needs_plan(province_code, fiscal_year, lang, db_path or None)
@@ -416,8 +416,8 @@ from functools import partial
 from IPython.display import Markdown, display
 
 from oneplan import charts
-from oneplan import planreports as pr
-from oneplan.tables import style
+from oneplan.reports import plan as pr
+from oneplan.reports.tables import style
 
 charts.use_thai_style()
 run = pr.run_followup(province_code, fiscal_year, lang, db_path or None)
@@ -474,8 +474,9 @@ export_tables = True   # also write every table as CSV and XLSX (no personal dat
 from IPython.display import Markdown, display
 
 from oneplan import charts
-from oneplan.complaints import report, stats, tracking
-from oneplan.tables import style
+from oneplan.complaints import stats, tracking
+from oneplan.reports import complaints as report
+from oneplan.reports.tables import style
 
 charts.use_thai_style()
 d = report.open_data(province_code, fiscal_year, db_path, lang)

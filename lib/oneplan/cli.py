@@ -27,20 +27,22 @@ import json
 import logging
 import sys
 
-from . import areas, db
-from .params import ParamsError, load_params
+from oneplan.core import areas
+from oneplan.data import db
+from oneplan.data.params import ParamsError, load_params
+from oneplan.samples import build
 
 log = logging.getLogger("oneplan")
 
 
 def _cmd_build_sample(args: argparse.Namespace) -> int:
     p = load_params()
-    path = db.build_sample(args.db, seed=p.sample.seed, fiscal_year=p.fiscal_year,
+    path = build.build_sample(args.db, seed=p.sample.seed, fiscal_year=p.fiscal_year,
                            projects_min=p.sample.projects_min,
                            projects_max=p.sample.projects_max)
     con = db.connect(path)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in db.TABLES_FROM_SAMPLE}
+              for t in build.TABLES_FROM_SAMPLE}
     con.close()
     print(f"built {path} (synthetic sample, seed {p.sample.seed}, FY {p.fiscal_year}):")
     for table, n in counts.items():
@@ -63,7 +65,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
-    from . import waterplan
+    from oneplan.reports import water as waterplan
 
     run = waterplan.run_portfolio(args.province, args.fiscal_year, args.scenario or "",
                                   args.db, args.lang)
@@ -75,7 +77,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from . import reports
+    from oneplan.batch import runner as reports
 
     if args.all:
         codes = [p.code for p in areas.planning_provinces()]
@@ -105,7 +107,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from . import revision
+    from oneplan.selection import revision
 
     code = areas.province(args.province).code
     if args.action == "approve":
@@ -127,8 +129,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_portal(args: argparse.Namespace) -> int:
-    from . import portal
-    from .paths import default_reports_dir
+    from oneplan.reports import portal
+    from oneplan.core.paths import default_reports_dir
 
     fy = args.fiscal_year or load_params().fiscal_year
     path = portal.write_portal(args.out or default_reports_dir(), fy)
@@ -137,7 +139,7 @@ def _cmd_portal(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from . import ingest
+    from oneplan.data import ingest
 
     results = ingest.import_files(args.files, args.db, kind=args.kind,
                                   rejects_dir=args.rejects)
@@ -157,7 +159,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
-    from . import templates
+    from oneplan.data import templates
 
     for path in templates.write_templates(args.out, examples=not args.no_examples,
                                           province=args.province, db_path=args.db):
@@ -166,7 +168,8 @@ def _cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _cmd_needs(args: argparse.Namespace) -> int:
-    from . import needs, oc4ids, thai
+    from oneplan.plan import needs, oc4ids
+    from oneplan.core import thai
 
     try:
         if args.action == "stage":
@@ -209,8 +212,9 @@ def _cmd_needs(args: argparse.Namespace) -> int:
 
 
 def _cmd_complaints(args: argparse.Namespace) -> int:
-    from .complaints import generate, linkage, stats, store
-    from .complaints.feeds import FeedError
+    from oneplan.samples import feeds as generate
+    from oneplan.complaints import linkage, stats, store
+    from oneplan.complaints.feeds import FeedError
 
     try:
         if args.action == "generate":

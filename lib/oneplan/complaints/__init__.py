@@ -7,6 +7,6 @@ def cookbook_figures(con, province_code: str | None, fiscal_year: int) -> dict:
     """Headline complaint figures for the cookbook writer (``province_code`` None:
     national): ``complaint_records, agencies, clusters, cross_agency_clusters,
     duplicate_share, median_days_to_close, sla_breach_share, backlog_over_30d``."""
-    from .stats import load, summary
+    from oneplan.complaints.stats import load, summary
 
     return summary(load(con, province_code or None, fiscal_year))

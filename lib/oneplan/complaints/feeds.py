@@ -23,9 +23,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from .. import areas, thai
-from . import normalise as nz
-from .privacy import hash_values, salt
+from oneplan.core import areas, thai
+from oneplan.complaints import normalise as nz
+from oneplan.complaints.privacy import hash_values, salt
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def parse_dates(values: pd.Series, spec: DateSpec) -> tuple[pd.Series, pd.Series
         ``(dates, bad)``: NaT where empty; ``bad`` is True where a value was written but is
         not a date of that format (or not a real date, or a year of the wrong era).
     """
-    s = nz._clean(values.astype("string"))
+    s = nz.clean(values.astype("string"))
     empty = s.isna() | (s == "")
     if spec.order == "d_mon_y":
         m = s.str.extract(r"^(\d{1,2})\s*([^\d\s]+)\s*(\d{4})" + _TIME + "$")
@@ -323,7 +323,7 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
                                           "column": feed.columns.get(field_name, field_name),
                                           "problem": problem}))
 
-    case_no = nz._clean(col["case_no"])
+    case_no = nz.clean(col["case_no"])
     flag(case_no.isna() | (case_no == ""), "case_no", "case number is empty")
     flag(case_no.duplicated(keep="first") & case_no.notna(), "case_no",
          "case number repeats an earlier row of this file")
@@ -340,16 +340,16 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
         else:
             dates[f] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
 
-    cat_raw = nz._clean(col["category"])
+    cat_raw = nz.clean(col["category"])
     category = cat_raw.map(feed.categories)
     flag(category.isna(), "category",
          f"unknown category; expected one of {', '.join(feed.categories)}")
-    status_raw = nz._clean(col["status"])
+    status_raw = nz.clean(col["status"])
     status = status_raw.map(feed.statuses)
     flag(status.isna(), "status", f"unknown status; expected one of {', '.join(feed.statuses)}")
 
     if "subdistrict_code" in col:
-        sub = nz._clean(col["subdistrict_code"]).str.translate(nz._THAI_DIGITS)
+        sub = nz.clean(col["subdistrict_code"]).str.translate(thai.TO_ARABIC_DIGITS)
         flag(~_is_subdistrict(sub), "subdistrict_code",
              "not a sub-district code (6 digits, DOPA)")
     else:
@@ -362,10 +362,10 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
 
     for f in ("reopened", "transfers"):
         if f in col:
-            v = pd.to_numeric(nz._clean(col[f]).fillna("0"), errors="coerce")
+            v = pd.to_numeric(nz.clean(col[f]).fillna("0"), errors="coerce")
             flag(v.isna() | (v < 0), f, "expected a whole number ≥ 0")
             col[f] = v
-    text = nz._clean(col["text"])
+    text = nz.clean(col["text"])
     flag(text.isna() | (text == ""), "text", "complaint text is empty")
 
     # identity
@@ -466,3 +466,19 @@ def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
         bad_rows.to_csv(out, index=False, encoding="utf-8-sig")
         result.notes.append(f"rejected rows written to {out}")
     return result
+
+
+def feed_file_name(agency_id: str, feed: Feed, fiscal_year: int) -> str:
+    """The file name an agency's export is expected under: ``<agency>_<fy>.<ext>``."""
+    return f"{agency_id}_{fiscal_year}.{feed.format}"
+
+
+def agency_of_file(path: str | Path, reg: Registry | None = None) -> str:
+    """The agency id a feed file belongs to (its name starts with it: ``<agency>_<fy>.<ext>``)."""
+    reg = reg or registry()
+    stem = Path(path).name
+    for agency_id in sorted(reg.feeds, key=len, reverse=True):
+        if stem.startswith(agency_id + "_"):
+            return agency_id
+    raise ValueError(f"{path}: no feed name at the start of the file name "
+                     f"(expected one of {', '.join(reg.feeds)})")

@@ -1,5 +1,5 @@
-"""Cross-agency linkage of complaints, at two levels kept apart (``DESIGN.md``: "a person
-is not a complaint").
+"""Cross-agency linkage of complaints, at two levels kept apart ("a person is not
+a complaint", ``docs/complaints.md``).
 
 1. **Who filed it** — Splink (DuckDB backend) scores pairs of records on identity only:
    hashed national ID, hashed phone, first and last name (Jaro-Winkler), hashed house
@@ -38,8 +38,10 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..params import ComplaintsParams
-from .feeds import registry
+from oneplan.data.params import ComplaintsParams
+from oneplan.complaints.feeds import registry
+from oneplan.complaints.normalise import BOILERPLATE, text_keys  # noqa: F401 (public here too)
+from oneplan.core import thai
 
 log = logging.getLogger(__name__)
 
@@ -47,40 +49,12 @@ PERSON_COLUMNS = ("rid", "person_id_hash", "phone_hash", "first_name", "last_nam
                   "address_hash", "subdistrict_code", "district_code")
 
 # Boilerplate that every agency adds and that says nothing about the matter.
-BOILERPLATE = ("เรียน ผู้ว่าราชการจังหวัด", "เรียนผู้ว่าราชการจังหวัด", "จึงเรียนมาเพื่อโปรดพิจารณา",
-               "ขอบคุณครับ", "ขอบคุณค่ะ", "ขอร้องเรียนเรื่อง", "ผู้ร้องแจ้งว่า", "ขอแจ้งปัญหา",
-               "แจ้งว่า", "ชาวบ้านเดือดร้อนมาก", "แจ้งหลายครั้งแล้ว", "เนื่องจาก")
 
 
 TEXT_BITS = 1024
 TEXT_WORDS = TEXT_BITS // 64
-_DROP_RE = None
-_THAI_DIGIT_RE = None
-_BOILER_RE = None
 
 
-def text_keys(texts) -> list[str]:
-    """Matter texts reduced for comparison: boilerplate removed, one spelling of the
-    address abbreviations, no tone marks, spaces or punctuation, Thai digits as Arabic."""
-    import re
-
-    global _BOILER_RE, _DROP_RE, _THAI_DIGIT_RE
-    if _BOILER_RE is None:
-        _DROP_RE = re.compile("[\u0e47-\u0e4c\\s\"'“”‘’(),.:;!?-]+")
-        _THAI_DIGIT_RE = re.compile("[๐-๙]")
-        _BOILER_RE = re.compile("|".join(sorted((re.escape(b).replace("\\ ", r"\s*")
-                                                 for b in BOILERPLATE), key=len, reverse=True)))
-    abbr = [(re.compile(a), b) for a, b in ((r"หมู่ที่\s*|หมู่\s*|ม\.\s*", "ม"),
-                                            (r"ตำบล\s*|ต\.\s*", "ต"), (r"ซอย\s*|ซ\.\s*", "ซ"))]
-    digits = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-    out = []
-    for t in texts:
-        t = _BOILER_RE.sub("", str(t).lower())
-        for rx, rep in abbr:
-            t = rx.sub(rep, t)
-        t = _DROP_RE.sub("", t)
-        out.append(t.translate(digits) if _THAI_DIGIT_RE.search(t) else t)
-    return out
 
 
 def text_bits(texts, *, chunk: int = 100_000) -> np.ndarray:
@@ -112,12 +86,11 @@ def number_bits(texts) -> np.ndarray:
     reports usually do not. Thai digits count as digits; 0 = no number."""
     import re
 
-    digits = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
     rx = re.compile(r"\d+(?:,\d{3})*")
     out = np.zeros(len(texts), dtype=np.uint64)
     for i, t in enumerate(texts):
         v = 0
-        for num in rx.findall(str(t).translate(digits)):
+        for num in rx.findall(str(t).translate(thai.TO_ARABIC_DIGITS)):
             v |= 1 << (hash_number(num.replace(",", "")) & 63)
         out[i] = v
     return out
@@ -435,7 +408,7 @@ def link(con: duckdb.DuckDBPyConnection, p: ComplaintsParams | None = None, *,
         The run's :class:`LinkStats`.
     """
     if p is None:
-        from ..params import load_params
+        from oneplan.data.params import load_params
 
         p = load_params().complaints
     cols = ", ".join(f"c.{c}" for c in LINK_COLUMNS)

@@ -20,6 +20,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from oneplan.core import thai
 
 
 TITLES = ("นางสาว", "น.ส.", "นาย", "นาง", "ด.ช.", "ด.ญ.", "เด็กชาย", "เด็กหญิง",
@@ -37,25 +38,25 @@ _ADDRESS_ABBR = (
     (r"ถนน\s*|ถ\.\s*", "ถ."),
     (r"ซอย\s*|ซ\.\s*", "ซ."),
 )
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 ARROW_STRING = pd.StringDtype("pyarrow")
 
 
-def _clean(s: pd.Series) -> pd.Series:
+def clean(s: pd.Series) -> pd.Series:
+    """Strings trimmed, inner spaces collapsed, Thai digits as Arabic; blanks as NA."""
     # Arrow-backed strings: the regex replacements then run in Arrow (RE2), not Python
     s = s.astype(ARROW_STRING).str.replace(_ZW_RE, "", regex=True)
     thai_digits = s.str.contains("[๐-๙]", regex=True).fillna(False).astype(bool)
     if thai_digits.any():  # str.translate is per row in Python: only where needed
         s = s.copy()
-        s[thai_digits] = s[thai_digits].str.translate(_THAI_DIGITS)
+        s[thai_digits] = s[thai_digits].str.translate(thai.TO_ARABIC_DIGITS)
     return s.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def strip_title(names: pd.Series) -> pd.Series:
     """Names without their title (นาย, นาง, นางสาว, น.ส., ...), cleaned of stray spaces."""
-    return _clean(names).str.replace(_TITLE_RE, "", regex=True).str.strip()
+    return clean(names).str.replace(_TITLE_RE, "", regex=True).str.strip()
 
 
 def split_name(full: pd.Series) -> pd.DataFrame:
@@ -76,8 +77,8 @@ def name_key(names: pd.Series) -> pd.Series:
 
 def phones(values: pd.Series) -> pd.Series:
     """Canonical Thai phone numbers (``0812345678``) or NA; see
-    :func:`oneplan.thai.normalize_phone`. Fast path for the common shapes."""
-    s = _clean(values.astype("string")).str.replace(r"(?:ต่อ|ext\.?|x|#)\s*\d{1,5}$", "",
+    :func:`oneplan.core.thai.normalize_phone`. Fast path for the common shapes."""
+    s = clean(values.astype("string")).str.replace(r"(?:ต่อ|ext\.?|x|#)\s*\d{1,5}$", "",
                                                     regex=True)
     digits = s.str.replace(r"[\s().\-]", "", regex=True)
     digits = digits.str.replace(r"^\+?66(?=\d{8,9}$)", "0", regex=True)
@@ -88,7 +89,7 @@ def phones(values: pd.Series) -> pd.Series:
 def national_ids(values: pd.Series) -> pd.Series:
     """13-digit national IDs with a valid check digit, else NA (a wrong check digit is a
     typing slip; such an ID must not link two people)."""
-    d = _clean(values.astype("string")).str.replace(r"[\s\-]", "", regex=True)
+    d = clean(values.astype("string")).str.replace(r"[\s\-]", "", regex=True)
     well_formed = d.str.fullmatch(r"\d{13}").fillna(False).astype(bool)
     out = pd.Series(pd.NA, index=values.index, dtype="string")
     if well_formed.any():
@@ -104,7 +105,7 @@ def national_ids(values: pd.Series) -> pd.Series:
 def address(values: pd.Series) -> pd.Series:
     """One spelling of Thai address abbreviations (ม. ต. อ. จ. ถ. ซ.), Thai digits as Arabic,
     single spaces."""
-    s = _clean(values)
+    s = clean(values)
     for pattern, repl in _ADDRESS_ABBR:
         s = s.str.replace(pattern, repl, regex=True)
     return s
@@ -122,9 +123,44 @@ def house_from_address(values: pd.Series) -> pd.Series:
 
 
 def text_key(values: pd.Series) -> pd.Series:
-    """Free text reduced for similarity (see :func:`oneplan.complaints.linkage.text_keys`):
+    """Free text reduced for similarity (see :func:`text_keys`):
     no boilerplate, tone marks, spaces or punctuation; one spelling of abbreviations."""
-    from .linkage import text_keys
-
     return pd.Series(text_keys(values.fillna("").astype(str).tolist()), index=values.index,
                      dtype="string")
+
+
+BOILERPLATE = ("เรียน ผู้ว่าราชการจังหวัด", "เรียนผู้ว่าราชการจังหวัด", "จึงเรียนมาเพื่อโปรดพิจารณา",
+               "ขอบคุณครับ", "ขอบคุณค่ะ", "ขอร้องเรียนเรื่อง", "ผู้ร้องแจ้งว่า", "ขอแจ้งปัญหา",
+               "แจ้งว่า", "ชาวบ้านเดือดร้อนมาก", "แจ้งหลายครั้งแล้ว", "เนื่องจาก")
+
+
+_DROP_RE = None
+
+
+_THAI_DIGIT_RE = None
+
+
+_BOILER_RE = None
+
+
+def text_keys(texts) -> list[str]:
+    """Matter texts reduced for comparison: boilerplate removed, one spelling of the
+    address abbreviations, no tone marks, spaces or punctuation, Thai digits as Arabic."""
+    import re
+
+    global _BOILER_RE, _DROP_RE, _THAI_DIGIT_RE
+    if _BOILER_RE is None:
+        _DROP_RE = re.compile("[\u0e47-\u0e4c\\s\"'“”‘’(),.:;!?-]+")
+        _THAI_DIGIT_RE = re.compile("[๐-๙]")
+        _BOILER_RE = re.compile("|".join(sorted((re.escape(b).replace("\\ ", r"\s*")
+                                                 for b in BOILERPLATE), key=len, reverse=True)))
+    abbr = [(re.compile(a), b) for a, b in ((r"หมู่ที่\s*|หมู่\s*|ม\.\s*", "ม"),
+                                            (r"ตำบล\s*|ต\.\s*", "ต"), (r"ซอย\s*|ซ\.\s*", "ซ"))]
+    out = []
+    for t in texts:
+        t = _BOILER_RE.sub("", str(t).lower())
+        for rx, rep in abbr:
+            t = rx.sub(rep, t)
+        t = _DROP_RE.sub("", t)
+        out.append(t.translate(thai.TO_ARABIC_DIGITS) if _THAI_DIGIT_RE.search(t) else t)
+    return out

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import areas, thai
-from ..params import ComplaintsParams, load_params
-from . import tracking
-from .feeds import registry
-from .store import cases as load_cases
+from oneplan.core import areas, thai
+from oneplan.data.params import ComplaintsParams, load_params
+from oneplan.complaints import tracking
+from oneplan.complaints.feeds import registry
+from oneplan.complaints.store import cases as load_cases
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year:
     return ComplaintData(code, fiscal_year, cs, cl, p, lang, synthetic)
 
 
-def _names(lang: str) -> dict[str, str]:
+def column_names(lang: str) -> dict[str, str]:
     th = lang == "th"
     return {
         "records": "เรื่องที่รับ (ทุกหน่วยงาน)" if th else "records (all agencies)",
@@ -86,7 +86,7 @@ def summary(d: ComplaintData) -> dict[str, float | int]:
 def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict | None
                  ) -> pd.DataFrame:
     cs, cl = d.cases, d.clusters
-    n = _names(d.lang)
+    n = column_names(d.lang)
     rec = cs.groupby(key).size().rename(n["records"])
     if key in cl:
         g = cl.groupby(key)
@@ -161,7 +161,7 @@ def by_month(d: ComplaintData) -> pd.DataFrame:
     """By month of the fiscal year (ต.ค. … ก.ย.), labelled in พ.ศ."""
     cs = d.cases.assign(month=pd.to_datetime(d.cases["received_on"]).dt.to_period("M"))
     cl = d.clusters.assign(month=pd.to_datetime(d.clusters["received_on"]).dt.to_period("M"))
-    n = _names(d.lang)
+    n = column_names(d.lang)
     out = pd.DataFrame({n["records"]: cs.groupby("month").size(),
                         n["clusters"]: cl.groupby("month").size()}).fillna(0).astype(int)
     label = []
@@ -177,7 +177,7 @@ def by_month(d: ComplaintData) -> pd.DataFrame:
 def ranking(table: pd.DataFrame, d: ComplaintData, top: int = 10) -> pd.DataFrame:
     """The ``top`` rows of a grouped table, only rows with at least ``min_count`` records
     (small groups rank by chance and may point at one person)."""
-    n = _names(d.lang)
+    n = column_names(d.lang)
     return table[table[n["records"]] >= d.params.min_count].head(top).reset_index(drop=True)
 
 
@@ -294,9 +294,9 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    from ..export import write_atomic
-    from ..sample import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
-    from ..tables import write_xlsx
+    from oneplan.core.files import write_atomic
+    from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
+    from oneplan.core.files import write_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -317,7 +317,7 @@ def linkage_accuracy(con: duckdb.DuckDBPyConnection, province_code: str | None =
                      ) -> dict[str, float] | None:
     """Pairwise precision/recall/F1 of the stored clusters against the generator's truth
     (sample databases only; None when there is no truth), and the exact-ID baseline."""
-    from .linkage import pairwise_scores
+    from oneplan.complaints.linkage import pairwise_scores
 
     where = "WHERE c.province_code = ?" if province_code else ""
     df = con.execute(

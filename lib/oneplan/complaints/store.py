@@ -10,7 +10,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .feeds import CANONICAL_COLUMNS, AdaptResult, FeedError, import_file, registry
+from oneplan.complaints.feeds import (
+    CANONICAL_COLUMNS,
+    AdaptResult,
+    FeedError,
+    import_file,
+    registry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ _TRACKING = ("status", "first_action_on", "closed_on", "reopen_count", "transfer
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the complaint tables in an older database file that lacks them."""
-    from .. import db
+    from oneplan.data import db
 
     sql = db.schema_sql()
     start = sql.index("-- Complaints (oneplan.complaints)")
@@ -82,7 +88,7 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
         FeedError: a file whose agency cannot be told from its name, or that cannot be
             read as its feed says (nothing of that file is imported).
     """
-    from .generate import agency_of_file
+    from oneplan.complaints.feeds import agency_of_file
 
     ensure_tables(con)
     out = {}
@@ -104,7 +110,7 @@ def cases(con: duckdb.DuckDBPyConnection, province_code: str | None = None,
     :data:`PUBLIC_COLUMNS` plus ``cluster_id``, ``is_parent``, ``fiscal_year``.
     ``person_key`` is replaced by ``person_no``, a number that means nothing outside
     this frame."""
-    from .. import thai
+    from oneplan.core import thai
 
     where, args = [], []
     if province_code:

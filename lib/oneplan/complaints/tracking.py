@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..params import ComplaintsParams
+from oneplan.data.params import ComplaintsParams
 
 
 def as_of_date(cases: pd.DataFrame) -> pd.Timestamp:

@@ -1,0 +1,123 @@
+"""Shared vocabularies of the plan data (needs, proposals, follow-up): the codes stored in
+the database and their Thai and English names.
+
+Importers accept a code, its Thai name or its English name (see :func:`lookup`); reports
+show the name in the report's language. Codes never change once data is stored with them.
+"""
+
+from __future__ import annotations
+
+NEED_CATEGORIES: dict[str, tuple[str, str]] = {
+    "water": ("แหล่งน้ำและประปา", "Water and water supply"),
+    "road": ("ถนนและการคมนาคม", "Roads and transport"),
+    "electricity": ("ไฟฟ้าและแสงสว่าง", "Electricity and lighting"),
+    "agriculture": ("การเกษตร", "Agriculture"),
+    "occupation": ("อาชีพและรายได้", "Occupation and income"),
+    "health": ("สาธารณสุข", "Public health"),
+    "education": ("การศึกษา", "Education"),
+    "environment": ("สิ่งแวดล้อม", "Environment"),
+    "safety": ("ความปลอดภัยในชีวิตและทรัพย์สิน", "Safety"),
+    "other": ("อื่น ๆ", "Other"),
+}
+"""Need and proposal categories: code -> (Thai, English)."""
+
+AUTHORITY_LEVELS: dict[str, tuple[str, str]] = {
+    "village": ("หมู่บ้านดำเนินการเอง", "Village self-help"),
+    "lao": ("องค์กรปกครองส่วนท้องถิ่น", "Local government (LAO)"),
+    "joint": ("ดำเนินการร่วมกัน", "Joint action"),
+    "district": ("อำเภอ", "District"),
+    "province": ("จังหวัด", "Province"),
+    "department": ("กรม/ส่วนกลาง", "Central department"),
+}
+"""Who a need belongs to, as sorted by the กบต./กบอ. committees: code -> (Thai, English)."""
+
+NEED_STAGES: dict[str, tuple[str, str]] = {
+    "submitted": ("หมู่บ้านเสนอ", "Submitted by the village"),
+    "tambon_screened": ("กบต. กลั่นกรองแล้ว", "Screened by the sub-district committee"),
+    "amphoe_screened": ("กบอ. กลั่นกรองแล้ว", "Screened by the district committee"),
+    "agency_assigned": ("มอบหน่วยงานแล้ว", "Agency assigned"),
+    "in_plan": ("บรรจุในแผนพัฒนาจังหวัด", "In the provincial plan"),
+    "budget_requested": ("ขอรับงบประมาณ", "Budget requested"),
+    "allocated": ("ได้รับจัดสรรงบประมาณ", "Budget allocated"),
+    "procurement": ("จัดซื้อจัดจ้าง", "Procurement"),
+    "contract": ("ลงนามสัญญา", "Contract signed"),
+    "in_progress": ("อยู่ระหว่างดำเนินการ", "In progress"),
+    "completed": ("แล้วเสร็จ", "Completed"),
+    "rejected": ("ไม่ผ่านการพิจารณา", "Rejected"),
+    "merged": ("รวมกับความต้องการอื่น", "Merged into another need"),
+}
+"""Committee stages of a village need, in order; the last two end a need early."""
+
+PROPOSAL_STATUSES: dict[str, tuple[str, str]] = {
+    "proposed": ("เสนอโครงการ", "Proposed"),
+    "in_plan": ("บรรจุในแผน", "In the plan"),
+    "budget_requested": ("ขอรับงบประมาณ", "Budget requested"),
+    "allocated": ("ได้รับจัดสรร", "Allocated"),
+    "procurement": ("จัดซื้อจัดจ้าง", "Procurement"),
+    "contract": ("ลงนามสัญญา", "Contract signed"),
+    "in_progress": ("อยู่ระหว่างดำเนินการ", "In progress"),
+    "completed": ("แล้วเสร็จ", "Completed"),
+    "cancelled": ("ยกเลิก", "Cancelled"),
+}
+
+AGENCY_LEVELS: dict[str, tuple[str, str]] = {
+    "central": ("ส่วนกลาง (กรม)", "Central department"),
+    "regional": ("ส่วนภูมิภาค (สำนักงานภาค/เขต)", "Regional office"),
+    "provincial": ("ส่วนราชการประจำจังหวัด", "Provincial office"),
+    "district": ("อำเภอ", "District office"),
+    "lao": ("องค์กรปกครองส่วนท้องถิ่น", "Local government"),
+}
+
+LAO_TYPES: dict[str, tuple[str, str]] = {
+    "pao": ("องค์การบริหารส่วนจังหวัด (อบจ.)", "Provincial Administrative Organisation"),
+    "municipality": ("เทศบาล", "Municipality"),
+    "sao": ("องค์การบริหารส่วนตำบล (อบต.)", "Sub-district Administrative Organisation"),
+}
+
+
+class UnknownTermError(ValueError):
+    """A value that is not a code or a name of the vocabulary."""
+
+
+def term_key(text: str) -> str:
+    """``text`` as a lookup key: zero-width spaces dropped, spaces collapsed, case folded."""
+    return " ".join(str(text).replace("\u200b", "").split()).casefold()
+
+
+def lookup(vocabulary: dict[str, tuple[str, str]], value: str) -> str:
+    """The code for ``value``, given as a code, a Thai name or an English name
+    (case, repeated spaces and zero-width spaces ignored).
+
+    Raises:
+        UnknownTermError: ``value`` is none of them; the message lists the codes.
+    """
+    key = term_key(value)
+    for code, names in vocabulary.items():
+        if key == code.casefold() or key in (term_key(n) for n in names):
+            return code
+    raise UnknownTermError(f"{value!r} is not one of: " + ", ".join(
+        f"{code} ({names[0]})" for code, names in vocabulary.items()))
+
+
+def name(vocabulary: dict[str, tuple[str, str]], code: str, lang: str = "th") -> str:
+    """The Thai (``lang='th'``) or English name of ``code``; the code itself if unknown."""
+    names = vocabulary.get(code)
+    if names is None:
+        return code
+    return names[0] if lang == "th" else names[1]
+
+
+ZONE_TH = {"upstream": "ต้นน้ำ", "midstream": "กลางน้ำ", "downstream": "ปลายน้ำ"}
+
+
+BASIN_EN = {
+    "ปิง": "Ping", "วัง": "Wang", "ยม": "Yom", "น่าน": "Nan", "กก": "Kok",
+    "โขงเหนือ": "Northern Mekong", "ชี": "Chi", "มูล": "Mun",
+    "โขงตะวันออกเฉียงเหนือ": "Northeastern Mekong", "เจ้าพระยา": "Chao Phraya",
+    "ท่าจีน": "Tha Chin", "ป่าสัก": "Pa Sak", "สะแกกรัง": "Sakae Krang",
+    "บางปะกง": "Bang Pakong", "ปราจีนบุรี": "Prachin Buri", "โตนเลสาบ": "Tonle Sap",
+    "ชายฝั่งทะเลตะวันออก": "East Coast", "แม่กลอง": "Mae Klong", "เพชรบุรี": "Phetchaburi",
+    "ชายฝั่งทะเลตะวันตก": "West Coast", "ตาปี": "Tapi", "ทะเลสาบสงขลา": "Songkhla Lake",
+    "ปัตตานี": "Pattani", "ภาคใต้ฝั่งตะวันออก": "Southern East Coast",
+    "ภาคใต้ฝั่งตะวันตก": "Southern West Coast", "พอง": "Phong", "เชิญ": "Choen",
+}
