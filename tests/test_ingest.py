@@ -442,7 +442,7 @@ def test_a_file_loads_all_or_nothing(dbfile, tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(ingest, "_submitted_stage", boom)
+    monkeypatch.setattr(ingest.load, "submitted_stage", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _run(dbfile, f)
     assert _table(dbfile, "needs") == []

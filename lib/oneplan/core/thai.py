@@ -39,6 +39,8 @@ THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 TO_ARABIC_DIGITS = str.maketrans(THAI_DIGITS, "0123456789")
 """``str.translate`` table: Thai digits → Arabic digits."""
 _TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
+THAI_DIGIT_CLASS = f"[{THAI_DIGITS[0]}-{THAI_DIGITS[-1]}]"
+"""Regular-expression class matching one Thai digit (``[๐-๙]``)."""
 
 
 class ThaiLocaleError(ValueError):
@@ -153,6 +155,12 @@ def thai_digits_to_arabic(s: str) -> str:
 def arabic_to_thai_digits(s: str) -> str:
     """Return ``s`` with digits 0-9 replaced by Thai digits ๐-๙; other characters unchanged."""
     return s.translate(_TO_THAI)
+
+
+def fix_thai_typing(text: str) -> str:
+    """Undo two Thai typing habits that look right on screen: นิคหิต + สระอา for สระอำ
+    (ํา → ำ) and two เ for แ (เเ → แ); Unicode NFC does not fold either."""
+    return text.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e40\u0e40", "\u0e41")
 
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")

@@ -44,6 +44,11 @@ HEADER_ROW = 2
 EN_HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 
+INSTRUCTIONS_SHEET = "คำอธิบาย"
+"""The first sheet of a template: how to fill it in (never imported as data)."""
+LISTS_SHEET = "รายการ"
+"""The hidden sheet holding the drop-down lists of the vocabulary columns."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -381,7 +386,8 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
 
     vocab_cols = [(j, col) for j, col in enumerate(kind.columns, start=1) if col.vocab]
     if vocab_cols:
-        lists = wb["รายการ"] if "รายการ" in wb.sheetnames else wb.create_sheet("รายการ")
+        lists = (wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames
+                 else wb.create_sheet(LISTS_SHEET))
         lists.sheet_state = "hidden"
         for j, col in vocab_cols:
             # one list column per vocabulary, shared by every sheet that uses it
@@ -396,7 +402,8 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
                     lists.cell(i, k, n)
             letter = get_column_letter(k)
             last = len(col.vocab) + 1
-            dv = DataValidation(type="list", formula1=f"'รายการ'!${letter}$2:${letter}${last}",
+            dv = DataValidation(type="list",
+                                formula1=f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}",
                                 allow_blank=True, showErrorMessage=False)
             dv.promptTitle = col.th[:32]
             dv.prompt = col.hint_th[:255]
@@ -409,7 +416,7 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
 def _instructions(wb, kind: Kind) -> None:
     from openpyxl.styles import Font
 
-    ws = wb.create_sheet("คำอธิบาย", 0)
+    ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
     ws.append([f"{kind.title_th} / {kind.title_en}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
