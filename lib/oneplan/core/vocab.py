@@ -7,6 +7,8 @@ show the name in the report's language. Codes never change once data is stored w
 
 from __future__ import annotations
 
+from oneplan.core.text import LANGS, check_lang
+
 NEED_CATEGORIES: dict[str, tuple[str, str]] = {
     "water": ("แหล่งน้ำและประปา", "Water and water supply"),
     "road": ("ถนนและการคมนาคม", "Roads and transport"),
@@ -115,7 +117,7 @@ def name(vocabulary: dict[str, tuple[str, str]], code: str, lang: str = "th") ->
     names = vocabulary.get(code)
     if names is None:
         return code
-    return names[0] if lang == "th" else names[1]
+    return names[LANGS.index(check_lang(lang))]
 
 
 ZONE_TH = {"upstream": "ต้นน้ำ", "midstream": "กลางน้ำ", "downstream": "ปลายน้ำ"}
