@@ -442,7 +442,7 @@ def test_a_file_loads_all_or_nothing(dbfile, tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(ingest, "_submitted_stage", boom)
+    monkeypatch.setattr(ingest.load, "submitted_stage", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _run(dbfile, f)
     assert _table(dbfile, "needs") == []
@@ -658,3 +658,28 @@ def test_hidden_and_headerless_sheets_are_named_not_read(dbfile, tmp_path):
     assert '  sheet "หมู่ 2 (ซ่อน)" skipped: it is hidden (unhide it if it holds data to ' \
            'import)' in lines
     assert '  sheet "สรุป" skipped: no header row' in lines
+
+
+def test_every_message_key_of_the_importer_exists():
+    """Literal keys in ``message("…")`` and ``CellError(code, "…")`` calls resolve (the
+    catalogue test checks ``text``/``texts`` calls only)."""
+    import ast
+
+    from oneplan.core import text as catalogue
+
+    lib = Path(ingest.__file__).parent
+    missing, seen = [], 0
+    for path in sorted(lib.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            args = {"message": node.args[:1], "CellError": node.args[1:2]}.get(node.func.id, [])
+            for arg in args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    seen += 1
+                    try:
+                        catalogue.text(arg.value, "th")
+                    except KeyError as exc:
+                        missing.append(f"{path.name}:{node.lineno} {exc}")
+    assert seen > 50
+    assert not missing, "\n".join(missing)

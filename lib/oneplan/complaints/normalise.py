@@ -47,7 +47,7 @@ def clean(s: pd.Series) -> pd.Series:
     """Strings trimmed, inner spaces collapsed, Thai digits as Arabic; blanks as NA."""
     # Arrow-backed strings: the regex replacements then run in Arrow (RE2), not Python
     s = s.astype(ARROW_STRING).str.replace(_ZW_RE, "", regex=True)
-    thai_digits = s.str.contains("[๐-๙]", regex=True).fillna(False).astype(bool)
+    thai_digits = s.str.contains(thai.THAI_DIGIT_CLASS, regex=True).fillna(False).astype(bool)
     if thai_digits.any():  # str.translate is per row in Python: only where needed
         s = s.copy()
         s[thai_digits] = s[thai_digits].str.translate(thai.TO_ARABIC_DIGITS)
@@ -151,7 +151,7 @@ def text_keys(texts) -> list[str]:
     global _BOILER_RE, _DROP_RE, _THAI_DIGIT_RE
     if _BOILER_RE is None:
         _DROP_RE = re.compile("[\u0e47-\u0e4c\\s\"'“”‘’(),.:;!?-]+")
-        _THAI_DIGIT_RE = re.compile("[๐-๙]")
+        _THAI_DIGIT_RE = re.compile(thai.THAI_DIGIT_CLASS)
         _BOILER_RE = re.compile("|".join(sorted((re.escape(b).replace("\\ ", r"\s*")
                                                  for b in BOILERPLATE), key=len, reverse=True)))
     abbr = [(re.compile(a), b) for a, b in ((r"หมู่ที่\s*|หมู่\s*|ม\.\s*", "ม"),

@@ -50,6 +50,8 @@ class UnknownAreaError(ValueError):
 
 @dataclass(frozen=True)
 class Province:
+    """A province: DOPA code, Thai and English names, region code."""
+
     code: str
     name_th: str
     name_en: str
@@ -57,6 +59,7 @@ class Province:
 
     @property
     def region_th(self) -> str:
+        """The Thai name of the province's region."""
         return REGION_NAMES[self.region][0]
 
 

@@ -20,6 +20,9 @@ import numbers
 import operator
 import re
 from datetime import date, datetime
+from functools import lru_cache
+
+from oneplan.core.text import LANGS, text, texts
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +30,19 @@ BE_OFFSET = 543
 MIN_BE, MAX_BE = 2400, 2800  # years outside this range are almost certainly a mistake
 MIN_CE, MAX_CE = MIN_BE - BE_OFFSET, MAX_BE - BE_OFFSET  # 1857 .. 2257
 
-THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-               "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-THAI_MONTHS_ABBR = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-                    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+THAI_MONTHS = tuple(texts("core.thai.month.full", "th").values())
+"""มกราคม … ธันวาคม (from ``lib/oneplan/core/text/thai.yml``)."""
+THAI_MONTHS_ABBR = tuple(texts("core.thai.month.short", "th").values())
+"""ม.ค. … ธ.ค."""
+_EN_MONTHS = tuple(texts("core.thai.month.full", "en").values())
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 """The Thai digits ๐-๙, in order (the one table every part uses)."""
 TO_ARABIC_DIGITS = str.maketrans(THAI_DIGITS, "0123456789")
 """``str.translate`` table: Thai digits → Arabic digits."""
 _TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
+THAI_DIGIT_CLASS = f"[{THAI_DIGITS[0]}-{THAI_DIGITS[-1]}]"
+"""Regular-expression class matching one Thai digit (``[๐-๙]``)."""
 
 
 class ThaiLocaleError(ValueError):
@@ -155,6 +159,12 @@ def arabic_to_thai_digits(s: str) -> str:
     return s.translate(_TO_THAI)
 
 
+def fix_thai_typing(text: str) -> str:
+    """Undo two Thai typing habits that look right on screen: นิคหิต + สระอา for สระอำ
+    (ํา → ำ) and two เ for แ (เเ → แ); Unicode NFC does not fold either."""
+    return text.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e40\u0e40", "\u0e41")
+
+
 _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
@@ -236,14 +246,13 @@ def format_baht(x: float, lang: str = "th", digits: int = 1) -> str:
         ThaiNumberError: if ``x`` is not a finite number (``None`` and NaN included).
         ThaiLocaleError: if ``lang`` is not ``"th"``/``"en"`` or ``digits`` is invalid.
     """
-    units = {"th": (" ล้านบาท", " บาท"), "en": (" million baht", " baht")}
-    if lang not in units:
+    if lang not in LANGS:
         raise ThaiLocaleError(f"Language {lang!r} is not supported; use 'th' or 'en'.")
     _check_digits(digits)
     v = _finite(x)
     if abs(round(v)) >= 1_000_000:
-        return format_million(v, digits) + units[lang][0]
-    return format_int(v) + units[lang][1]
+        return text("core.thai.baht.million", lang, amount=format_million(v, digits))
+    return text("core.thai.baht.whole", lang, amount=format_int(v))
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -349,20 +358,25 @@ def format_date(d: date | datetime, lang: str = "th", style: str = "full") -> st
         ThaiDateError: if ``d`` is not a date (text is read with :func:`parse_thai_date`).
         ThaiLocaleError: if ``lang`` or ``style`` is unknown.
     """
-    if lang not in ("th", "en"):
+    if lang not in LANGS:
         raise ThaiLocaleError(f"Language {lang!r} is not supported; use 'th' or 'en'.")
     if style not in ("full", "short", "numeric"):
         raise ThaiLocaleError(
             f"Date style {style!r} is unknown; use 'full', 'short' or 'numeric'.")
     d = parse_thai_date(d)
-    year = ce_to_be(d.year) if lang == "th" else d.year
+    year = _YEAR_IN[lang](d.year)
     if style == "numeric":
         return f"{d.day:02d}/{d.month:02d}/{year}"
-    if lang == "th":
-        month = (THAI_MONTHS if style == "full" else THAI_MONTHS_ABBR)[d.month - 1]
-    else:
-        month = _EN_MONTHS[d.month - 1] if style == "full" else _EN_MONTHS[d.month - 1][:3]
-    return f"{d.day} {month} {year}"
+    return f"{d.day} {_month_names(style, lang)[d.month - 1]} {year}"
+
+
+_YEAR_IN = dict(zip(LANGS, (ce_to_be, int)))
+"""A ค.ศ. year as each language writes it: พ.ศ. in Thai, ค.ศ. in English."""
+
+
+@lru_cache(maxsize=None)
+def _month_names(style: str, lang: str) -> tuple[str, ...]:
+    return tuple(texts(f"core.thai.month.{style}", lang).values())
 
 
 # --- national ID and phone numbers -----------------------------------------------------

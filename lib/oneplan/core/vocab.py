@@ -7,6 +7,8 @@ show the name in the report's language. Codes never change once data is stored w
 
 from __future__ import annotations
 
+from oneplan.core.text import LANGS, check_lang
+
 NEED_CATEGORIES: dict[str, tuple[str, str]] = {
     "water": ("แหล่งน้ำและประปา", "Water and water supply"),
     "road": ("ถนนและการคมนาคม", "Roads and transport"),
@@ -59,6 +61,7 @@ PROPOSAL_STATUSES: dict[str, tuple[str, str]] = {
     "completed": ("แล้วเสร็จ", "Completed"),
     "cancelled": ("ยกเลิก", "Cancelled"),
 }
+"""Statuses of an agency's project proposal, in order: code -> (Thai, English)."""
 
 AGENCY_LEVELS: dict[str, tuple[str, str]] = {
     "central": ("ส่วนกลาง (กรม)", "Central department"),
@@ -67,12 +70,22 @@ AGENCY_LEVELS: dict[str, tuple[str, str]] = {
     "district": ("อำเภอ", "District office"),
     "lao": ("องค์กรปกครองส่วนท้องถิ่น", "Local government"),
 }
+"""Levels of government an agency belongs to: code -> (Thai, English)."""
 
 LAO_TYPES: dict[str, tuple[str, str]] = {
     "pao": ("องค์การบริหารส่วนจังหวัด (อบจ.)", "Provincial Administrative Organisation"),
     "municipality": ("เทศบาล", "Municipality"),
     "sao": ("องค์การบริหารส่วนตำบล (อบต.)", "Sub-district Administrative Organisation"),
 }
+"""Kinds of local administrative organisation: code -> (Thai, English)."""
+
+FUND_SOURCES: dict[str, tuple[str, str]] = {
+    "province": ("งบพัฒนาจังหวัด", "Provincial development budget"),
+    "department": ("งบกรม", "Department budget"),
+    "lao": ("งบท้องถิ่น", "Local government budget"),
+}
+"""Budgets that may fund a water project (``water_projects.fund_sources``, the plan's
+``fund_source``): code -> (Thai, English)."""
 
 
 class UnknownTermError(ValueError):
@@ -104,11 +117,11 @@ def name(vocabulary: dict[str, tuple[str, str]], code: str, lang: str = "th") ->
     names = vocabulary.get(code)
     if names is None:
         return code
-    return names[0] if lang == "th" else names[1]
+    return names[LANGS.index(check_lang(lang))]
 
 
 ZONE_TH = {"upstream": "ต้นน้ำ", "midstream": "กลางน้ำ", "downstream": "ปลายน้ำ"}
-
+"""Thai names of the zones of a river basin (``subdistrict_water.zone``)."""
 
 BASIN_EN = {
     "ปิง": "Ping", "วัง": "Wang", "ยม": "Yom", "น่าน": "Nan", "กก": "Kok",
@@ -121,3 +134,5 @@ BASIN_EN = {
     "ปัตตานี": "Pattani", "ภาคใต้ฝั่งตะวันออก": "Southern East Coast",
     "ภาคใต้ฝั่งตะวันตก": "Southern West Coast", "พอง": "Phong", "เชิญ": "Choen",
 }
+"""English names of the river basins the sample uses (main basins of Thailand and Khon
+Kaen's rivers), by Thai name."""

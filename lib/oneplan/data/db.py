@@ -15,11 +15,10 @@ import duckdb
 import pandas as pd
 
 from oneplan.core import areas
+from oneplan.core.vocab import FUND_SOURCES
 from oneplan.core.paths import default_db_path
 
 log = logging.getLogger(__name__)
-
-
 
 
 class DatabaseMissingError(FileNotFoundError):
@@ -52,15 +51,10 @@ def connect(path: str | Path | None = None, *, read_only: bool = True
     return duckdb.connect(str(path), read_only=read_only)
 
 
-
-
 def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The ``meta`` table as a dict (synthetic flag, seed, versions, build time)."""
     return dict(con.execute("SELECT key, value FROM meta").fetchall())
 
-
-FUND_SOURCES = ("province", "department", "lao")
-"""Budget sources of ``water_projects.fund_sources``: งบพัฒนาจังหวัด, งบกรม, งบท้องถิ่น."""
 
 _CANDIDATES_SQL = """
     SELECT p.*,

@@ -138,12 +138,16 @@ class PriorityParams(_Strict):
 
 
 class ReportParams(_Strict):
+    """How reports are written: their language, file formats and table length."""
+
     language: Literal["th", "en"] = "th"
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html", "pdf"])
     table_rows: int = Field(30, ge=1, le=5000, description="Rows in the selected-projects table")
 
 
 class SampleParams(_Strict):
+    """The synthetic sample: its seed and how many water projects each province gets."""
+
     seed: int = 2567
     projects_min: int = Field(250, ge=1)
     projects_max: int = Field(1500, ge=1)
@@ -472,6 +476,11 @@ def params_json_schema() -> dict[str, Any]:
 
 
 def write_json_schema(path: Path = PARAMS_DIR / "schema.json") -> Path:
+    """Write :func:`params_json_schema` to ``path`` (``params/schema.json``).
+
+    Returns:
+        ``path``.
+    """
     path.write_text(json.dumps(params_json_schema(), ensure_ascii=False, indent=2) + "\n",
                     encoding="utf-8")
     return path

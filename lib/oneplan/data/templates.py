@@ -33,6 +33,7 @@ from pathlib import Path
 
 from oneplan.core import vocab
 from oneplan.core.paths import ROOT
+from oneplan.core.text import LANGS, text
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,11 @@ TITLE_ROW = 1
 HEADER_ROW = 2
 EN_HEADER_ROW = 3
 FIRST_DATA_ROW = 4
+
+INSTRUCTIONS_SHEET = "คำอธิบาย"
+"""The first sheet of a template: how to fill it in (never imported as data)."""
+LISTS_SHEET = "รายการ"
+"""The hidden sheet holding the drop-down lists of the vocabulary columns."""
 
 
 @dataclass(frozen=True)
@@ -381,7 +387,8 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
 
     vocab_cols = [(j, col) for j, col in enumerate(kind.columns, start=1) if col.vocab]
     if vocab_cols:
-        lists = wb["รายการ"] if "รายการ" in wb.sheetnames else wb.create_sheet("รายการ")
+        lists = (wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames
+                 else wb.create_sheet(LISTS_SHEET))
         lists.sheet_state = "hidden"
         for j, col in vocab_cols:
             # one list column per vocabulary, shared by every sheet that uses it
@@ -396,7 +403,8 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
                     lists.cell(i, k, n)
             letter = get_column_letter(k)
             last = len(col.vocab) + 1
-            dv = DataValidation(type="list", formula1=f"'รายการ'!${letter}$2:${letter}${last}",
+            dv = DataValidation(type="list",
+                                formula1=f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}",
                                 allow_blank=True, showErrorMessage=False)
             dv.promptTitle = col.th[:32]
             dv.prompt = col.hint_th[:255]
@@ -406,39 +414,39 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
     return ws
 
 
+def _both(key: str) -> str:
+    """A catalogue text as ``ไทย / English`` (a cell read in both languages)."""
+    return " / ".join(text(key, lang) for lang in LANGS)
+
+
 def _instructions(wb, kind: Kind) -> None:
     from openpyxl.styles import Font
 
-    ws = wb.create_sheet("คำอธิบาย", 0)
+    ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
     ws.append([f"{kind.title_th} / {kind.title_en}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
-    ws.append(["วิธีกรอก / How to fill in"])
+    ws.append([_both("data.templates.how_to")])
     ws["A3"].font = Font(bold=True)
-    general_th = (
-        f"กรอกข้อมูลในชีต \"{kind.sheet_th}\" ตั้งแต่แถวที่ {FIRST_DATA_ROW} ลงไป "
-        "(แถว 2 หัวตารางภาษาไทย แถว 3 ภาษาอังกฤษ ห้ามแก้ไข)",
-        "ช่องที่มี * ต้องกรอก; ใช้เลขไทยหรือเลขอารบิกก็ได้; วันที่เป็น พ.ศ. หรือ ค.ศ. ก็ได้",
-        "นำเข้าด้วยคำสั่ง: oneplan import ไฟล์.xlsx — แถวที่ผิดจะถูกเก็บไว้ในไฟล์ "
-        "<ชื่อไฟล์>.rejected.xlsx พร้อมเหตุผล แก้แล้วนำเข้าไฟล์นั้นซ้ำได้",
-    )
-    general_en = (
-        f"Fill in sheet \"{kind.sheet_th}\" from row {FIRST_DATA_ROW} down (row 2 holds the "
-        "Thai headers, row 3 the English ones: keep them).",
-        "Columns marked * are required; Thai or Arabic digits; dates in พ.ศ. or ค.ศ.",
-        "Import with: oneplan import FILE.xlsx — rejected rows are kept in "
-        "<name>.rejected.xlsx with the reasons; fix them there and import that file.",
-    )
-    for th, en in zip(general_th + kind.notes_th, general_en + kind.notes_en):
+    general = [tuple(text("data.templates.general.fill_in", lang, sheet=kind.sheet_th,
+                          row=FIRST_DATA_ROW) for lang in LANGS),
+               tuple(text("data.templates.general.required", lang) for lang in LANGS),
+               tuple(text("data.templates.general.import", lang) for lang in LANGS)]
+    for th, en in [*general, *zip(kind.notes_th, kind.notes_en)]:
         ws.append([th, en])
     ws.append([])
-    ws.append(["คอลัมน์ (ไทย)", "Column (English)", "ต้องกรอก / required", "รูปแบบ",
-               "Expected", "ค่าที่เลือกได้ / allowed values"])
+    ws.append([text("data.templates.columns.column", "th"),
+               text("data.templates.columns.column", "en"),
+               _both("data.templates.columns.required"),
+               text("data.templates.columns.format", "th"),
+               text("data.templates.columns.format", "en"),
+               _both("data.templates.columns.allowed")])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
+    required = _both("data.templates.columns.required_yes")
     for col in kind.columns:
         allowed = "; ".join(f"{n[0]} ({code})" for code, n in col.vocab.items()) \
             if col.vocab else ""
-        ws.append([col.th, col.en, "ต้องกรอก / yes" if col.required else "", col.hint_th,
+        ws.append([col.th, col.en, required if col.required else "", col.hint_th,
                    col.hint_en, allowed])
     for letter, width in zip("ABCDEF", (34, 30, 16, 50, 50, 60)):
         ws.column_dimensions[letter].width = width

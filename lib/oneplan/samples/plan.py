@@ -64,6 +64,9 @@ META_KEY = "plan_as_of"
 
 @dataclass(frozen=True)
 class Category:
+    """A need category of the sample: its share of the needs, cost range and typical
+    descriptions."""
+
     share: float
     cost: tuple[float, float]     # baht, log-uniform
     items: tuple[str, ...]        # Thai descriptions of typical needs

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import areas
+from oneplan.core.vocab import FUND_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ GENERATOR = "oneplan.samples.water v2"
 
 @dataclass(frozen=True)
 class ProjectType:
+    """A kind of water project of the sample: names, share, and cost and benefit ranges."""
+
     code: str
     name_th: str
     name_en: str
@@ -134,11 +137,6 @@ _KHON_KAEN_ZONES = {
     "Pueai Noi": "downstream",
 }
 ZONES = ("upstream", "midstream", "downstream")
-
-#: English names of the sample's basins (main river basins of Thailand, and Khon Kaen's rivers).
-
-FUND_SOURCES = ("province", "department", "lao")
-FUND_SOURCE_TH = {"province": "งบพัฒนาจังหวัด", "department": "งบกรม", "lao": "งบท้องถิ่น"}
 
 #: Construction time in years (min, max) per type; within the range, bigger = longer.
 DURATION_YEARS = {
@@ -238,7 +236,8 @@ def _profiles(types: np.ndarray, duration: np.ndarray, rng: np.random.Generator
 
 def _fund_sources(types: np.ndarray, cost: np.ndarray, rng: np.random.Generator
                   ) -> list[list[str]]:
-    """Budget sources that may fund each project, in the order of :data:`FUND_SOURCES`.
+    """Budget sources that may fund each project, in the order of
+    :data:`oneplan.core.vocab.FUND_SOURCES`.
 
     Local works (check dams, village supplies, small weirs) are local-government scope
     (งบท้องถิ่น), some also eligible for the provincial budget; groundwater wells are the
