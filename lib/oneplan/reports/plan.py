@@ -10,7 +10,6 @@ follow-up, ``notebooks/followup.ipynb``).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,8 +26,6 @@ from oneplan.data import db
 from oneplan.data.params import Params, load_params
 from oneplan.plan import needs
 from oneplan.reports.tables import name_column
-
-log = logging.getLogger(__name__)
 
 
 def heading(key: str, lang: str = "th", level: int = 2) -> str:
