@@ -163,7 +163,7 @@ def test_synthetic_watermark(projects, lang, note, caplog):
 
 
 def test_unknown_language(projects):
-    with pytest.raises(ValueError, match="unknown language"):
+    with pytest.raises(ValueError, match="lang must be one of th, en"):
         charts.budget_by_district(projects, lang="fr")
 
 

@@ -151,5 +151,5 @@ def test_province_map():
 
 
 def test_bad_language():
-    with pytest.raises(ValueError, match="language"):
+    with pytest.raises(ValueError, match="lang must be one of th, en"):
         maps.province_choropleth(pd.Series(dtype=float), lang="fr")

@@ -115,12 +115,12 @@ def test_followup_notebook_for_surin_in_thai(tmp_path):
 
 
 def test_national_reports_group_by_province(sample_db):
-    from oneplan.reports import plan as pr
+    from oneplan.reports import followup as fr, needs_plan as pr
 
-    f = pr.run_followup("", 2570, "en", str(sample_db))
-    t = pr.area_table(f)
+    f = fr.run_followup("", 2570, "en", str(sample_db))
+    t = fr.area_table(f)
     assert sorted(t["Province"]) == ["Khon Kaen", "Roi Et", "Surin"]
-    s = pr.summary_followup(f)
+    s = fr.summary_followup(f)
     assert s["province_code"] == "" and s["projects_followed"] == len(f.data["status"])
     r = pr.run_needs_plan("", 2570, "th", str(sample_db))
     area = pr.overview_tables(r)["area"]

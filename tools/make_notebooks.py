@@ -342,7 +342,7 @@ from functools import partial
 from IPython.display import Markdown, display
 
 from oneplan import charts
-from oneplan.reports import plan as pr
+from oneplan.reports import needs_plan as pr
 from oneplan.reports.tables import style
 
 charts.use_thai_style()
@@ -416,7 +416,7 @@ from functools import partial
 from IPython.display import Markdown, display
 
 from oneplan import charts
-from oneplan.reports import plan as pr
+from oneplan.reports import followup as pr
 from oneplan.reports.tables import style
 
 charts.use_thai_style()

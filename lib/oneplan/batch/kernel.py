@@ -37,15 +37,17 @@ def warm_up() -> list[str]:
     import oneplan.reports.complaints
     import oneplan.reports.cookbook
     import oneplan.reports.overview
-    import oneplan.reports.plan
+    import oneplan.reports.followup
+    import oneplan.reports.needs_plan
     import oneplan.reports.tables
     import oneplan.reports.water
 
     loaded = [m.__name__ for m in (
         numpy, pandas, matplotlib.pyplot, IPython.display, oneplan.charts, oneplan.charts.maps,
         oneplan.complaints.stats, oneplan.core.areas, oneplan.data.params,
-        oneplan.reports.complaints, oneplan.reports.cookbook, oneplan.reports.overview,
-        oneplan.reports.plan, oneplan.reports.tables, oneplan.reports.water)]
+        oneplan.reports.complaints, oneplan.reports.cookbook, oneplan.reports.followup,
+        oneplan.reports.needs_plan, oneplan.reports.overview, oneplan.reports.tables,
+        oneplan.reports.water)]
     import matplotlib as mpl
 
     # the imported modules live as long as the kernel: move them out of the collector's

@@ -9,8 +9,9 @@ register are present. Every map carries the data credit as a small note under it
 Shapes are read once per process (:func:`functools.lru_cache`) into numpy arrays; nothing
 here needs geopandas or shapely. Coordinates stay longitude/latitude, and the axes aspect is
 ``1 / cos(mean latitude)`` so shapes are not stretched (an equirectangular view, fine at the
-scale of a province or of Thailand). Like :mod:`oneplan.charts`, the functions build a
-:class:`~matplotlib.figure.Figure` without pyplot and use the report's Thai font.
+scale of a province or of Thailand). Like every chart, the functions build a
+:class:`~matplotlib.figure.Figure` without pyplot (:func:`oneplan.charts.style.new_figure`)
+and use the report's Thai font; their texts are in ``charts/text/maps.yml``.
 
 The Thai names of four districts are cut short in the GeoJSON (a 16-character field
 limit, e.g. "เมืองนครศรีธรรมร"); those labels are completed from ``geothai``.
@@ -38,7 +39,9 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path
 from matplotlib.textpath import text_to_path
 
+from oneplan.charts.style import new_figure, use_thai_style
 from oneplan.core.paths import MAPS_DIR
+from oneplan.core.text import LANGS, check_lang, text
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +52,11 @@ NO_DATA_COLOUR = "#D9D9D9"
 """Fill of areas without a value (light grey)."""
 EDGE_COLOUR = "white"
 
-CREDIT = {
-    "th": "ที่มาแผนที่: กรมแผนที่ทหาร ผ่าน UN OCHA HDX (mapthai)",
-    "en": "Boundaries: Royal Thai Survey Department via UN OCHA HDX, simplified in mapthai",
-}
-"""The boundary data credit drawn under every map (see ``data/maps/README.md``)."""
+CREDIT = {lang: text("charts.maps.credit", lang) for lang in LANGS}
+"""The boundary data credit drawn under every map by language (see ``data/maps/README.md``;
+the text is in the catalogue ``charts/text/maps.yml``)."""
 CREDIT_GID = "oneplan-map-credit"
 """``gid`` of the credit Text artist (lets tests and post-processing find it)."""
-
-_NO_DATA = {"th": "ไม่มีข้อมูล", "en": "No data"}
 
 FIG_WIDTH = 7.0
 """Figure width in inches (fits the text width of an A4 page)."""
@@ -82,7 +81,8 @@ class Area:
     polygons: tuple[tuple[np.ndarray, ...], ...]
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_th
+        """The area's name in ``lang``."""
+        return getattr(self, f"name_{check_lang(lang)}")
 
 
 def _rings(geometry: dict) -> tuple[tuple[np.ndarray, ...], ...]:
@@ -262,30 +262,6 @@ def _path_data(area: Area) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- drawing
 
 
-def _use_style() -> None:
-    """The report style from :mod:`oneplan.charts`, or at least the Thai font."""
-    try:
-        from oneplan.charts import use_thai_style
-    except ImportError:  # pragma: no cover - charts always ships with the package
-        use_thai_style = None
-    if use_thai_style is not None:
-        use_thai_style()
-        return
-    import fontpkg_noto_sans_thai as pkg  # pragma: no cover
-    from matplotlib import font_manager  # pragma: no cover
-
-    path = f"{pkg.ROOT}/files/NotoSansThai[wdth,wght].ttf"  # pragma: no cover
-    font_manager.fontManager.addfont(path)  # pragma: no cover
-    name = font_manager.FontProperties(fname=path).get_name()  # pragma: no cover
-    matplotlib.rcParams["font.family"] = [name, "sans-serif"]  # pragma: no cover
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in CREDIT:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(CREDIT)}")
-    return lang
-
-
 def _clean_values(values: pd.Series, known: Sequence[str], what: str) -> dict[str, float]:
     """``{code: value}`` for known codes with a finite value; warn about unknown codes."""
     if not isinstance(values, pd.Series):
@@ -310,11 +286,6 @@ def _norm(vals: Sequence[float]) -> Normalize:
         pad = abs(lo) * 0.05 or 0.5
         lo, hi = lo - pad, hi + pad
     return Normalize(lo, hi)
-
-
-def _new_figure(height: float) -> Figure:
-    return Figure(figsize=(FIG_WIDTH, height), dpi=matplotlib.rcParams["figure.dpi"],
-                  layout="constrained")
 
 
 def _fig_height(areas: Sequence[Area], *, map_width: float, extra: float,
@@ -364,7 +335,7 @@ def _draw(ax, areas: Sequence[Area], data: dict[str, float], *, title: str, lege
     missing = sum(a.code not in data for a in areas)
     if missing:
         handle = Patch(facecolor=NO_DATA_COLOUR, edgecolor="#BBBBBB", linewidth=0.5,
-                       label=_NO_DATA[lang])
+                       label=text("charts.style.label.no_data", lang))
         if cax is not None:  # under the colour bar
             cax.legend(handles=[handle], loc="upper left", bbox_to_anchor=(-0.2, -0.04),
                        frameon=False, fontsize=8, handlelength=1.2, borderaxespad=0)
@@ -431,13 +402,13 @@ def district_choropleth(values: pd.Series, province_code: str, *, title: str = "
     Draws into ``ax`` when given (returning its figure), else into a new 7-inch-wide figure.
     Raises ``ValueError`` when ``province_code`` has no district boundaries.
     """
-    _check_lang(lang)
-    _use_style()
+    check_lang(lang)
+    use_thai_style()
     codes = district_codes(province_code)
     areas = [_districts()[c] for c in codes]
     data = _clean_values(values, codes, f"district (province {province_code})")
     if ax is None:
-        fig = _new_figure(_fig_height(areas, map_width=5.4, extra=1.0, lo=4.0, hi=9.0))
+        fig = new_figure(FIG_WIDTH, _fig_height(areas, map_width=5.4, extra=1.0, lo=4.0, hi=9.0))
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()
@@ -459,13 +430,13 @@ def province_choropleth(values: pd.Series, *, title: str = "", legend_label: str
     Same conventions as :func:`district_choropleth`. No names by default; ``label_top=k``
     writes the names of the ``k`` provinces with the largest values.
     """
-    _check_lang(lang)
-    _use_style()
+    check_lang(lang)
+    use_thai_style()
     provs = _provinces()
     areas = [provs[c] for c in sorted(provs)]
     data = _clean_values(values, list(provs), "province")
     if ax is None:
-        fig = _new_figure(_fig_height(areas, map_width=4.6, extra=1.0, lo=5.0, hi=9.0))
+        fig = new_figure(FIG_WIDTH, _fig_height(areas, map_width=4.6, extra=1.0, lo=5.0, hi=9.0))
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()

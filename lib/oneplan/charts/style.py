@@ -3,7 +3,9 @@
 Every chart function returns a :class:`matplotlib.figure.Figure` built without pyplot, so
 it is not kept alive by pyplot's figure registry and a notebook shows it exactly once (when
 it is the cell's value or passed to ``display``). Labels are Thai by default, English with
-``lang="en"``. Amounts are shown in million baht.
+``lang="en"``, from the catalogue ``charts/text/*.yml``. Amounts are shown in million baht.
+This module owns the style (font, rcParams, palette), :func:`new_figure`, the "no data"
+panel, the synthetic-data mark and :func:`show`.
 
 matplotlib ≥ 3.11 shapes text with HarfBuzz (libraqm), so Thai vowels and tone marks stack
 correctly in PNG/SVG output. Note that matplotlib's *own* PDF backend still writes a poor
@@ -38,6 +40,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 
 from oneplan.core.fonts import FONT_FAMILY, thai_bold_font_path, thai_font_path
+from oneplan.core.text import LANGS, text, texts
 
 PALETTE = (
     "#0072B2",  # blue
@@ -52,7 +55,9 @@ PALETTE = (
 """Okabe–Ito colour-blind-safe colours, the default colour cycle."""
 
 SELECTED_COLOUR = PALETTE[0]
+"""Colour of selected projects (and of single-series bars)."""
 NOT_SELECTED_COLOUR = "#9E9E9E"
+"""Colour of projects not selected (grey)."""
 
 STYLE: Mapping[str, object] = {
     "font.family": [FONT_FAMILY, "sans-serif"],
@@ -82,39 +87,10 @@ STYLE: Mapping[str, object] = {
 }
 """rcParams set by :func:`use_thai_style`."""
 
-TEXT = {
-    "th": {
-        "budget_title": "งบประมาณโครงการที่เลือก จำแนกตามอำเภอ",
-        "budget_x": "งบประมาณ (ล้านบาท)",
-        "budget_y": "อำเภอ",
-        "bvc_title": "คะแนนความสำคัญเทียบกับค่าใช้จ่าย",
-        "bvc_x": "ค่าใช้จ่าย (ล้านบาท, สเกลลอการิทึม)",
-        "bvc_y": "คะแนนความสำคัญ",
-        "selected": "โครงการที่เลือก",
-        "not_selected": "ไม่ได้เลือก",
-        "no_data": "ไม่มีข้อมูล",
-        "synthetic": "ข้อมูลสังเคราะห์ (ตัวอย่าง) — ไม่ใช่ข้อมูลจริง",
-    },
-    "en": {
-        "budget_title": "Selected project budget by district",
-        "budget_x": "Budget (million baht)",
-        "budget_y": "District",
-        "bvc_title": "Priority score vs cost",
-        "bvc_x": "Cost (million baht, log scale)",
-        "bvc_y": "Priority score",
-        "selected": "Selected",
-        "not_selected": "Not selected",
-        "no_data": "No data",
-        "synthetic": "Synthetic sample data — not real",
-    },
-}
-
-
-def text_for(lang: str) -> Mapping[str, str]:
-    try:
-        return TEXT[lang]
-    except KeyError:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(TEXT)}") from None
+TEXT: Mapping[str, Mapping[str, str]] = {lang: texts("charts.style.label", lang)
+                                         for lang in LANGS}
+"""Texts every chart may show (``no_data``, ``synthetic``) by language, from the catalogue
+``charts/text/style.yml`` (for presenters that draw a chart of their own)."""
 
 
 def _register_fonts() -> None:
@@ -166,6 +142,7 @@ def use_thai_style() -> None:
 
 
 def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` × ``height`` inches in the report style, constrained layout."""
     use_thai_style()
     return Figure(figsize=(width, height), dpi=matplotlib.rcParams["figure.dpi"],
                   layout="constrained")
@@ -182,14 +159,18 @@ def million_tick(v: float, _pos: object = None) -> str:
     return f"{v:.2g}"
 
 
-
-
+def no_data(fig: Figure, ax, lang: str) -> Figure:
+    """Write "no data" in the middle of ``ax``, hide its axes and return ``fig``."""
+    ax.text(0.5, 0.5, text("charts.style.label.no_data", lang), ha="center", va="center",
+            transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
 
 
 def synthetic_watermark(fig: Figure, lang: str = "th") -> Figure:
     """Add a small grey corner note saying the data is synthetic; returns ``fig``."""
     use_thai_style()
-    note = text_for(lang)["synthetic"]
+    note = text("charts.style.label.synthetic", lang)
     style = {"ha": "right", "fontsize": 7, "color": "#777777", "gid": "oneplan-synthetic-watermark"}
     constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     if constrained and fig._supxlabel is None:  # noqa: SLF001
@@ -208,17 +189,3 @@ def show(fig: Figure, *, synthetic: bool, lang: str = "th") -> None:
     if synthetic:
         synthetic_watermark(fig, lang)
     display(fig)
-
-
-# --- comparisons (oneplan.selection.compare) -------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-

@@ -1,17 +1,19 @@
 """Charts of the water plan: budget by district, benefit against cost, the budget frontier
-and the scenario comparison (each a function of a DataFrame and the report language)."""
+and the scenario comparison (each a function of a DataFrame and the report language; the
+labels are in the catalogue ``charts/text/water.yml``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from oneplan.charts.style import (NOT_SELECTED_COLOUR, PALETTE, SELECTED_COLOUR, million_tick,
-                                  new_figure, text_for)
+                                  new_figure, no_data)
+from oneplan.core import vocab
 from oneplan.core.labels import SCENARIO_LABELS
+from oneplan.core.text import texts
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ def budget_by_district(df, *, district_col: str = "district_name", value_col: st
     When ``selected_col`` is a column of ``df`` only rows where it is true are counted; pass
     ``selected_col=None`` (or a frame of selected projects only) to sum every row.
     """
-    t = text_for(lang)
+    t = texts("charts.water.label", lang)
     data = df
     if selected_col is not None and selected_col in df.columns:
         data = df[df[selected_col].fillna(False).astype(bool)]
@@ -32,9 +34,7 @@ def budget_by_district(df, *, district_col: str = "district_name", value_col: st
     ax = fig.add_subplot()
     ax.set_title(t["budget_title"], loc="left")
     if totals.empty:
-        ax.text(0.5, 0.5, t["no_data"], ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return no_data(fig, ax, lang)
     labels = [str(x) for x in totals.index]
     bars = ax.barh(labels, totals.to_numpy(), color=SELECTED_COLOUR, height=0.7)
     ax.bar_label(bars, labels=[million_tick(v) for v in totals.to_numpy()], padding=3, fontsize=8)
@@ -50,7 +50,7 @@ def budget_by_district(df, *, district_col: str = "district_name", value_col: st
 def benefit_vs_cost(df, *, cost_col: str = "cost_baht", value_col: str = "priority",
                     selected_col: str = "selected", lang: str = "th") -> Figure:
     """Scatter of priority score against cost (log x, million baht), selected vs not selected."""
-    t = text_for(lang)
+    t = texts("charts.water.label", lang)
     fig = new_figure(7.5, 4.2)
     ax = fig.add_subplot()
     ax.set_title(t["bvc_title"], loc="left")
@@ -61,9 +61,7 @@ def benefit_vs_cost(df, *, cost_col: str = "cost_baht", value_col: str = "priori
                      int((~ok).sum()), cost_col)
     data = df[ok]
     if data.empty:
-        ax.text(0.5, 0.5, t["no_data"], ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return no_data(fig, ax, lang)
     sel = (data[selected_col].fillna(False).astype(bool) if selected_col in data.columns
            else None)
     x = data[cost_col].astype(float) / 1e6
@@ -86,34 +84,6 @@ def benefit_vs_cost(df, *, cost_col: str = "cost_baht", value_col: str = "priori
     return fig
 
 
-COMPARE_TEXT = {
-    "th": {
-        "frontier_title": "ประโยชน์รวมเมื่องบประมาณเปลี่ยนไป",
-        "frontier_x": "งบประมาณ (ล้านบาท)",
-        "frontier_y": "ประโยชน์รวม (คะแนนความสำคัญ)",
-        "marginal_y": "ประโยชน์เพิ่ม\nต่องบเพิ่ม 1 ล้านบาท",
-        "current": "งบปัจจุบัน",
-        "scenario_title": "ตัวชี้วัดของแต่ละฉากทัศน์ เทียบกับฉากทัศน์ฐาน (= 100)",
-        "scenario_x": "ร้อยละของฉากทัศน์ฐาน",
-    },
-    "en": {
-        "frontier_title": "Benefit as the budget changes",
-        "frontier_x": "Budget (million baht)",
-        "frontier_y": "Total benefit (priority points)",
-        "marginal_y": "Extra benefit per\nextra million baht",
-        "current": "Current budget",
-        "scenario_title": "Scenario indicators relative to the base scenario (= 100)",
-        "scenario_x": "% of the base scenario",
-    },
-}
-"""Labels of :func:`frontier_chart` and :func:`scenario_chart`."""
-
-
-def _compare_text(lang: str) -> Mapping[str, str]:
-    text_for(lang)  # same error for an unknown language
-    return COMPARE_TEXT[lang]
-
-
 def frontier_chart(frontier_df, lang: str = "th", *, value_col: str = "benefit") -> Figure:
     """Benefit against budget (million baht) from :func:`oneplan.selection.compare.budget_frontier`.
 
@@ -121,18 +91,15 @@ def frontier_chart(frontier_df, lang: str = "th", *, value_col: str = "benefit")
     fraction 1) marked with a dashed line. Bottom panel: the marginal benefit per extra
     million baht between consecutive budgets, as bars between the two points.
     """
-    t = _compare_text(lang)
+    t = texts("charts.water.label", lang)
     fig = new_figure(7.5, 5.2)
     ax, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (2.2, 1)})
     ax.set_title(t["frontier_title"], loc="left")
     data = frontier_df.sort_values("budget_baht")
     ok = data[value_col].notna()
     if not ok.any():
-        ax.text(0.5, 0.5, text_for(lang)["no_data"], ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
         ax2.set_axis_off()
-        return fig
+        return no_data(fig, ax, lang)
     x = data["budget_baht"].astype(float) / 1e6
     y = data[value_col].astype(float)
     ax.plot(x[ok], y[ok], marker="o", color=SELECTED_COLOUR, linewidth=1.8, markersize=5)
@@ -194,8 +161,7 @@ def scenario_chart(table, lang: str = "th", *, base: str | None = None,
     dashed line at 100 and every other scenario is a bar from 100 to its value (so that
     differences of a few per cent stay visible), labelled with the value.
     """
-    t = _compare_text(lang)
-    k = 0 if lang == "th" else 1
+    t = texts("charts.water.label", lang)
     scenarios = [c for c in table.columns if c not in ("label_th", "label_en")]
     base = base or table.attrs.get("base") or (scenarios[0] if scenarios else None)
     others = [sc for sc in scenarios if sc != base]
@@ -204,10 +170,7 @@ def scenario_chart(table, lang: str = "th", *, base: str | None = None,
     ax = fig.add_subplot()
     ax.set_title(t["scenario_title"], loc="left")
     if not rows or base not in scenarios:
-        ax.text(0.5, 0.5, text_for(lang)["no_data"], ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return no_data(fig, ax, lang)
 
     names = dict(SCENARIO_LABELS)
     names.update(table.attrs.get("scenario_labels", {}))
@@ -215,14 +178,14 @@ def scenario_chart(table, lang: str = "th", *, base: str | None = None,
     height = 0.8 / max(len(others), 1)
     ypos = list(range(len(rows)))[::-1]  # first indicator on top
     ax.axvline(100, color="#555555", linestyle="--", linewidth=1,
-               label=f"{names.get(base, (base, base))[k]} = 100")
+               label=f"{vocab.name(names, base, lang)} = 100")
     lo, hi = 100.0, 100.0
     for j, sc in enumerate(others):
         vals = (table.loc[rows, sc].astype(float) / ref.where(ref != 0) * 100).to_numpy()
         offs = [y + 0.4 - height * (j + 0.5) for y in ypos]
         shown = [v if v == v else 100.0 for v in vals]  # NaN (base 0) -> no bar
         bars = ax.barh(offs, [v - 100 for v in shown], left=100, height=height * 0.9,
-                       color=PALETTE[(j + 1) % len(PALETTE)], label=names.get(sc, (sc, sc))[k])
+                       color=PALETTE[(j + 1) % len(PALETTE)], label=vocab.name(names, sc, lang))
         ax.bar_label(bars, labels=[f"{v:.1f}" if v == v else "–" for v in vals], padding=2,
                      fontsize=7)
         lo, hi = min(lo, *shown), max(hi, *shown)

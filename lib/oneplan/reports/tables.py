@@ -1,8 +1,10 @@
-"""How tables look in reports: thousands separators, one decimal, no noise.
+"""How tables look in reports: thousands separators, one decimal, no noise; and which
+column of a frame names its rows in the report language.
 
 ``style(df)`` returns a pandas ``Styler`` that notebooks ``display()``; nbconvert keeps its
-HTML, so the PDF shows "4,203" rather than "4203". Export helpers write the same tables to
-XLSX with Thai headers for the governor's office.
+HTML, so the PDF shows "4,203" rather than "4203". :func:`name_column` and :func:`names`
+read the catalogue ``reports/text/tables.yml`` (``district_name`` in Thai,
+``district_name_en`` in English, …).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Mapping
 
 import pandas as pd
+
+from oneplan.core.text import text
 
 
 def style(df: pd.DataFrame, *, hide_index: bool = False, decimals: int = 1,
@@ -40,3 +44,16 @@ def _is_year(values: pd.Series) -> bool:
     return len(v) > 0 and bool(((v >= 2400) & (v <= 2800) & (v % 1 == 0)).all())
 
 
+def name_column(kind: str, lang: str) -> str:
+    """The column that holds a ``kind``'s name (district, agency, …) in ``lang``."""
+    return text(f"reports.tables.column.{kind}", lang)
+
+
+def names(df: pd.DataFrame, kind: str, lang: str) -> pd.Series:
+    """The names of ``df``'s rows as a ``kind`` in ``lang``: one column, or several joined
+    with ", " (a water project in English: its type and sub-district)."""
+    first, *rest = name_column(kind, lang).split(", ")
+    out = df[first]
+    for col in rest:
+        out = out + ", " + df[col]
+    return out
