@@ -565,6 +565,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                    desc="reports", smoothing=0.1)
 
     def done(job: Job, outcome: ReportOutcome) -> None:
+        """Keep ``outcome``, record it in the manifest and show it on the progress bar."""
         outcomes.append(outcome)
         if outcome.status != "skipped":
             manifest.record(job, outcome)
@@ -574,6 +575,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                 bar.write(f"failed: {outcome.key}: {outcome.error}")
 
     def plan(pairs: list[tuple[ReportSpec, str]]) -> list[Job]:
+        """The jobs of ``pairs`` still to run (up-to-date ones are reported skipped)."""
         todo = []
         for spec, code in pairs:
             try:
