@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run quick test clean system-deps
+.PHONY: setup run quick test clean system-deps notebooks
 
 setup: $(VENV)/.installed system-deps
 
@@ -35,6 +35,10 @@ quick: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# after editing notebooks/<name>.py (or the .ipynb in JupyterLab): bring each pair in step
+notebooks: $(VENV)/.installed
+	$(BIN)/jupytext --sync notebooks/*.py
 
 clean:
 	rm -rf reports/[0-9]* reports/index.html data/oneplan.duckdb

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from oneplan.core import areas
-from oneplan.batch import export, runner as reports
+from oneplan.batch import export, registry, runner as reports
 from oneplan.core.paths import NOTEBOOKS_DIR
 from oneplan.samples import build
 
@@ -103,10 +103,10 @@ def naive(notebook: Path, codes: list[str], out: Path, db_path: Path) -> dict:
     return {"stages": stages, "total": time.perf_counter() - t0}
 
 
-def _naive_one(spec: "reports.ReportSpec", code: str, out: Path, db_path: Path,
+def _naive_one(spec: "registry.ReportSpec", code: str, out: Path, db_path: Path,
                stages: dict[str, list[float]], bin_dir: Path, browser: Path) -> None:
     """One report of the naive loop: papermill CLI, nbconvert CLI, one Chromium."""
-    folder = reports.report_dir(out, 2570, code)
+    folder = registry.report_dir(out, 2570, code)
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / f"{spec.name}.ipynb"
     extra = [a for k, v in spec.extra for a in ("-r", k, str(v))]
@@ -135,7 +135,7 @@ def naive_full(codes: list[str], out: Path, db_path: Path) -> dict:
     browser = export.find_browser()
     if browser is None:
         raise SystemExit("no Chromium found (the PDF stage needs it)")
-    specs = reports.available_reports()
+    specs = registry.available_reports()
     first = [s for s in specs if s.scope == "province" and not s.after_provinces]
     later = [s for s in specs if s.scope == "province" and s.after_provinces]
     national = [s for s in specs if s.scope == "national"]
@@ -167,12 +167,12 @@ def ours_full(codes: list[str], out: Path, db_path: Path, workers: int) -> dict:
 
 
 def ours(notebook: Path, codes: list[str], out: Path, db_path: Path, workers: int) -> dict:
-    spec = reports.ReportSpec(notebook.stem, str(notebook), "province",
+    spec = registry.ReportSpec(notebook.stem, str(notebook), "province",
                               "แผนงานโครงการด้านน้ำ จังหวัด{province_th}",
                               "Water portfolio, {province_en}", summary="summary.json",
                               params_file="params.json")
-    saved = list(reports.REPORTS)
-    reports.REPORTS[:] = [spec]
+    saved = list(registry.REPORTS)
+    registry.REPORTS[:] = [spec]
     try:
         t0 = time.perf_counter()
         result = reports.run_batch(codes, out_root=out, db_path=db_path,
@@ -187,7 +187,7 @@ def ours(notebook: Path, codes: list[str], out: Path, db_path: Path, workers: in
         skip = time.perf_counter() - t1
         assert all(o.status == "skipped" for o in again.outcomes)
     finally:
-        reports.REPORTS[:] = saved
+        registry.REPORTS[:] = saved
     return {"per_report": [o.seconds for o in result.outcomes], "total": total,
             "rerun_skipped": skip}
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for kind in kinds:
             if kind == "full":
-                print(f"\n== full: every registered report ({len(reports.available_reports())} "
+                print(f"\n== full: every registered report ({len(registry.available_reports())} "
                       "notebook runs per province or national)", flush=True)
                 n = naive_full(codes, work / "naive-full", db_path)
                 run_ours = lambda w: ours_full(codes, work / f"ours-full-w{w}", db_path, w)  # noqa: E731

@@ -119,7 +119,7 @@ def test_html_leaves_input_notebook_untouched(notebook):
 
 
 def test_html_rejects_unknown_language(notebook):
-    with pytest.raises(ValueError, match="unknown language"):
+    with pytest.raises(ValueError, match="lang must be one of th, en"):
         export.notebook_to_html(notebook, title="x", lang="fr")
 
 

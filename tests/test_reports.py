@@ -25,7 +25,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from oneplan import cli
-from oneplan.batch import runner as reports
+from oneplan.batch import registry, runner as reports
 from oneplan.core import paths
 from pii_scan import scan
 from oneplan.core.pdf import pdf_text
@@ -53,7 +53,7 @@ def _manifest(out: Path) -> dict:
 def _keys(scope: str, codes=PROVINCES, after: bool | None = None) -> set[str]:
     """Manifest keys of every available report of ``scope`` (``after``: only the reports
     that run after the provinces, or only those that don't)."""
-    specs = [s for s in reports.available_reports() if s.scope == scope
+    specs = [s for s in registry.available_reports() if s.scope == scope
              and (after is None or s.after_provinces == after)]
     if scope == "national":
         return {f"national/{s.name}" for s in specs}
@@ -91,7 +91,7 @@ def national(tmp_path_factory, sample_db):
 
 
 def test_every_report_notebook_is_in_the_batch():
-    names = {s.name for s in reports.available_reports()}
+    names = {s.name for s in registry.available_reports()}
     assert {"water_portfolio", "needs_plan", "followup", "complaints", "cookbook_surin",
             "cookbook_plan101pro", "cookbook_water", "cookbook_damrongdhama",
             "national_overview"} <= names
@@ -283,8 +283,8 @@ def _light_notebook(path: Path) -> Path:
     return path
 
 
-def _spec(name: str, notebook: Path, scope: str = "province", **extra) -> reports.ReportSpec:
-    return reports.ReportSpec(name, str(notebook), scope, f"ทดสอบ {name} {{province_th}}",
+def _spec(name: str, notebook: Path, scope: str = "province", **extra) -> registry.ReportSpec:
+    return registry.ReportSpec(name, str(notebook), scope, f"ทดสอบ {name} {{province_th}}",
                               f"Test {name} {{province_en}}",
                               extra={"report_name": name, **extra}, timeout_s=60)
 
@@ -293,7 +293,7 @@ def _spec(name: str, notebook: Path, scope: str = "province", **extra) -> report
 def light(tmp_path, monkeypatch):
     """A registry of light test reports; returns (notebook path, out folder)."""
     nb = _light_notebook(tmp_path / "light.ipynb")
-    monkeypatch.setattr(reports, "REPORTS", [])
+    monkeypatch.setattr(registry, "REPORTS", [])
     return nb, tmp_path / "reports"
 
 
@@ -305,30 +305,30 @@ def _run(out, sample_db, codes=("40",), **kw):
 
 def test_project_registry():
     # the water report today; the cookbook once per practice and scope, distinct names
-    assert any(s.key == "province:water_portfolio" for s in reports.available_reports())
-    cookbooks = [s for s in reports.REPORTS if s.notebook == "cookbook.ipynb"]
+    assert any(s.key == "province:water_portfolio" for s in registry.available_reports())
+    cookbooks = [s for s in registry.REPORTS if s.notebook == "cookbook.ipynb"]
     assert len(cookbooks) == 8 and len({s.key for s in cookbooks}) == 8
     assert {dict(s.extra)["practice"] for s in cookbooks} == {
         "surin", "plan101pro", "water", "damrongdhama"}
-    assert len({s.key for s in reports.REPORTS}) == len(reports.REPORTS)
+    assert len({s.key for s in registry.REPORTS}) == len(registry.REPORTS)
 
 
 def test_registry_rejects_bad_entries_and_unknown_names(light):
     with pytest.raises(ValueError, match="scope"):
-        reports.ReportSpec("x", "x.ipynb", "district")
+        registry.ReportSpec("x", "x.ipynb", "district")
     with pytest.raises(ValueError, match="unknown report"):
-        reports.available_reports(["no_such_report"])
+        registry.available_reports(["no_such_report"])
     nb, _ = light
-    reports.register(_spec("light", nb))
-    reports.register(_spec("light", nb, practice="again"))  # same key: replaced
-    assert [dict(s.extra).get("practice") for s in reports.REPORTS] == ["again"]
+    registry.register(_spec("light", nb))
+    registry.register(_spec("light", nb, practice="again"))  # same key: replaced
+    assert [dict(s.extra).get("practice") for s in registry.REPORTS] == ["again"]
 
 
 def test_one_kernel_many_notebooks_clean_namespace(light, sample_db):
     nb, out = light
-    reports.register(_spec("leak", nb, behaviour="leak"))
-    reports.register(_spec("check", nb, behaviour="check-clean"))
-    reports.register(_spec("check_pdf", nb, behaviour="check-clean"))
+    registry.register(_spec("leak", nb, behaviour="leak"))
+    registry.register(_spec("check", nb, behaviour="check-clean"))
+    registry.register(_spec("check_pdf", nb, behaviour="check-clean"))
     result = reports.run_batch(["40", "32"], out_root=out, db_path=sample_db, workers=1,
                                progress=False, formats=("html", "pdf"))
     assert not result.failures, [(o.key, o.error) for o in result.failures]
@@ -341,11 +341,11 @@ def test_one_kernel_many_notebooks_clean_namespace(light, sample_db):
 
 def test_timeout_and_kernel_crash_fail_alone(light, sample_db):
     nb, out = light
-    slow = reports.ReportSpec("slow", str(nb), "province",
+    slow = registry.ReportSpec("slow", str(nb), "province",
                               extra={"report_name": "slow", "behaviour": "sleep"}, timeout_s=3)
-    reports.register(slow)
-    reports.register(_spec("crash", nb, behaviour="crash"))
-    reports.register(_spec("zfine", nb))
+    registry.register(slow)
+    registry.register(_spec("crash", nb, behaviour="crash"))
+    registry.register(_spec("zfine", nb))
     result = _run(out, sample_db)
     by = {o.report: o for o in result.outcomes}
     assert by["slow"].status == "failed" and "time limit of 3 s" in by["slow"].error
@@ -357,7 +357,7 @@ def test_timeout_and_kernel_crash_fail_alone(light, sample_db):
 
 def test_skip_up_to_date_force_and_changed_inputs(light, sample_db):
     nb, out = light
-    reports.register(_spec("light", nb))
+    registry.register(_spec("light", nb))
     assert [o.status for o in _run(out, sample_db).outcomes] == ["ok"]
     html = out / "2570" / "40" / "light.html"
     before = html.stat().st_mtime_ns
@@ -377,10 +377,10 @@ def test_skip_up_to_date_force_and_changed_inputs(light, sample_db):
 def test_same_notebook_several_entries_and_national_after_provinces(light, sample_db):
     nb, out = light
     for practice in ("surin", "water"):
-        reports.register(_spec(f"light_{practice}", nb, practice=practice))
-        reports.register(_spec(f"light_{practice}", nb, "national", practice=practice))
-    reports.register(_spec("light_a", nb))
-    reports.register(_spec("overview", nb, "national"))
+        registry.register(_spec(f"light_{practice}", nb, practice=practice))
+        registry.register(_spec(f"light_{practice}", nb, "national", practice=practice))
+    registry.register(_spec("light_a", nb))
+    registry.register(_spec("overview", nb, "national"))
     result = _run(out, sample_db, codes=["40", "32"], national=True, workers=2)
     assert not result.failures, [(o.key, o.error) for o in result.failures]
     assert len(result.outcomes) == 2 * 3 + 3
@@ -406,7 +406,7 @@ def test_same_notebook_several_entries_and_national_after_provinces(light, sampl
 def test_failed_rerun_keeps_last_good_files_and_the_traceback(light, sample_db, tmp_path,
                                                               monkeypatch):
     nb, out = light
-    reports.register(_spec("light", nb))
+    registry.register(_spec("light", nb))
     assert _run(out, sample_db).outcomes[0].status == "ok"
     good = (out / "2570" / "40" / "light.html").read_bytes()
     params = tmp_path / "params"
@@ -428,8 +428,8 @@ def test_failed_rerun_keeps_last_good_files_and_the_traceback(light, sample_db, 
 
 def test_cli_lists_failures_and_exits_non_zero(light, sample_db, capsys):
     nb, out = light
-    reports.register(_spec("light", nb))
-    reports.register(_spec("bad", nb, behaviour="fail"))
+    registry.register(_spec("light", nb))
+    registry.register(_spec("bad", nb, behaviour="fail"))
     code = cli.main(["report", "--province", "40", "--formats", "html", "--out", str(out),
                      "--db", str(sample_db), "--workers", "1", "--no-progress"])
     err = capsys.readouterr().err

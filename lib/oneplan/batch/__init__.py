@@ -1,2 +1,2 @@
-"""Running the report notebooks for every province: the runner (report registry,
-fingerprints, manifest), the warm kernels and the HTML/PDF export."""
+"""Running the report notebooks for every province: the report registry, fingerprints,
+jobs, the run manifest, the runner with its warm kernels and the HTML/PDF export."""

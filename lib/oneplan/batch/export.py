@@ -19,9 +19,12 @@ PDF
     No browser is ever downloaded: :func:`find_browser` looks for an installed one.
 
 Text layer
-    :func:`pdf_text` reads it back with pypdf, honouring the ``/ActualText`` spans Chromium
-    writes for shaped Thai (pypdf's own ``extract_text`` ignores them and garbles Thai), or
-    with poppler's ``pdftotext``; see its docstring.
+    :func:`oneplan.core.pdf.pdf_text` reads it back with pypdf, honouring the
+    ``/ActualText`` spans Chromium writes for shaped Thai (pypdf's own ``extract_text``
+    ignores them and garbles Thai), or with poppler's ``pdftotext``; see its docstring.
+
+The texts of a report page (the synthetic-data banner, the charts' alt text) come from the
+catalogue (``core/text/labels.yml``, ``batch/text/export.yml``).
 """
 
 from __future__ import annotations
@@ -57,19 +60,9 @@ import nbformat  # noqa: E402
 
 from oneplan.core.files import write_atomic
 from oneplan.core.fonts import FONT_FAMILY, thai_font_css
-from oneplan.core.pdf import pdf_text  # noqa: F401 (kept importable here)
+from oneplan.core.text import check_lang, text
 
 log = logging.getLogger(__name__)
-
-LANGS = ("th", "en")
-
-SYNTHETIC_BANNER = {
-    "th": "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง",
-    "en": "Synthetic sample data — not real figures",
-}
-"""Banner text shown at the top of a report built from synthetic data."""
-
-IMAGE_ALT = {"th": "แผนภูมิ", "en": "Chart"}
 
 REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
@@ -161,6 +154,7 @@ class _DropMissingAltWarning(logging.Filter):
     """nbconvert warns about every matplotlib image without alt text; we set our own alt."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Drop nbconvert's missing-alt-text warning."""
         return "Alternative text is missing" not in record.getMessage()
 
 
@@ -239,12 +233,6 @@ def _unlike_personal_data(png_b64: str) -> str:
     return png_b64  # pragma: no cover - 63 independent re-encodings all matching
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    return lang
-
-
 def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "th",
                      synthetic: bool = True) -> str:
     """Self-contained report HTML of an executed notebook, code hidden.
@@ -254,21 +242,21 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "th",
     tagged ``remove-cell`` are left out, outputs of cells tagged ``remove-output`` too.
     The notebook passed in is not modified.
     """
-    _check_lang(lang)
+    check_lang(lang)
     exporter = _html_exporter(lang)
     clean = _strip_noise(nb)
     clean.metadata["title"] = title
     resources = {
         "metadata": {"name": title},
         "oneplan_css": REPORT_CSS,
-        "oneplan_banner": SYNTHETIC_BANNER[lang] if synthetic else "",
+        "oneplan_banner": text("core.labels.synthetic_note", lang) if synthetic else "",
     }
     body, _ = exporter.from_notebook_node(clean, resources=resources)
     if _FONT_MARKER not in body:  # pragma: no cover - template changed under us
         raise ExportError("report template did not render the font placeholder")
     # the ~130 kB font CSS goes in after nbconvert's HTML pass, which would otherwise parse it
     body = body.replace(_FONT_MARKER, thai_font_css(), 1)
-    return body.replace(_NBCONVERT_ALT, f'alt="{IMAGE_ALT[lang]}"')
+    return body.replace(_NBCONVERT_ALT, f'alt="{text("batch.export.image_alt", lang)}"')
 
 
 
@@ -479,6 +467,7 @@ class _Chromium:
 
     def call(self, method: str, params: dict | None = None, *, session: str | None = None,
              timeout_s: float | None = None) -> dict:
+        """Send a DevTools command and wait for its reply (events met meanwhile are kept)."""
         self._next_id += 1
         msg_id = self._next_id
         message: dict = {"id": msg_id, "method": method, "params": params or {}}
@@ -496,6 +485,7 @@ class _Chromium:
                 self._events.append(reply)
 
     def wait_event(self, method: str, session: str, deadline: float) -> dict:
+        """The next ``method`` event of ``session`` (waiting for it until ``deadline``)."""
         while True:
             for i, ev in enumerate(self._events):
                 if ev.get("method") == method and ev.get("sessionId") == session:
@@ -505,6 +495,7 @@ class _Chromium:
     # -- printing
     def print_pdf(self, html_path: Path, *, page_numbers: bool = True,
                   outline: bool = True) -> bytes:
+        """Print ``html_path`` in a new tab; returns the PDF's bytes."""
         deadline = time.monotonic() + self.timeout_s
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
@@ -673,31 +664,12 @@ def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *,
     return out
 
 
-# ------------------------------------------------------------------------------- Text layer
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 __all__ = [
     "ExportError",
     "PdfExportError",
     "PdfPrinter",
-    "SYNTHETIC_BANNER",
     "find_browser",
     "html_to_pdf",
     "htmls_to_pdfs",
     "notebook_to_html",
-    "pdf_text",
-    "pdf_text_pypdf",
-    "write_atomic",
 ]

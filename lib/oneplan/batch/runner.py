@@ -1,11 +1,11 @@
 """The national report batch: every report notebook for every province, then the national
 ones; fast (warm kernels), resumable (up-to-date reports are skipped), and one bad province
-never stops the others.
+never stops the others. :func:`run_batch` is the entry point (the ``oneplan report`` command).
 
 Layout of the output folder::
 
     reports/index.html
-    reports/<fy>/manifest.json                         run manifest (see below)
+    reports/<fy>/manifest.json                         run manifest (oneplan.batch.manifest)
     reports/<fy>/<code>/water_portfolio.ipynb          executed notebook
     reports/<fy>/<code>/water_portfolio.html           HTML, code hidden
     reports/<fy>/<code>/water_portfolio.pdf            A4 PDF, Thai text layer, bookmarks
@@ -16,11 +16,11 @@ Layout of the output folder::
     reports/<fy>/<code>/<name>.failed.ipynb            a failed run, with the traceback
     reports/<fy>/<name>.{ipynb,html,pdf,summary.json}  national reports (province_code "")
 
-Registry
-    :data:`REPORTS` lists the report notebooks as :class:`ReportSpec` entries (name,
-    notebook, scope, extra parameters, titles, summary file). One notebook may appear in
-    several entries with different extra parameters (the cookbooks: one per practice) as
-    long as the names differ. Entries whose notebook file is not there are skipped.
+The parts of the batch: which reports there are (:mod:`oneplan.batch.registry`), what a
+report depends on (:mod:`oneplan.batch.fingerprints`), the jobs (:mod:`oneplan.batch.jobs`),
+the run manifest (:mod:`oneplan.batch.manifest`), the code run inside a kernel
+(:mod:`oneplan.batch.kernel`) and the HTML/PDF export (:mod:`oneplan.batch.export`). This
+module runs them.
 
 Engine
     Each worker process keeps one IPython kernel alive and runs many notebooks in it
@@ -37,478 +37,44 @@ Atomic and resumable
     are moved into place with ``os.replace`` once all of them exist, so a crash never
     leaves a half-written report, and a failed re-run keeps the last good files (the
     manifest says it failed). The manifest is rewritten (atomically) after every report.
-    A report is up to date when its files exist and its fingerprint (notebook file,
-    library source, database identity, resolved parameters, language, formats, extra
-    parameters, package versions and, for national reports, the province summaries) equals
-    the manifest's; up-to-date reports are skipped unless ``force``.
+    A report is up to date when its files exist and its fingerprint equals the manifest's;
+    up-to-date reports are skipped unless ``force``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 import multiprocessing
 import os
 import re
 import shutil
-import subprocess
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
+from oneplan.batch.fingerprints import browser_version
+from oneplan.batch.jobs import Job, Planner, ReportOutcome
+from oneplan.batch.manifest import Manifest, manifest_path, timestamp, up_to_date
+from oneplan.batch.registry import ReportSpec, available_reports
 from oneplan.core import areas
-from oneplan.core.format import rounded
-from oneplan.data import db
-from oneplan.data.params import load_params
-from oneplan.core.paths import (
-    LIB_DIR,
-    NOTEBOOKS_DIR,
-    default_db_path,
-    default_params_dir,
-    default_reports_dir,
-)
 from oneplan.core.files import write_atomic
+from oneplan.core.paths import NOTEBOOKS_DIR, default_reports_dir
+from oneplan.data.params import load_params
 
 log = logging.getLogger(__name__)
 
 KERNEL = "python3"
-DEFAULT_TIMEOUT_S = 1800.0
-"""Time limit of one notebook run (all its cells), seconds."""
+"""The Jupyter kernel the report notebooks run in."""
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
-
-PACKAGES = ("oneplan", "pandas", "numpy", "duckdb", "pulp", "highspy", "pydantic",
-            "matplotlib", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel",
-            "jupyter_client", "geothai", "pypdf")
-"""Packages whose versions go into the manifest (and into every report's fingerprint)."""
-
-
-# ----------------------------------------------------------------------------- registry
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    """One report of the batch: a notebook run with a set of parameters.
-
-    Attributes:
-        name: output base name, unique per scope (``<name>.html``, ``<name>.pdf`` …).
-        notebook: notebook file, relative to ``notebooks/`` (or absolute).
-        scope: ``"province"`` (one run per province) or ``"national"`` (one run, after the
-            provinces, with ``province_code=""``).
-        title_th, title_en: HTML ``<title>``; ``{province_th}`` / ``{province_en}`` are
-            replaced by the province's name.
-        extra: extra notebook parameters (e.g. ``{"practice": "surin"}``).
-        summary: summary file the notebook writes; default ``<name>.summary.json``.
-        params_file: when set, the summary's ``params`` entry is also written to this file.
-        timeout_s: time limit of one run.
-        after_provinces: a province report that reads every province's summaries (the
-            cookbooks rank the province among the others): run after all the other
-            province reports, like the national ones, and out of date when a summary
-            changes.
-    """
-
-    name: str
-    notebook: str
-    scope: Literal["province", "national"] = "province"
-    title_th: str = ""
-    title_en: str = ""
-    extra: tuple[tuple[str, Any], ...] = ()
-    summary: str = ""
-    params_file: str = ""
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    after_provinces: bool = False
-
-    def __post_init__(self):
-        if self.scope not in ("province", "national"):
-            raise ValueError(f"report {self.name!r}: scope must be 'province' or 'national', "
-                             f"not {self.scope!r}")
-        if not re.fullmatch(r"[a-z0-9_]+", self.name):
-            raise ValueError(f"report name {self.name!r}: use lower-case letters, digits, _")
-        if isinstance(self.extra, dict):
-            object.__setattr__(self, "extra", tuple(sorted(self.extra.items())))
-
-    @property
-    def key(self) -> str:
-        return f"{self.scope}:{self.name}"
-
-    @property
-    def summary_file(self) -> str:
-        return self.summary or f"{self.name}.summary.json"
-
-    @property
-    def notebook_path(self) -> Path:
-        path = Path(self.notebook)
-        return path if path.is_absolute() else NOTEBOOKS_DIR / path
-
-    def title(self, lang: str, province_code: str) -> str:
-        """The report's title in ``lang`` for a province (``""``: national)."""
-        if province_code:
-            prov = areas.province(province_code)
-            names = {"province_th": prov.name_th, "province_en": prov.name_en}
-        else:
-            names = {"province_th": "ทั่วประเทศ", "province_en": "national"}
-        template = (self.title_th if lang == "th" else self.title_en) or self.name
-        return template.format(**names)
-
-
-_PRACTICES = {
-    "surin": ("แผนหนึ่งเดียวจากหมู่บ้าน (Surin One Plan)", "Surin One Plan"),
-    "plan101pro": ("การติดตามแผน Plan101Pro (ร้อยเอ็ด)", "Roi Et Plan101Pro"),
-    "water": ("แผนน้ำบูรณาการ (ขอนแก่น)", "Khon Kaen integrated water plan"),
-    "damrongdhama": ("เชื่อมโยงเรื่องร้องเรียน ศูนย์ดำรงธรรม", "Damrongdhama complaint linkage"),
-}
-"""The four best practices the cookbook notebook teaches (parameter ``practice``)."""
-
-REPORTS: list[ReportSpec] = [
-    ReportSpec("water_portfolio", "water_portfolio.ipynb", "province",
-               "แผนงานโครงการด้านน้ำ จังหวัด{province_th}", "Water portfolio, {province_en}",
-               summary="summary.json", params_file="params.json"),
-    ReportSpec("needs_plan", "needs_plan.ipynb", "province",
-               "จากความต้องการของหมู่บ้านสู่แผนจังหวัด จังหวัด{province_th}",
-               "Village needs to province plan, {province_en}"),
-    ReportSpec("followup", "followup.ipynb", "province",
-               "ติดตามความก้าวหน้าแผนงานโครงการ จังหวัด{province_th}",
-               "Plan follow-up, {province_en}"),
-    ReportSpec("complaints", "complaints.ipynb", "province",
-               "เรื่องร้องเรียน จังหวัด{province_th}", "Complaints, {province_en}"),
-    *[ReportSpec(f"cookbook_{key}", "cookbook.ipynb", scope,
-                 f"ตำราแนวปฏิบัติ: {th} — {{province_th}}",
-                 f"Cookbook: {en} — {{province_en}}", extra={"practice": key},
-                 after_provinces=True)
-      for scope in ("province", "national") for key, (th, en) in _PRACTICES.items()],
-    ReportSpec("national_overview", "national_overview.ipynb", "national",
-               "ภาพรวมระดับประเทศ", "National overview"),
-]
-"""Every report notebook of the batch (entries whose notebook is missing are skipped)."""
-
-
-def register(spec: ReportSpec) -> ReportSpec:
-    """Add ``spec`` to :data:`REPORTS` (replacing an entry with the same scope and name)."""
-    REPORTS[:] = [s for s in REPORTS if s.key != spec.key] + [spec]
-    return spec
-
-
-def available_reports(names: list[str] | None = None) -> list[ReportSpec]:
-    """The registered reports whose notebook exists, optionally only those named.
-
-    Raises:
-        ValueError: a name in ``names`` is not a registered report (the message lists them).
-    """
-    present = [s for s in REPORTS if s.notebook_path.is_file()]
-    if not names:
-        return present
-    known = {s.name for s in REPORTS}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"unknown report(s) {', '.join(unknown)}; registered: "
-                         f"{', '.join(sorted(known))}")
-    missing = [n for n in names if not any(s.name == n for s in present)]
-    if missing:
-        raise ValueError(f"report notebook(s) not found for {', '.join(missing)}")
-    return [s for s in present if s.name in names]
-
-
-def report_dir(out_root: str | Path, fiscal_year: int, province_code: str) -> Path:
-    """Folder of a province's reports; national reports (code ``""``) go in the year's
-    ``national`` folder (:data:`oneplan.core.paths.NATIONAL_DIR`)."""
-    from oneplan.core.paths import NATIONAL_DIR
-
-    return Path(out_root) / str(fiscal_year) / (province_code or NATIONAL_DIR)
-
-
-# ------------------------------------------------------------------------- fingerprints
-
-
-def _digest(data: bytes | str) -> str:
-    """sha256 shortened to 32 base32 characters (a-z, 2-7): hex digests hold long digit
-    runs that personal-data scanners read as national IDs."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    return base64.b32encode(hashlib.sha256(raw).digest()[:20]).decode("ascii").lower()
-
-
-def _json_digest(obj) -> str:
-    return _digest(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def _file_digest(path: Path) -> str:
-    return _digest(path.read_bytes())
-
-
-def library_digest() -> str:
-    """Fingerprint of the library's source (every file under ``lib/oneplan``)."""
-    parts = []
-    for f in sorted(LIB_DIR.rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-            parts.append(f"{f.relative_to(LIB_DIR).as_posix()}:{_file_digest(f)}")
-    return _digest("\n".join(parts))
-
-
-def database_identity(db_path: str | Path | None) -> dict:
-    """What identifies the database's content: file, size, modification time, meta table.
-
-    Raises:
-        oneplan.data.db.DatabaseMissingError: the file does not exist.
-    """
-    path = Path(db_path) if db_path else default_db_path()
-    con = db.connect(path, read_only=True)
-    try:
-        meta = db.meta(con)
-    finally:
-        con.close()
-    st = path.stat()
-    wal = path.with_name(path.name + ".wal")
-    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "wal_size": wal.stat().st_size if wal.exists() else 0, "meta": meta}
-
-
-def package_versions() -> dict[str, str]:
-    """Python and :data:`PACKAGES` versions (``"missing"`` when not installed)."""
-    import platform
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "missing"
-    return out
-
-
-def browser_version() -> str | None:
-    """The PDF browser's version line (``chromium --version``), None without a browser."""
-    from oneplan.batch import export
-
-    try:
-        browser = export.find_browser()
-    except export.PdfExportError:
-        return None
-    if browser is None:
-        return None
-    try:
-        res = subprocess.run([str(browser), "--version"], capture_output=True, text=True,
-                             timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return res.stdout.strip() or None
-
-
-def _summaries_digest(year_dir: Path) -> str:
-    """Fingerprint of the province summaries under ``reports/<fy>/<code>/`` that the
-    national reports and cookbooks read: those of the first-phase province reports (not
-    the cookbooks' own, which are written in the same phase as their readers)."""
-    names = sorted({s.summary_file for s in REPORTS
-                    if s.scope == "province" and not s.after_provinces})
-    parts = []
-    if year_dir.is_dir():
-        for folder in sorted(p for p in year_dir.iterdir() if p.is_dir()
-                             and re.fullmatch(r"\d\d", p.name)):
-            for name in names:
-                f = folder / name
-                if f.exists():
-                    parts.append(f"{folder.name}/{name}:{_file_digest(f)}")
-    return _digest("\n".join(parts))
-
-
-# --------------------------------------------------------------------------------- jobs
-
-
-@dataclass
-class Job:
-    """One notebook run of a batch (picklable: it is sent to worker processes)."""
-
-    spec: ReportSpec
-    province_code: str
-    fiscal_year: int
-    lang: str
-    scenario: str
-    db_path: str
-    out_root: str
-    formats: tuple[str, ...]
-    fingerprints: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    """Set in the kernel: ONEPLAN_DB, ONEPLAN_PARAMS, ONEPLAN_REPORTS of the batch."""
-
-    @property
-    def key(self) -> str:
-        """Manifest key: ``<code>/<name>`` or ``national/<name>``."""
-        return f"{self.province_code or 'national'}/{self.spec.name}"
-
-    @property
-    def out_dir(self) -> Path:
-        return report_dir(self.out_root, self.fiscal_year, self.province_code)
-
-    @property
-    def fingerprint(self) -> str:
-        return _json_digest(self.fingerprints)
-
-
-@dataclass
-class ReportOutcome:
-    """What happened to one report. ``status`` is ``ok``, ``failed`` or ``skipped`` (up to
-    date); ``files`` maps a kind (``ipynb``, ``html``, ``pdf``, ``summary``, ``params`` or
-    another file's name) to its path relative to the output folder."""
-
-    report: str
-    province_code: str
-    status: str
-    seconds: float = 0.0
-    files: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    summary: dict | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per step: ``kernel`` (start + imports, when this report paid it), ``reset``,
-    ``execute``, ``html``, ``pdf``."""
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
-
-    @property
-    def key(self) -> str:
-        return f"{self.province_code or 'national'}/{self.report}"
-
-
-class _Planner:
-    """Builds the jobs of a batch; fingerprints shared by all jobs are computed once."""
-
-    def __init__(self, out_root: Path, fiscal_year: int, scenario: str, db_path: str,
-                 lang: str | None, formats: tuple[str, ...] | None):
-        self.out_root, self.fiscal_year = out_root, fiscal_year
-        self.scenario, self.db_path = scenario, db_path
-        self.lang, self.formats = lang, formats
-        self.packages = package_versions()
-        self.shared = {
-            "library": library_digest(),
-            "database": _json_digest(database_identity(db_path or None)),
-            "packages": _json_digest(self.packages),
-        }
-        self._notebooks: dict[Path, str] = {}
-        self._params: dict = {}
-
-    def job(self, spec: ReportSpec, code: str) -> Job:
-        """The job of ``spec`` for province ``code`` (``""``: national).
-
-        Raises:
-            oneplan.data.params.ParamsError: the province's parameters are invalid.
-        """
-        if code not in self._params:
-            self._params[code] = load_params(code or None, self.scenario or None,
-                                             {"fiscal_year": self.fiscal_year})
-        params = self._params[code]
-        lang = self.lang or params.report.language
-        formats = tuple(self.formats or params.report.formats)
-        nb = spec.notebook_path
-        if nb not in self._notebooks:
-            self._notebooks[nb] = _file_digest(nb)
-        prints = dict(self.shared, notebook=self._notebooks[nb],
-                      params=_json_digest(params.model_dump(mode="json")),
-                      run=_json_digest({"lang": lang, "formats": formats,
-                                        "scenario": self.scenario, "extra": spec.extra,
-                                        "fiscal_year": self.fiscal_year,
-                                        "summary": spec.summary_file,
-                                        "params_file": spec.params_file}))
-        if spec.scope == "national" or spec.after_provinces:
-            prints["inputs"] = _summaries_digest(self.out_root / str(self.fiscal_year))
-        env = {"ONEPLAN_DB": self.db_path or str(default_db_path()),
-               "ONEPLAN_PARAMS": str(default_params_dir()),
-               "ONEPLAN_REPORTS": str(self.out_root)}
-        return Job(spec, code, self.fiscal_year, lang, self.scenario, self.db_path,
-                   str(self.out_root), formats, prints, env)
-
-
-# ----------------------------------------------------------------------------- manifest
-
-
-def manifest_path(out_root: str | Path, fiscal_year: int) -> Path:
-    """``reports/<fy>/manifest.json``."""
-    return Path(out_root) / str(fiscal_year) / MANIFEST_NAME
-
-
-def load_manifest(path: str | Path) -> dict:
-    """The manifest at ``path``; an empty one when missing or unreadable (then every report
-    counts as not done, which is safe)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") == MANIFEST_VERSION and isinstance(data.get("reports"), dict):
-            return data
-        log.warning("%s has another format; every report will be redone", path)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        log.warning("cannot read %s (%s); every report will be redone", path, exc)
-    return {"version": MANIFEST_VERSION, "reports": {}}
-
-
-def _up_to_date(job: Job, entry: dict | None) -> bool:
-    if not entry or entry.get("status") != "ok" or entry.get("fingerprint") != job.fingerprint:
-        return False
-    files = entry.get("files") or {}
-    return bool(files) and all((Path(job.out_root) / f).is_file() for f in files.values())
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-class _Manifest:
-    """The run manifest, kept in memory and rewritten atomically after every report."""
-
-    SAVE_EVERY_S = 2.0
-    """At most one rewrite per this many seconds while reports finish (a crash loses at
-    most these records: those reports are redone, which is safe)."""
-
-    def __init__(self, path: Path, packages: dict, browser: str | None):
-        self.path = path
-        self.data = load_manifest(path)
-        self.data.update(version=MANIFEST_VERSION, packages=packages, browser=browser)
-        self._saved = 0.0
-
-    def entry(self, key: str) -> dict | None:
-        return self.data["reports"].get(key)
-
-    def record(self, job: Job, outcome: ReportOutcome) -> None:
-        entry = {
-            "report": job.spec.name, "scope": job.spec.scope, "notebook": job.spec.notebook,
-            "province_code": job.province_code, "lang": job.lang,
-            "extra": dict(job.spec.extra), "status": outcome.status,
-            "seconds": round(outcome.seconds, 2), "timings": outcome.timings,
-            "finished": _now(),
-            "files": outcome.files, "error": outcome.error,
-            "fingerprint": job.fingerprint, "fingerprints": job.fingerprints,
-        }
-        if outcome.status == "failed":
-            old = self.entry(job.key) or {}
-            # the last good files stay on disk; say which ones they are
-            entry["last_good_files"] = old.get("files") if old.get("status") == "ok" \
-                else old.get("last_good_files")
-            entry["fingerprint"] = None
-        self.data["reports"][job.key] = entry
-        if time.monotonic() - self._saved >= self.SAVE_EVERY_S:
-            self.save()
-
-    def save(self) -> None:
-        """Rewrite the manifest file (atomically)."""
-
-        self._saved = time.monotonic()
-        self.data["updated"] = _now()
-        write_atomic(self.path, json.dumps(rounded(self.data), ensure_ascii=False,
-                                                  indent=1, sort_keys=False))
-
 
 # ------------------------------------------------------------------------------- engine
-
 
 _PARAM_NAME = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", re.M)
 
@@ -536,7 +102,7 @@ def _parameters(job: Job, nb, output_dir: Path) -> dict:
     return params
 
 
-class ReportFailed(Exception):
+class ReportRunError(Exception):
     """A report run failed; the message is the one line the batch lists."""
 
 
@@ -627,6 +193,7 @@ class _Engine:
         return lines[-1][-limit:] if lines else ""
 
     def stop_kernel(self) -> None:
+        """Stop the kernel (if any) and remove its log."""
         from jupyter_core.utils import run_sync
 
         if self._kc is not None:
@@ -645,6 +212,7 @@ class _Engine:
             self._log_path = None
 
     def close(self) -> None:
+        """Stop the kernel and the browser."""
         self.stop_kernel()
         if self._printer is not None:
             self._printer.close()
@@ -657,7 +225,7 @@ class _Engine:
         Raises:
             nbclient.exceptions.CellExecutionError: a cell raised (the notebook keeps the
                 traceback in its outputs).
-            ReportFailed: time limit reached or the kernel died (it is restarted).
+            ReportRunError: time limit reached or the kernel died (it is restarted).
         """
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -682,21 +250,22 @@ class _Engine:
             self.timings["execute"] = time.perf_counter() - t
         except CellTimeoutError:
             self.stop_kernel()
-            raise ReportFailed(f"time limit of {timeout_s:g} s reached; kernel restarted") \
+            raise ReportRunError(f"time limit of {timeout_s:g} s reached; kernel restarted") \
                 from None
         except DeadKernelError:
             tail = self.kernel_log_tail()
             self.stop_kernel()
-            raise ReportFailed("the kernel died (crash or out of memory); kernel restarted"
+            raise ReportRunError("the kernel died (crash or out of memory); kernel restarted"
                                + (f"; its last output: {tail}" if tail else "")) from None
         except RuntimeError as exc:
             if "kernel" in str(exc).lower():  # e.g. "Kernel didn't respond in N seconds"
                 self.stop_kernel()
-                raise ReportFailed(f"kernel error: {exc}") from None
+                raise ReportRunError(f"kernel error: {exc}") from None
             raise
         return nb
 
     def printer(self):
+        """This worker's PDF printer (one Chromium, started on first use)."""
         from oneplan.batch import export
 
         if self._printer is None:
@@ -725,16 +294,16 @@ class _Engine:
             params = _parameters(job, nb, staging)
             nb = parameterize_notebook(nb, params, kernel_name=KERNEL, language="python")
             nb.metadata.papermill.update(input_path=str(spec.notebook_path),
-                                         start_time=_now(), exception=None)
+                                         start_time=timestamp(), exception=None)
             try:
                 self.execute(nb, spec.notebook_path.parent, spec.timeout_s, job.env)
             except CellExecutionError as exc:
                 nb.metadata.papermill["exception"] = True
-                raise ReportFailed(f"{exc.ename}: {exc.evalue}") from None
-            except ReportFailed:  # time limit or dead kernel: keep the outputs made so far
+                raise ReportRunError(f"{exc.ename}: {exc.evalue}") from None
+            except ReportRunError:  # time limit or dead kernel: keep the outputs made so far
                 nb.metadata.papermill["exception"] = True
                 raise
-            nb.metadata.papermill.update(end_time=_now(),
+            nb.metadata.papermill.update(end_time=timestamp(),
                                          duration=round(time.perf_counter() - started, 2),
                                          parameters=params)
             files = self._export(job, nb, staging)
@@ -751,7 +320,7 @@ class _Engine:
                                  timings={k: round(v, 3) for k, v in self.timings.items()})
         except Exception as exc:  # noqa: BLE001 — a batch isolates every report's failure
             log.debug("%s failed:\n%s", job.key, traceback.format_exc())
-            message = str(exc) if isinstance(exc, ReportFailed) else \
+            message = str(exc) if isinstance(exc, ReportRunError) else \
                 f"{type(exc).__name__}: {exc}"
             message = (message.strip().splitlines() or [type(exc).__name__])[0][:800]
             if nb is not None and nb.metadata.get("papermill", {}).get("exception"):
@@ -773,13 +342,13 @@ class _Engine:
         spec = job.spec
         summary_path = staging / spec.summary_file
         if not summary_path.is_file():
-            raise ReportFailed(f"the notebook did not write its summary {spec.summary_file}")
+            raise ReportRunError(f"the notebook did not write its summary {spec.summary_file}")
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         files = {"summary": spec.summary_file, "ipynb": f"{spec.name}.ipynb"}
         write_atomic(staging / files["ipynb"], nbformat.writes(nb))
         if spec.params_file:
             if "params" not in summary:
-                raise ReportFailed(f"{spec.summary_file} has no 'params' for {spec.params_file}")
+                raise ReportRunError(f"{spec.summary_file} has no 'params' for {spec.params_file}")
             write_atomic(staging / spec.params_file,
                                 json.dumps(summary["params"], ensure_ascii=False, indent=2))
             files["params"] = spec.params_file
@@ -795,7 +364,7 @@ class _Engine:
             try:
                 self.printer().print(staging / files["html"], staging / files["pdf"])
             except export.PdfExportError as exc:
-                raise ReportFailed(f"PDF: {exc}") from None
+                raise ReportRunError(f"PDF: {exc}") from None
             self.timings["pdf"] = time.perf_counter() - t
         return files
 
@@ -872,6 +441,8 @@ class _Runner:
                                    initargs=(logging.getLogger().level, thread_env))
 
     def run(self, jobs: list[Job], done: Callable[[Job, ReportOutcome], None]) -> None:
+        """Run ``jobs`` and call ``done`` with each outcome as it comes; a worker that
+        dies is replaced and its unfinished jobs run once more."""
         if not jobs:
             return
         if self.workers == 1:
@@ -904,6 +475,7 @@ class _Runner:
             jobs, retry = retry, []
 
     def close(self) -> None:
+        """Stop the engine or the worker pool."""
         if self._engine is not None:
             self._engine.close()
         if self._pool is not None:  # after Ctrl-C: do not start what is still queued
@@ -915,6 +487,9 @@ class _Runner:
 
 @dataclass
 class BatchResult:
+    """What :func:`run_batch` did: every report's outcome (sorted by province and report),
+    the elapsed seconds, and the paths of the portal page and the manifest."""
+
     outcomes: list[ReportOutcome]
     seconds: float
     index: Path | None = None
@@ -922,14 +497,17 @@ class BatchResult:
 
     @property
     def failures(self) -> list[ReportOutcome]:
+        """The reports that failed."""
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
     def skipped(self) -> list[ReportOutcome]:
+        """The reports skipped as up to date."""
         return [o for o in self.outcomes if o.status == "skipped"]
 
     @property
     def written(self) -> list[ReportOutcome]:
+        """The reports run and written."""
         return [o for o in self.outcomes if o.status == "ok"]
 
 
@@ -970,13 +548,13 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     out_root = Path(out_root or default_reports_dir()).resolve()
     fy = fiscal_year or load_params().fiscal_year
     db_file = str(Path(db_path).resolve()) if db_path else ""
-    planner = _Planner(out_root, fy, scenario or "", db_file, lang, formats)
+    planner = Planner(out_root, fy, scenario or "", db_file, lang, formats)
     prov_specs = [s for s in specs if s.scope == "province"]
     first = [s for s in prov_specs if not s.after_provinces]
     later = [s for s in prov_specs if s.after_provinces]
     nat_specs = [s for s in specs if s.scope == "national"] if national else []
     wants_pdf = "pdf" in (formats or load_params().report.formats)
-    manifest = _Manifest(manifest_path(out_root, fy), planner.packages,
+    manifest = Manifest(manifest_path(out_root, fy), planner.packages,
                          browser_version() if wants_pdf else None)
     outcomes: list[ReportOutcome] = []
 
@@ -987,6 +565,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                    desc="reports", smoothing=0.1)
 
     def done(job: Job, outcome: ReportOutcome) -> None:
+        """Keep ``outcome``, record it in the manifest and show it on the progress bar."""
         outcomes.append(outcome)
         if outcome.status != "skipped":
             manifest.record(job, outcome)
@@ -996,6 +575,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                 bar.write(f"failed: {outcome.key}: {outcome.error}")
 
     def plan(pairs: list[tuple[ReportSpec, str]]) -> list[Job]:
+        """The jobs of ``pairs`` still to run (up-to-date ones are reported skipped)."""
         todo = []
         for spec, code in pairs:
             try:
@@ -1006,7 +586,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                                          error=f"{type(exc).__name__}: {exc}"[:800]))
                 continue
             entry = manifest.entry(job.key)
-            if not force and _up_to_date(job, entry):
+            if not force and up_to_date(job, entry):
                 done(job, ReportOutcome(spec.name, code, "skipped", files=entry["files"]))
             else:
                 todo.append(job)
@@ -1029,7 +609,7 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     outcomes.sort(key=lambda o: (o.province_code or "~", o.report))
     result = BatchResult(outcomes, time.perf_counter() - started)
     manifest.data["last_run"] = {
-        "finished": _now(), "seconds": round(result.seconds, 2), "workers": runner.workers,
+        "finished": timestamp(), "seconds": round(result.seconds, 2), "workers": runner.workers,
         "provinces": codes, "reports": [s.key for s in prov_specs + nat_specs],
         "written": len(result.written), "skipped": len(result.skipped),
         "failed": [{"key": o.key, "error": o.error} for o in result.failures],

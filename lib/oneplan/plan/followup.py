@@ -28,12 +28,21 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from oneplan.core import areas
+from oneplan.plan import query
 
 log = logging.getLogger(__name__)
 
 FUNDED_STATUSES = ("allocated", "procurement", "contract", "in_progress", "completed")
 """Proposal statuses of projects with a budget, the ones followed up."""
+
+_FUNDED_SQL = (
+    "SELECT p.*, a.name_th AS agency_name, a.name_en AS agency_name_en, "
+    "a.level AS agency_level, d.name_th AS district_name, d.name_en AS district_name_en "
+    "FROM proposals p LEFT JOIN agencies a USING (agency_id) "
+    "LEFT JOIN areas d ON d.code = p.district_code "
+    "WHERE p.fiscal_year = ? AND p.allocated_baht > 0{where} ORDER BY p.project_id")
+_PROGRESS_SQL = ("SELECT g.* FROM progress g JOIN proposals p USING (project_id) "
+                 "WHERE g.fiscal_year = ?{where} ORDER BY g.project_id, g.quarter")
 
 
 def quarter_end(fiscal_year: int, quarter: int) -> date:
@@ -49,33 +58,16 @@ def quarter_end(fiscal_year: int, quarter: int) -> date:
             4: date(y, 9, 30)}[int(quarter)]
 
 
-def _where(province_code: str | None, alias: str) -> tuple[str, list]:
-    if province_code in (None, ""):
-        return "", []
-    return f" AND {alias}province_code = ?", [areas.province(province_code).code]
-
-
 def load_funded(con: duckdb.DuckDBPyConnection, province_code: str | None,
                 fiscal_year: int) -> pd.DataFrame:
     """Funded proposals of the fiscal year with agency and district names."""
-    where, args = _where(province_code, "p.")
-    return con.execute(
-        "SELECT p.*, a.name_th AS agency_name, a.name_en AS agency_name_en, "
-        "a.level AS agency_level, d.name_th AS district_name, d.name_en AS district_name_en "
-        "FROM proposals p LEFT JOIN agencies a USING (agency_id) "
-        "LEFT JOIN areas d ON d.code = p.district_code "
-        f"WHERE p.fiscal_year = ? AND p.allocated_baht > 0{where} ORDER BY p.project_id",
-        [int(fiscal_year), *args]).df()
+    return query.rows_of_year(con, _FUNDED_SQL, province_code, fiscal_year, "p.")
 
 
 def load_progress(con: duckdb.DuckDBPyConnection, province_code: str | None,
                   fiscal_year: int) -> pd.DataFrame:
     """Quarterly reports of the fiscal year's proposals."""
-    where, args = _where(province_code, "p.")
-    return con.execute(
-        "SELECT g.* FROM progress g JOIN proposals p USING (project_id) "
-        f"WHERE g.fiscal_year = ?{where} ORDER BY g.project_id, g.quarter",
-        [int(fiscal_year), *args]).df()
+    return query.rows_of_year(con, _PROGRESS_SQL, province_code, fiscal_year, "p.")
 
 
 def latest_quarter(progress: pd.DataFrame) -> int | None:
@@ -226,7 +218,7 @@ def cookbook_figures(con: duckdb.DuckDBPyConnection, province_code: str | None,
     from oneplan.data.params import load_params
 
     params = params or load_params(province_code or None, overrides={"fiscal_year": fiscal_year})
-    where, args = _where(province_code, "")
+    where, args = query.province_filter(province_code)
     n, complete = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE drawing_ref IS NOT NULL AND boq_ref IS NOT "
         "NULL AND photo_ref IS NOT NULL AND land_ref IS NOT NULL) FROM proposals "

@@ -22,36 +22,43 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from oneplan.core import areas
+from oneplan.core.text import LANGS, check_lang, text
+from oneplan.plan import query
 
 GROUPS: dict[str, tuple[str, str]] = {
-    "done": ("แล้วเสร็จ", "Done"),
-    "in_progress": ("อยู่ระหว่างดำเนินการ", "In progress"),
-    "awaiting_budget": ("รองบประมาณ", "Awaiting budget"),
-    "proposed": ("เสนอ ยังไม่บรรจุแผน", "Proposed, not yet in the plan"),
-}
+    group: tuple(text(f"plan.governor.group.{group}", lang) for lang in LANGS)
+    for group in ("done", "in_progress", "awaiting_budget", "proposed")}
+"""Group -> (Thai, English) name, in display order (names: ``plan/text/governor.yml``)."""
+
 STATUS_GROUP: dict[str, str] = {
     "completed": "done", "allocated": "in_progress", "procurement": "in_progress",
     "contract": "in_progress", "in_progress": "in_progress", "in_plan": "awaiting_budget",
     "budget_requested": "awaiting_budget", "proposed": "proposed",
 }
+"""Proposal status -> group (cancelled proposals have none)."""
+
+NAME_COLUMNS = ("strategy_name", "strategy_name_en")
+"""The columns of :func:`load_projects` holding the strategic issue's name, in the order of
+:data:`oneplan.core.text.LANGS` (Thai, English)."""
+
+
+def group_name(group: str, lang: str = "th") -> str:
+    """The name of a group of :data:`GROUPS` in ``lang``."""
+    return text(f"plan.governor.group.{group}", lang)
 
 
 def load_projects(con: duckdb.DuckDBPyConnection, province_code: str | None,
                   fiscal_year: int) -> pd.DataFrame:
     """Proposals of the fiscal year (not cancelled) with ``group``, ``baht``, district
     names and the strategic issue's names."""
-    where, args = "", []
-    if province_code not in (None, ""):
-        where, args = " AND p.province_code = ?", [areas.province(province_code).code]
-    df = con.execute(
-        "SELECT p.*, d.name_th AS district_name, d.name_en AS district_name_en, "
+    df = query.rows_of_year(
+        con, "SELECT p.*, d.name_th AS district_name, d.name_en AS district_name_en, "
         "i.name_th AS strategy_name, i.name_en AS strategy_name_en "
         "FROM proposals p LEFT JOIN areas d ON d.code = p.district_code "
         "LEFT JOIN strategic_issues i ON i.province_code = p.province_code "
         "AND i.issue_no = p.strategy_no "
-        f"WHERE p.fiscal_year = ? AND p.status <> 'cancelled'{where} ORDER BY p.project_id",
-        [int(fiscal_year), *args]).df()
+        "WHERE p.fiscal_year = ? AND p.status <> 'cancelled'{where} ORDER BY p.project_id",
+        province_code, fiscal_year, "p.")
     df["group"] = df["status"].map(STATUS_GROUP)
     df["baht"] = df["allocated_baht"].where(df["allocated_baht"].notna(), df["cost_baht"])
     return df
@@ -90,8 +97,8 @@ def totals(projects: pd.DataFrame) -> pd.DataFrame:
 
 def strategy_labels(projects: pd.DataFrame, lang: str = "th") -> pd.Series:
     """Strategic issue as "n. name", or 'does not fit' for proposals without one."""
-    col = "strategy_name" if lang == "th" else "strategy_name_en"
-    none = "ไม่สอดคล้องประเด็นยุทธศาสตร์" if lang == "th" else "Does not fit a strategic issue"
+    col = NAME_COLUMNS[LANGS.index(check_lang(lang))]
+    none = text("plan.governor.no_strategy", lang)
     no = projects["strategy_no"]
     return pd.Series(np.where(no.notna(), no.astype("Int64").astype(str) + ". "
                               + projects[col].fillna("").astype(str), none),

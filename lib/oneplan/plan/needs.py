@@ -19,7 +19,7 @@ This module holds
   needs**, the **needs waiting longest**, and :func:`cookbook_figures`.
 
 The governor's overview of projects (done / in progress / awaiting budget) is in
-:mod:`oneplan.reports.overview`.
+:mod:`oneplan.plan.governor`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import areas, vocab
+from oneplan.plan import query
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,16 @@ FUNNEL_STAGES: tuple[str, ...] = (
     "submitted", "tambon_screened", "agency_assigned", "in_plan", "budget_requested",
     "allocated", "contract", "in_progress", "completed")
 """Stages shown in the funnel (``amphoe_screened`` is left out: local needs skip it)."""
+
+
+_NEEDS_SQL = (
+    "SELECT n.*, d.name_th AS district_name, d.name_en AS district_name_en, "
+    "s.name_th AS subdistrict_name, s.name_en AS subdistrict_name_en "
+    "FROM needs n LEFT JOIN areas d ON d.code = n.district_code "
+    "LEFT JOIN areas s ON s.code = n.subdistrict_code "
+    "WHERE n.fiscal_year = ?{where} ORDER BY n.need_id")
+_STAGES_SQL = ("SELECT s.* FROM need_stages s JOIN needs n USING (need_id) "
+               "WHERE n.fiscal_year = ?{where} ORDER BY s.need_id, s.stage_on")
 
 
 class StageTransitionError(ValueError):
@@ -318,34 +329,17 @@ def check_strategies(con: duckdb.DuckDBPyConnection, province_code: str, params)
 
 # --- reading ----------------------------------------------------------------------------
 
-def _where(province_code: str | None, alias: str = "") -> tuple[str, list]:
-    if province_code in (None, ""):
-        return "", []
-    return f" AND {alias}province_code = ?", [areas.province(province_code).code]
-
-
 def load_needs(con: duckdb.DuckDBPyConnection, province_code: str | None,
                fiscal_year: int) -> pd.DataFrame:
     """Needs of a province (None = every province) and fiscal year, with district and
     sub-district names."""
-    where, args = _where(province_code, "n.")
-    return con.execute(
-        "SELECT n.*, d.name_th AS district_name, d.name_en AS district_name_en, "
-        "s.name_th AS subdistrict_name, s.name_en AS subdistrict_name_en "
-        "FROM needs n LEFT JOIN areas d ON d.code = n.district_code "
-        "LEFT JOIN areas s ON s.code = n.subdistrict_code "
-        f"WHERE n.fiscal_year = ?{where} ORDER BY n.need_id",
-        [int(fiscal_year), *args]).df()
+    return query.rows_of_year(con, _NEEDS_SQL, province_code, fiscal_year, "n.")
 
 
 def load_stages(con: duckdb.DuckDBPyConnection, province_code: str | None,
                 fiscal_year: int) -> pd.DataFrame:
     """``need_stages`` rows of the needs of a province (None = all) and fiscal year."""
-    where, args = _where(province_code, "n.")
-    return con.execute(
-        "SELECT s.* FROM need_stages s JOIN needs n USING (need_id) "
-        f"WHERE n.fiscal_year = ?{where} ORDER BY s.need_id, s.stage_on",
-        [int(fiscal_year), *args]).df()
+    return query.rows_of_year(con, _STAGES_SQL, province_code, fiscal_year, "n.")
 
 
 def as_of_date(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> date:
@@ -424,7 +418,7 @@ def silent_villages(con: duckdb.DuckDBPyConnection, province_code: str | None,
         ``village_code``, ``village_name``, ``subdistrict_code``, ``subdistrict_name``,
         ``district_code``, ``district_name``, ``households``.
     """
-    where, args = _where(province_code, "v.")
+    where, args = query.province_filter(province_code, "v.")
     return con.execute(
         "SELECT v.code AS village_code, v.name_th AS village_name, "
         "s.code AS subdistrict_code, s.name_th AS subdistrict_name, "
@@ -500,7 +494,7 @@ def cookbook_figures(con: duckdb.DuckDBPyConnection, province_code: str | None,
     from oneplan.data.params import load_params
 
     params = params or load_params(province_code or None, overrides={"fiscal_year": fiscal_year})
-    where, args = _where(province_code, "")
+    where, args = query.province_filter(province_code)
     villages = con.execute(f"SELECT count(*) FROM areas WHERE level = 'village'{where}",
                            args).fetchone()[0]
     needs = load_needs(con, province_code, fiscal_year)

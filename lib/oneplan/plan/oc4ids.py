@@ -41,6 +41,8 @@ import pandas as pd
 
 from oneplan import __version__
 from oneplan.core import areas
+from oneplan.core.labels import SYNTHETIC_NOTE_TH
+from oneplan.plan import ranking
 
 ID_PREFIX = "oc4ids-oneplan-"
 OC4IDS_VERSION = "0.9"
@@ -62,11 +64,9 @@ SECTOR: dict[str, list[str]] = {
 """Need category -> OC4IDS ``projectSector`` codes."""
 
 DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
-    "drawing_ref": ("technicalSpecifications", "แบบรูป"),
-    "boq_ref": ("billOfQuantity", "ประมาณราคา (BOQ)"),
-    "photo_ref": ("illustration", "ภาพถ่ายพื้นที่"),
-    "land_ref": ("landAndSettlementImpact", "เอกสารสิทธิ์/หนังสืออนุญาตใช้พื้นที่"),
-}
+    col: (dtype, ranking.document_name(col, "th")) for col, dtype in (
+        ("drawing_ref", "technicalSpecifications"), ("boq_ref", "billOfQuantity"),
+        ("photo_ref", "illustration"), ("land_ref", "landAndSettlementImpact"))}
 """Attachment column -> (OC4IDS ``documentType``, Thai title)."""
 
 PROCESS_STATUS: dict[str, str] = {"procurement": "pre-award", "contract": "active",
@@ -219,8 +219,7 @@ def project_package(con: duckdb.DuckDBPyConnection, province_code: str, fiscal_y
         "publisher": {"name": f"oneplan {__version__} — จังหวัด{prov.name_th}"},
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "x_synthetic": bool(synthetic),
-        "x_note": ("ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง / Synthetic sample data"
-                   if synthetic else None),
+        "x_note": f"{SYNTHETIC_NOTE_TH} / Synthetic sample data" if synthetic else None,
         "x_fiscalYear": int(fiscal_year),
         "projects": projects,
     }

@@ -33,31 +33,39 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import scoring
+from oneplan.core.text import LANGS, text
 
 log = logging.getLogger(__name__)
 
-CRITERIA: dict[str, tuple[str, str, str]] = {
-    "households": ("ครัวเรือนที่ได้ประโยชน์", "Households benefiting",
-                   "log1p(households), min-max scaled to 0..1 within the proposals ranked."),
-    "cost_effectiveness": ("ความคุ้มค่า (ครัวเรือนต่อล้านบาท)",
-                           "Cost-effectiveness (households per million baht)",
-                           "log1p(households / cost in million baht), min-max scaled 0..1."),
-    "strategy_fit": ("สอดคล้องประเด็นยุทธศาสตร์จังหวัด", "Fits a provincial strategic issue",
-                     "1 if the proposal has a strategic issue, else 0."),
-    "readiness": ("ความพร้อมของเอกสาร", "Readiness of documents",
-                  "Share of drawings, BOQ, photos and land documents attached (0, ¼, ½, ¾, 1)."),
-    "village_need": ("ตอบความต้องการของหมู่บ้าน", "Answers a village need",
-                     "1 if the proposal carries a need entered by a village, else 0."),
+COMPUTED_AS: dict[str, str] = {
+    "households": "log1p(households), min-max scaled to 0..1 within the proposals ranked.",
+    "cost_effectiveness": "log1p(households / cost in million baht), min-max scaled 0..1.",
+    "strategy_fit": "1 if the proposal has a strategic issue, else 0.",
+    "readiness": "Share of drawings, BOQ, photos and land documents attached (0, ¼, ½, ¾, 1).",
+    "village_need": "1 if the proposal carries a need entered by a village, else 0.",
 }
-"""criterion -> (Thai label, English label, how it is computed)."""
+"""criterion -> how it is computed (the published method, in English in every report)."""
+
+CRITERIA: dict[str, tuple[str, str, str]] = {
+    c: (*(text(f"plan.ranking.criterion.{c}", lang) for lang in LANGS), how)
+    for c, how in COMPUTED_AS.items()}
+"""criterion -> (Thai label, English label, how it is computed); the labels are in
+``plan/text/ranking.yml`` (:func:`criterion_name`)."""
 
 DOCUMENTS: dict[str, tuple[str, str]] = {
-    "drawing_ref": ("แบบรูป", "drawings"),
-    "boq_ref": ("ประมาณราคา (BOQ)", "BOQ"),
-    "photo_ref": ("ภาพถ่ายพื้นที่", "site photos"),
-    "land_ref": ("เอกสารสิทธิ์/หนังสืออนุญาตใช้พื้นที่", "land documents"),
-}
-"""Attachment columns of ``proposals`` -> (Thai, English) names."""
+    c: tuple(text(f"plan.ranking.document.{c}", lang) for lang in LANGS)
+    for c in ("drawing_ref", "boq_ref", "photo_ref", "land_ref")}
+"""Attachment columns of ``proposals`` -> (Thai, English) names (:func:`document_name`)."""
+
+
+def criterion_name(criterion: str, lang: str = "th") -> str:
+    """The label of a criterion of :data:`CRITERIA` in ``lang``."""
+    return text(f"plan.ranking.criterion.{criterion}", lang)
+
+
+def document_name(column: str, lang: str = "th") -> str:
+    """The name of a document of :data:`DOCUMENTS` (its attachment column) in ``lang``."""
+    return text(f"plan.ranking.document.{column}", lang)
 
 
 def _present(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -72,7 +80,7 @@ def readiness(df: pd.DataFrame) -> np.ndarray:
 
 def missing_documents(df: pd.DataFrame, lang: str = "th") -> pd.Series:
     """What each proposal still lacks, as text ("" when complete), indexed like ``df``."""
-    names = {c: (th if lang == "th" else en) for c, (th, en) in DOCUMENTS.items()}
+    names = {c: document_name(c, lang) for c in DOCUMENTS}
     has = {c: _present(df, c) for c in DOCUMENTS}
     out = [", ".join(names[c] for c in DOCUMENTS if not has[c][i]) for i in range(len(df))]
     return pd.Series(out, index=df.index, dtype=object)
@@ -150,7 +158,7 @@ def weights_table(weights: Mapping[str, float], lang: str = "th") -> pd.DataFram
     w = scoring.normalise_weights(weights, CRITERIA)
     return pd.DataFrame({
         "criterion": list(w),
-        "name": [CRITERIA[c][0 if lang == "th" else 1] for c in w],
+        "name": [criterion_name(c, lang) for c in w],
         "weight": [float(weights[c]) for c in w],
         "share": [w[c] for c in w],
         "how": [CRITERIA[c][2] for c in w],
@@ -219,11 +227,11 @@ def documents_table(ranked: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
         proposals with every document.
     """
     n = max(len(ranked), 1)
-    rows = [{"document": th if lang == "th" else en,
+    rows = [{"document": document_name(c, lang),
              "missing": int((~_present(ranked, c)).sum()),
              "share": float((~_present(ranked, c)).sum()) / n}
-            for c, (th, en) in DOCUMENTS.items()]
+            for c in DOCUMENTS]
     complete = int((readiness(ranked) == 1).sum()) if len(ranked) else 0
-    rows.append({"document": "ครบทุกเอกสาร" if lang == "th" else "all documents present",
+    rows.append({"document": text("plan.ranking.all_documents", lang),
                  "missing": complete, "share": complete / n})
     return pd.DataFrame(rows)

@@ -31,7 +31,8 @@ column                     roll-up
 
 Every level has ``name_th`` and ``name_en`` (district, province, basin ``ชี``/``Chi``,
 zone ``ชี ต้นน้ำ``/``Chi upstream``, region); :data:`COLUMNS` gives Thai and English
-column headings and :func:`labelled` renames a table for a report.
+column headings (``plan/text/waterneed.yml``) and :func:`labelled` renames a table for a
+report.
 
 Functions take a DuckDB connection (read-only is fine) and a province code;
 :func:`national_need` rolls up every province at once.
@@ -48,6 +49,7 @@ import pandas as pd
 
 from oneplan.core import areas
 from oneplan.core import vocab
+from oneplan.core.text import text, texts
 
 __all__ = [
     "COLUMNS",
@@ -79,52 +81,10 @@ LEVELS: dict[str, tuple[str, ...]] = {
 
 REGION_NAMES = areas.REGION_NAMES
 
-#: column -> (Thai heading, English heading)
 COLUMNS: dict[str, tuple[str, str]] = {
-    "province_code": ("รหัสจังหวัด", "Province code"),
-    "district_code": ("รหัสอำเภอ", "District code"),
-    "subdistrict_code": ("รหัสตำบล", "Sub-district code"),
-    "region": ("ภาค", "Region"),
-    "basin": ("ลุ่มน้ำ", "Basin"),
-    "basin_en": ("ลุ่มน้ำ (อังกฤษ)", "Basin (English)"),
-    "zone": ("ช่วงลุ่มน้ำ", "Zone"),
-    "zone_th": ("ช่วงลุ่มน้ำ (ไทย)", "Zone (Thai)"),
-    "name_th": ("ชื่อ", "Name (Thai)"),
-    "name_en": ("ชื่อ (อังกฤษ)", "Name"),
-    "fiscal_year": ("ปีงบประมาณ", "Fiscal year"),
-    "n_subdistricts": ("จำนวนตำบล", "Sub-districts"),
-    "population": ("ประชากร", "Population"),
-    "households": ("ครัวเรือน", "Households"),
-    "water_demand_m3": ("ความต้องการน้ำ (ลบ.ม./ปี)", "Water demand (m³/year)"),
-    "water_storage_m3": ("ปริมาณน้ำเก็บกัก (ลบ.ม.)", "Water storage (m³)"),
-    "shortfall_m3": ("น้ำขาดแคลนสุทธิ (ลบ.ม.)", "Net shortfall (m³)"),
-    "unmet_demand_m3": ("ความต้องการที่ยังขาด (ลบ.ม.)", "Unmet demand (m³)"),
-    "storage_ratio": ("สัดส่วนน้ำเก็บกักต่อความต้องการ", "Storage / demand"),
-    "subdistricts_short": ("ตำบลที่น้ำไม่พอ", "Sub-districts short of water"),
-    "households_no_piped": ("ครัวเรือนที่ไม่มีประปา", "Households without piped water"),
-    "share_no_piped": ("สัดส่วนครัวเรือนที่ไม่มีประปา", "Share without piped water"),
-    "drought_risk": ("ความเสี่ยงภัยแล้ง", "Drought risk"),
-    "flood_risk": ("ความเสี่ยงอุทกภัย", "Flood risk"),
-    "need_index": ("ดัชนีความจำเป็น", "Need index"),
-    "need_index_max": ("ดัชนีความจำเป็นสูงสุด", "Highest need index"),
-    "need_weight": ("น้ำหนักความจำเป็น (ครัวเรือน × ดัชนี)", "Need weight (households × index)"),
-    "main_basin": ("ลุ่มน้ำหลัก", "Main basin"),
-    "main_zone": ("ช่วงลุ่มน้ำหลัก", "Main zone"),
-    # district_need_budget
-    "candidates": ("ข้อเสนอโครงการ", "Candidate projects"),
-    "candidate_baht": ("งบที่เสนอ (บาท)", "Proposed (baht)"),
-    "ready_candidates": ("โครงการที่พร้อม", "Ready projects"),
-    "ready_baht": ("งบโครงการที่พร้อม (บาท)", "Ready (baht)"),
-    "eligible_candidates": ("โครงการที่งบนี้สนับสนุนได้", "Eligible projects"),
-    "eligible_baht": ("งบโครงการที่สนับสนุนได้ (บาท)", "Eligible (baht)"),
-    "selected": ("โครงการที่ได้รับเลือก", "Selected projects"),
-    "selected_baht": ("งบที่ได้รับเลือก (บาท)", "Selected (baht)"),
-    "selected_households": ("ครัวเรือนที่ได้ประโยชน์ (เลือก)", "Households served (selected)"),
-    "selected_baht_per_household": ("งบที่ได้รับต่อครัวเรือน (บาท)", "Selected baht per household"),
-    "need_share": ("สัดส่วนความจำเป็น", "Share of need"),
-    "budget_share": ("สัดส่วนงบที่ได้รับ", "Share of selected budget"),
-    "budget_to_need": ("งบ ÷ ความจำเป็น", "Budget share ÷ need share"),
-}
+    c: (th, texts("plan.waterneed.column", "en")[c])
+    for c, th in texts("plan.waterneed.column", "th").items()}
+"""column -> (Thai heading, English heading), from ``plan/text/waterneed.yml``."""
 
 _SQL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -147,6 +107,7 @@ def _metrics_sql(weight: str, single: bool = False) -> str:
         raise ValueError(f"weight must be 'population' or 'households', got {weight!r}")
 
     def wmean(col: str) -> str:
+        """SQL for the weighted mean of ``col`` over a group."""
         if single:
             return f"any_value({col}) AS {col}"
         return (f"sum({col} * {weight}) / nullif(sum(CASE WHEN {col} IS NOT NULL "
@@ -270,8 +231,8 @@ def _names(df: pd.DataFrame, level: str) -> pd.DataFrame:
         df.insert(1, "name_th", df["region"].map(lambda r: REGION_NAMES.get(r, (r, r))[0]))
         df.insert(2, "name_en", df["region"].map(lambda r: REGION_NAMES.get(r, (r, r))[1]))
     elif level == "nation":
-        df.insert(0, "name_th", "ทั้งประเทศ")
-        df.insert(1, "name_en", "Whole country")
+        df.insert(0, "name_th", text("plan.waterneed.nation", "th"))
+        df.insert(1, "name_en", text("plan.waterneed.nation", "en"))
     if level == "subdistrict":
         cols = ["province_code", "district_code", "subdistrict_code", "name_th", "name_en"]
         df = df[cols + [c for c in df.columns if c not in cols]]
@@ -425,14 +386,11 @@ def labelled(df: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
     """``df`` with column headings in Thai (``th``) or English (``en``) from
     :data:`COLUMNS`; unknown columns keep their names (``selected_baht_<year>`` becomes
     "งบที่ได้รับเลือก ปี <year>" / "Selected <year> (baht)")."""
-    if lang not in ("th", "en"):
-        raise ValueError(f"lang must be 'th' or 'en', got {lang!r}")
-    k = 0 if lang == "th" else 1
+    headings = texts("plan.waterneed.column", lang)
     names = {}
     for c in df.columns:
-        if c in COLUMNS:
-            names[c] = COLUMNS[c][k]
+        if c in headings:
+            names[c] = headings[c]
         elif m := re.fullmatch(r"selected_baht_(\d{4})", str(c)):
-            names[c] = (f"งบที่ได้รับเลือก ปี {m[1]} (บาท)" if lang == "th"
-                        else f"Selected {m[1]} (baht)")
+            names[c] = text("plan.waterneed.selected_year", lang, year=m[1])
     return df.rename(columns=names)

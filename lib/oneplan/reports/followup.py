@@ -35,7 +35,6 @@ __all__ = ["area_map", "area_table", "disbursement_chart", "disbursement_table",
            "label", "late_table", "run_followup", "scorecard_chart", "scorecard_table",
            "stage_table", "stale_table", "summary_followup", "title_followup"]
 
-_l = label  # the follow-up notebook still calls ``pr._l``; ``pr.label`` is the same
 
 
 def _t(key: str, run: PlanRun, **fields: Any) -> str:
