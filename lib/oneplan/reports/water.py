@@ -22,7 +22,7 @@ import pandas as pd
 from oneplan import __version__
 from oneplan.core import areas, thai
 from oneplan.data import db
-from oneplan.selection import portfolio, priority
+from oneplan.selection import explain, highs, portfolio, priority
 from oneplan.data.params import Params, load_params
 from oneplan.selection.spec import plan_spec
 from oneplan.core.files import write_xlsx
@@ -445,10 +445,10 @@ def weights_table(run: PortfolioRun) -> pd.DataFrame:
 # --- reasons ----------------------------------------------------------------------------
 
 def reasons(run: PortfolioRun) -> pd.DataFrame:
-    """One plain reason per candidate (:func:`oneplan.selection.portfolio.explain_plan`), the closest
+    """One plain reason per candidate (:func:`oneplan.selection.explain.explain_plan`), the closest
     misses and top selected projects confirmed by re-solving."""
     if "reasons" not in run.extra:
-        run.extra["reasons"] = portfolio.explain_plan(
+        run.extra["reasons"] = explain.explain_plan(
             run.candidates, run.spec, run.result,
             max_resolves=run.params.plan.explain_max_resolves,
             time_limit_s=min(run.params.plan.explain_time_limit_s,
@@ -631,11 +631,12 @@ def revision(run: PortfolioRun, months: int = 6):
     overruns, cancellations, a budget cut, new proposals) applied to the plan and the
     remaining years re-optimised with the stability penalty
     (:func:`oneplan.selection.revision.revise_plan`)."""
+    from oneplan.selection import facts as followup
     from oneplan.selection import revision as rv
 
     key = f"revision_{months}"
     if key not in run.extra:
-        facts = rv.sample_followup(run.result, run.candidates, months=months,
+        facts = followup.sample_followup(run.result, run.candidates, months=months,
                                    seed=run.params.sample.seed)
         spec = plan_spec(run.params, with_stability=True)
         run.extra[key] = rv.revise_plan(run.candidates, spec, run.result, facts,
@@ -943,7 +944,7 @@ def summary(run: PortfolioRun) -> dict[str, Any]:
         "skipped_floors": list(r.skipped_floors),
         "selected_ids": sorted(sel["project_id"].tolist()),
         "params": run.params.model_dump(mode="json"),
-        "versions": {"oneplan": __version__, **portfolio.solver_versions(),
+        "versions": {"oneplan": __version__, **highs.solver_versions(),
                      "geography": run.db_meta.get("geography_version")},
         "database_built_at": run.db_meta.get("built_at"),
     }
