@@ -252,16 +252,19 @@ class PickResult:
 
     @property
     def selected_ids(self) -> list[Hashable]:
+        """Selected project ids, in the order they were funded."""
         sel = self.plan[self.plan["selected"]].sort_values("pick_order")
         return sel["project_id"].tolist()
 
     @property
     def starts(self) -> dict[Hashable, int]:
+        """Start year of every selected project, in the order they were funded."""
         sel = self.plan[self.plan["selected"]].sort_values("pick_order")
         return {p: int(y) for p, y in zip(sel["project_id"], sel["start_year"])}
 
     @property
     def spend(self) -> float:
+        """Baht spent, all years together."""
         return float(sum(self.spend_by_year.values()))
 
     @property

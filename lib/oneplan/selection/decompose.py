@@ -129,7 +129,8 @@ def _lp_duals(model: _Model, threads: int | None, time_limit_s: float
           integer=False)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise NotDecomposableError(f"the LP relaxation ended {h.modelStatusToString(h.getModelStatus())}")
+        raise NotDecomposableError(
+            f"the LP relaxation ended {h.modelStatusToString(h.getModelStatus())}")
     sol = h.getSolution()
     return float(h.getInfo().objective_function_value), np.asarray(sol.row_dual, float)
 
