@@ -132,13 +132,13 @@ def test_priority_order_honours_the_optimums_rules():
         "earliest_start": pd.array([None] * 6 + [2571, None, None], dtype="Int64"),
     })
     pick = baselines.priority_order_pick(cands, 10.0, only_ready=True, fiscal_year=2570,
-                                       must_include=["committed"], must_exclude=["excluded"])
+                                         must_include=["committed"], must_exclude=["excluded"])
     # committed first; canal brings its dam (dam first); one of the alternatives
     assert pick.selected_ids == ["committed", "dam", "canal", "alt1"]
     assert pick.spend == 10.0
     # without readiness the not-ready project is fine, and wins over the chain
     pick = baselines.priority_order_pick(cands, 10.0, fiscal_year=2570,
-                                       must_include=["committed"], must_exclude=["excluded"])
+                                         must_include=["committed"], must_exclude=["excluded"])
     assert pick.selected_ids[:3] == ["committed", "notready", "dam"]
 
 
@@ -251,8 +251,8 @@ def test_mes_poor_rich_payments():
     # Add1: for a share s < 10.75 P1 stays unaffordable after P2 and P3, and from 10.75
     # on MES funds all three (21.5 > 20), so Add1 keeps [P2, P3]; nothing else fits 10.5.
     for completion in ("add1", "add1u", "utilitarian"):
-        out = equal_shares.method_of_equal_shares(costs, utilities, 20.0, completion=completion,
-                                             add1_increment=0.25)
+        out = equal_shares.method_of_equal_shares(costs, utilities, 20.0,
+                                                  completion=completion, add1_increment=0.25)
         assert out.selected == ["P2", "P3"] and out.share_per_voter < 10.75
     # with a budget of 22 the equal share 11 already buys all three (P1 last)
     out = equal_shares.method_of_equal_shares(costs, utilities, 22.0, completion=None)
@@ -286,8 +286,8 @@ def test_mes_add1_and_utilitarian_completion():
 
 def test_mes_committed_projects_and_bad_input():
     out = equal_shares.method_of_equal_shares({"a": 4.0, "b": 3.0, "c": 3.0},
-                                         {"v1": {"b": 1}, "v2": {"c": 1}}, 10.0,
-                                         committed=["a"], completion=None)
+                                              {"v1": {"b": 1}, "v2": {"c": 1}}, 10.0,
+                                              committed=["a"], completion=None)
     assert out.selected == ["a", "b", "c"] and out.initial_share == 3.0
     with pytest.raises(portfolio.InfeasibleSelectionError):
         equal_shares.method_of_equal_shares({"a": 11.0}, {"v": {"a": 1}}, 10.0, committed=["a"])

@@ -152,7 +152,7 @@ def test_lagrangian_bound_lies_between_the_plan_and_the_lp(three_provinces):
     cands, spec = three_provinces
     prob, _, meta = model.build_plan_model(cands, spec)
     engine = highs.PlanEngine(prob, meta, time_limit_s=60, mip_rel_gap=GAP,
-                             threads=None, highs_options=None)
+                              threads=None, highs_options=None)
     codes = np.unique(meta.data.frame["province_code"].astype(str), return_inverse=True)[1]
     block_of_col = np.zeros(engine.highs.getNumCol(), np.int64)
     block_of_col[engine.col] = codes[meta.cols.proj]

@@ -15,7 +15,7 @@ import pytest
 
 from oneplan.data import db
 from oneplan.selection import facts as facts_mod
-from oneplan.selection import portfolio, priority, revision, versions
+from oneplan.selection import portfolio, priority, versions
 from oneplan.selection.facts import FollowUpFacts
 from oneplan.selection.revision import revise_plan
 

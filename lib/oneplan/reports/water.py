@@ -637,7 +637,7 @@ def revision(run: PortfolioRun, months: int = 6):
     key = f"revision_{months}"
     if key not in run.extra:
         facts = followup.sample_followup(run.result, run.candidates, months=months,
-                                   seed=run.params.sample.seed)
+                                         seed=run.params.sample.seed)
         spec = plan_spec(run.params, with_stability=True)
         run.extra[key] = rv.revise_plan(run.candidates, spec, run.result, facts,
                                         months=months, confirm_resolves=4,

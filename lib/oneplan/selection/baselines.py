@@ -290,10 +290,7 @@ class CandidatePool:
     committed: list[int]         # requirements before dependants
     fixed_start: dict[int, int]
     rank: np.ndarray             # tie-break rank: higher value, lower cost, input order
-
-    def start_years(self, k: int) -> list[int]:
-        """The years project ``k`` may start in (see :func:`feasible_starts`)."""
-        return [self.data.years[t] for t in np.flatnonzero(self.data.starts[k])]
+    start_years: list[list[int]]  # the years each project may start in (feasible_starts)
 
 
 def candidate_pool(candidates: pd.DataFrame, spec: PlanSpec, value_col: str
@@ -330,9 +327,11 @@ def candidate_pool(candidates: pd.DataFrame, spec: PlanSpec, value_col: str
     rank[order] = np.arange(len(ids))
     profiles = [data.profiles[k, :min(int(data.durations[k]), data.T)]
                 for k in range(len(ids))]
+    start_years = [[data.years[t] for t in np.flatnonzero(row)] for row in data.starts]
     return CandidatePool(data, ids, cost, value, data.starts.any(axis=1), profiles, req,
-                 list(data.alt_group), committed,
-                 {data.position[p]: int(y) for p, y in fixed.items()}, rank)
+                         list(data.alt_group), committed,
+                         {data.position[p]: int(y) for p, y in fixed.items()}, rank,
+                         start_years)
 
 
 class Choice:
@@ -417,7 +416,7 @@ class Schedule(Choice):
             if r not in self.start:
                 return None
             lo = self.start[r]
-        for t in self.pool.start_years(k):
+        for t in self.pool.start_years[k]:
             if t >= lo and self.fits(k, t):
                 return t
         return None

@@ -446,8 +446,3 @@ def precheck_plan(data: PlanData, group_rows: Sequence[GroupRow]) -> None:
                 )
     if problems:
         raise InfeasibleSelectionError("; ".join(problems))
-
-
-# --------------------------------------------------------------------------------------
-# Plan model: columns and constraint families
-# --------------------------------------------------------------------------------------

@@ -49,6 +49,11 @@ REASON_CODES: tuple[str, ...] = (
 finish inside the plan years, e.g. a 3-year project in a 2-year plan)."""
 
 
+# --------------------------------------------------------------------------------------
+# Reasons found without a solve, and the re-solves' starts
+# --------------------------------------------------------------------------------------
+
+
 def _pts(x: float) -> str:
     return f"{x:,.3f}"
 
@@ -465,6 +470,11 @@ def reason_texts(info: dict, data: PlanData, ids: list[Any]) -> tuple[str, str]:
     return reason_text(info, data, ids, "th"), reason_text(info, data, ids, "en")
 
 
+# --------------------------------------------------------------------------------------
+# explain_plan
+# --------------------------------------------------------------------------------------
+
+
 def explain_plan(
     candidates: pd.DataFrame,
     spec: PlanSpec,
@@ -536,7 +546,7 @@ def explain_plan(
     if todo:
         gap = result.mip_rel_gap if mip_rel_gap is None else mip_rel_gap
         engine = PlanEngine(prob, meta, time_limit_s=time_limit_s, mip_rel_gap=gap,
-                             threads=threads, highs_options=highs_options)
+                            threads=threads, highs_options=highs_options)
         started = time.perf_counter()
         for i, how in todo:
             info = infos[i]

@@ -53,6 +53,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+# --------------------------------------------------------------------------------------
+# Versions and status names
+# --------------------------------------------------------------------------------------
+
+
 def solver_versions() -> dict[str, str]:
     """Versions of the optimisation stack, for provenance."""
     out = {}
@@ -141,6 +146,8 @@ def highs_status_name(model_status: Any) -> str:
     return status
 
 
+# --------------------------------------------------------------------------------------
+# Solving a PuLP model
 # --------------------------------------------------------------------------------------
 
 
@@ -446,7 +453,6 @@ def solve_model(
     return outcome
 
 
-
 def check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str) -> None:
     """The status policy of every solve that must return a plan.
 
@@ -470,6 +476,11 @@ def check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str) -> None
         raise SelectionSolveError(
             f"HiGHS could not solve the {what} model: status {outcome.status}", outcome.status
         )
+
+
+# --------------------------------------------------------------------------------------
+# The plan model kept in HiGHS
+# --------------------------------------------------------------------------------------
 
 
 INFEASIBLE_STATUSES: frozenset[str] = frozenset({"infeasible", "unbounded_or_infeasible"})

@@ -113,7 +113,6 @@ class SelectionResult:
         return frame.loc[frame["selected"], "project_id"].tolist()
 
 
-
 @dataclass
 class PlanResult:
     """Outcome of :func:`plan_portfolio`.
@@ -165,6 +164,10 @@ class PlanResult:
         sel = self.plan[self.plan["selected"].astype(bool)]
         return {pid: int(y) for pid, y in zip(sel["project_id"], sel["start_year"])}
 
+
+# --------------------------------------------------------------------------------------
+# The one-year selection
+# --------------------------------------------------------------------------------------
 
 
 def extract_result(
@@ -272,6 +275,11 @@ def select_projects(
                           threads=threads)
     check_outcome(outcome, time_limit_s, "selection")
     return extract_result(x, candidates, outcome, value_col=value_col, rows=prep.rows)
+
+
+# --------------------------------------------------------------------------------------
+# The multi-year plan
+# --------------------------------------------------------------------------------------
 
 
 def _empty_plan_result(meta: PlanMeta) -> PlanResult:
@@ -388,7 +396,7 @@ def plan_portfolio(
     if not meta.cols.vars:
         return _empty_plan_result(meta)
     engine = PlanEngine(prob, meta, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                         threads=threads, highs_options=highs_options)
+                        threads=threads, highs_options=highs_options)
     if mip_start is not None:
         starts = mip_start.starts if isinstance(mip_start, PlanResult) else mip_start
         engine.set_start(plan_columns(meta, starts))
@@ -412,6 +420,11 @@ def plan_portfolio(
     result.mip_rel_gap = float(mip_rel_gap)
     result.method = method
     return result
+
+
+# --------------------------------------------------------------------------------------
+# Large plans: blocks, and a guarded child process
+# --------------------------------------------------------------------------------------
 
 
 def _decomposition_key(meta: PlanMeta, decompose_by: str | None, mip_rel_gap: float
@@ -557,7 +570,3 @@ def plan_portfolio_guarded(
     if kind == "error":
         raise payload
     return payload
-
-
-# --------------------------------------------------------------------------------------
-# Reasons: why each candidate is in or out of the plan

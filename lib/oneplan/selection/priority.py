@@ -80,8 +80,6 @@ LOG_CRITERIA: frozenset[str] = frozenset({"households", "storage", "area"})
 _ID_COL = "project_id"
 
 
-
-
 def _row_labels(df: pd.DataFrame, mask: np.ndarray) -> str:
     labels = df[_ID_COL] if _ID_COL in df.columns else pd.Series(df.index, index=df.index)
     bad = [str(v) for v in labels[mask].tolist()]

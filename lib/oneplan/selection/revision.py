@@ -526,8 +526,8 @@ def revise_plan(
         baseline=dict(baseline), stability_penalty=eff_penalty, fixed_start=fixed)
     # the approved plan (less what can no longer run) is HiGHS's first incumbent
     result = plan_portfolio(cands, new_spec, value_col=value_col,
-                                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                                      threads=threads, mip_start=dict(baseline))
+                            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                            threads=threads, mip_start=dict(baseline))
     after = plan_starts(result)
     values_now = dict(zip(cands["project_id"], pd.to_numeric(cands[value_col]).astype(float)))
 
@@ -552,9 +552,9 @@ def revise_plan(
             if p not in after:
                 start[p] = baseline.get(p, approved.get(p))
             alt = plan_portfolio(cands, new_spec, value_col=value_col,
-                                           time_limit_s=confirm_time_limit_s,
-                                           mip_rel_gap=mip_rel_gap, threads=threads,
-                                           mip_start=start, **kw)
+                                 time_limit_s=confirm_time_limit_s,
+                                 mip_rel_gap=mip_rel_gap, threads=threads,
+                                 mip_start=start, **kw)
             alt_starts = plan_starts(alt)
             delta[p] = (net_after - net(alt_starts),
                         _value(values_now, alt_starts, years, discount)
