@@ -13,8 +13,8 @@ What it measures (``benchmarks/README.md`` explains each figure):
    province envelopes, district caps and equity floors, basin caps, a few committed
    projects), loaded through the central database's own code path (schema, DuckDB,
    ``db.all_water_candidates``) and scored with the default priority weights;
-2. our model: build time and solve time (``build_plan_model`` + ``solve_model`` when the
-   module exposes them, and ``plan_portfolio`` end to end), status and gap;
+2. our model: build time and solve time (``model.build_plan_model`` +
+   ``highs.solve_model``, and ``plan_portfolio`` end to end), status and gap;
 3. in the same run, the bare solver: the same model written to MPS by PuLP
    (``prob.writeMPS``) and solved by ``highspy`` alone — only ``run()`` is timed;
 4. a naive PuLP build of the same formulation (one constraint at a time, each row grown
@@ -52,7 +52,7 @@ import pandas as pd  # noqa: E402
 import pulp  # noqa: E402
 
 from oneplan.data import db
-from oneplan.selection import portfolio, priority
+from oneplan.selection import explain, highs, model, portfolio, priority
 from oneplan.samples import water as sample
 from oneplan.data.params import PriorityParams
 from oneplan.samples import build
@@ -135,11 +135,11 @@ def machine_info() -> dict[str, str]:
         mem = f"{kb / 1024 ** 2:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
-    highs = "-"
+    highs_version = "-"
     with contextlib.suppress(Exception), quiet_fd1():
         import highspy
         h = highspy.Highs()
-        highs = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+        highs_version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     return {
         "machine": f"{platform.system()} {platform.release()} {platform.machine()}",
         "cpu": cpu,
@@ -147,7 +147,7 @@ def machine_info() -> dict[str, str]:
         "memory": mem,
         "python": platform.python_version(),
         "versions": (f"oneplan {version('oneplan')}, pulp {pulp.__version__}, "
-                     f"highspy {version('highspy')} (HiGHS {highs}), duckdb "
+                     f"highspy {version('highspy')} (HiGHS {highs_version}), duckdb "
                      f"{duckdb.__version__}, pandas {pd.__version__}, numpy {np.__version__}"),
     }
 
@@ -413,13 +413,13 @@ def find_problem(built: Any) -> pulp.LpProblem:
 
 
 def ours_build(cands, spec) -> tuple[float, pulp.LpProblem, Any]:
-    t, built = timed(lambda: portfolio.build_plan_model(cands, spec))
+    t, built = timed(lambda: model.build_plan_model(cands, spec))
     return t, find_problem(built), built
 
 
 def ours_solve(prob: pulp.LpProblem, time_limit: float, threads: int | None):
-    return timed(lambda: portfolio.solve_model(prob, time_limit_s=time_limit,
-                                               mip_rel_gap=MIP_REL_GAP, threads=threads))
+    return timed(lambda: highs.solve_model(prob, time_limit_s=time_limit,
+                                           mip_rel_gap=MIP_REL_GAP, threads=threads))
 
 
 def bare_solve(mps: Path, time_limit: float, threads: int | None) -> dict[str, Any]:
@@ -609,9 +609,9 @@ def run_province(args, table: list[tuple[str, str, str]]) -> None:
     # the same forced-in projects, (a) solved to the gap, no start (the old way, kept
     # model), (b) with the greedy MIP start, (c) with the start and the early stop once
     # the loss is proven > 0 and known within 25 %.
-    prob, _, meta = portfolio.build_plan_model(inst.cands, inst.spec)
-    base = portfolio._base_columns(meta, res)
-    ex = portfolio._Explainer(meta, base)
+    prob, _, meta = model.build_plan_model(inst.cands, inst.spec)
+    base = explain.result_columns(meta, res)
+    ex = explain.Explainer(meta, base)
     infos = {meta.data.position[pid]: None for pid in miss}
     for i in infos:
         infos[i] = ex.structural(i)
@@ -621,9 +621,9 @@ def run_province(args, table: list[tuple[str, str, str]]) -> None:
                                                               stop=EXPLAIN_LOSS_WIDTH)}
     kept: dict[str, list[float]] = {}
     for label, how in ways.items():
-        engine = portfolio._PlanSolver(prob, meta, time_limit_s=args.resolve_limit,
-                                       mip_rel_gap=MIP_REL_GAP, threads=args.threads,
-                                       highs_options=None)
+        engine = highs.PlanEngine(prob, meta, time_limit_s=args.resolve_limit,
+                                  mip_rel_gap=MIP_REL_GAP, threads=args.threads,
+                                  highs_options=None)
         times, notes = [], []
         for i, info in infos.items():
             start = ex.start_in(i, info) if how["start"] else None
@@ -659,14 +659,14 @@ def run_province(args, table: list[tuple[str, str, str]]) -> None:
     log("re-solve after a slider change, previous plan as start, to the gap: "
         + "; ".join(change_notes))
     bare_m = median(bare_t)
-    explain = portfolio.explain_plan
+    explain_plan = explain.explain_plan
     k = 20
-    t_ex_old, _ = timed(lambda: explain(inst.cands, inst.spec, res, max_resolves=k,
-                                        time_limit_s=OLD_EXPLAIN_TIME_LIMIT,
-                                        threads=args.threads))
-    t_ex, ex_df = timed(lambda: explain(inst.cands, inst.spec, res, max_resolves=k,
-                                        time_limit_s=EXPLAIN_TIME_LIMIT,
-                                        loss_width=EXPLAIN_LOSS_WIDTH, threads=args.threads))
+    t_ex_old, _ = timed(lambda: explain_plan(inst.cands, inst.spec, res, max_resolves=k,
+                                             time_limit_s=OLD_EXPLAIN_TIME_LIMIT,
+                                             threads=args.threads))
+    t_ex, ex_df = timed(lambda: explain_plan(inst.cands, inst.spec, res, max_resolves=k,
+                                             time_limit_s=EXPLAIN_TIME_LIMIT,
+                                             loss_width=EXPLAIN_LOSS_WIDTH, threads=args.threads))
     conf = ex_df[ex_df["confirmed"]]
     proven = int((conf["objective_delta_low"] > 1e-9).sum())
     log(f"explain_plan, {k} re-solves: report settings ({EXPLAIN_TIME_LIMIT:g} s limit, "

@@ -38,7 +38,7 @@ def test_plan_approve_then_revise_saves_versions(tmp_path, sample_db, capsys):
     import shutil
 
     from oneplan.data import db
-    from oneplan.selection import revision
+    from oneplan.selection import versions as plan_versions
 
     path = tmp_path / "plan.duckdb"
     shutil.copy(sample_db, path)
@@ -48,8 +48,8 @@ def test_plan_approve_then_revise_saves_versions(tmp_path, sample_db, capsys):
     assert "32-2570-v2" in capsys.readouterr().out
     con = db.connect(path)
     try:
-        versions = revision.list_plan_versions(con, "32")
-        v2 = revision.load_plan_version(con, "32-2570-v2")
+        versions = plan_versions.list_plan_versions(con, "32")
+        v2 = plan_versions.load_plan_version(con, "32-2570-v2")
     finally:
         con.close()
     assert list(versions["version_id"]) == ["32-2570-v1", "32-2570-v2"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from oneplan import charts
-from oneplan.selection import compare, portfolio, priority
+from oneplan.selection import baselines, compare, equal_shares, portfolio, priority
 from oneplan.data import db
 from oneplan.data.params import load_params
 
@@ -40,7 +40,7 @@ def _direct_objective(cands: pd.DataFrame, budget: float) -> float:
         spec = portfolio.PlanSpec(years=[2570], budget_by_year={2570: budget},
                                   readiness_first_year=False)
         return portfolio.plan_portfolio(cands, spec).objective
-    pool = cands[compare.available_mask(cands, 2570, readiness=False).to_numpy()]
+    pool = cands[baselines.available_mask(cands, 2570, readiness=False).to_numpy()]
     return portfolio.select_projects(pool, budget).objective
 
 
@@ -111,7 +111,7 @@ def test_frontier_reports_an_infeasible_budget_instead_of_failing():
 def test_priority_order_skips_what_does_not_fit_and_continues():
     cands = frame([("A", "d1", 6.0, 0.9), ("B", "d1", 5.0, 0.8), ("C", "d2", 3.0, 0.7),
                    ("D", "d2", 1.0, 0.6), ("E", "d2", 0.5, 0.1)])
-    pick = compare.priority_order_pick(cands, 10.0)
+    pick = baselines.priority_order_pick(cands, 10.0)
     assert pick.selected_ids == ["A", "C", "D"]  # B (5) does not fit in the 4 left; E in 0
     assert pick.spend == 10.0 and pick.benefit == pytest.approx(2.2)
     assert pick.plan["pick_order"].tolist() == [1, pd.NA, 2, 3, pd.NA]
@@ -131,14 +131,14 @@ def test_priority_order_honours_the_optimums_rules():
         "alternative_group": [None, None, "g", "g", None, None, None, None, None],
         "earliest_start": pd.array([None] * 6 + [2571, None, None], dtype="Int64"),
     })
-    pick = compare.priority_order_pick(cands, 10.0, only_ready=True, fiscal_year=2570,
-                                       must_include=["committed"], must_exclude=["excluded"])
+    pick = baselines.priority_order_pick(cands, 10.0, only_ready=True, fiscal_year=2570,
+                                         must_include=["committed"], must_exclude=["excluded"])
     # committed first; canal brings its dam (dam first); one of the alternatives
     assert pick.selected_ids == ["committed", "dam", "canal", "alt1"]
     assert pick.spend == 10.0
     # without readiness the not-ready project is fine, and wins over the chain
-    pick = compare.priority_order_pick(cands, 10.0, fiscal_year=2570,
-                                       must_include=["committed"], must_exclude=["excluded"])
+    pick = baselines.priority_order_pick(cands, 10.0, fiscal_year=2570,
+                                         must_include=["committed"], must_exclude=["excluded"])
     assert pick.selected_ids[:3] == ["committed", "notready", "dam"]
 
 
@@ -155,8 +155,8 @@ def test_baselines_schedule_years_like_the_plan_model():
     })
     spec = portfolio.PlanSpec(years=[2570, 2571], budget_by_year={2570: 60.0, 2571: 100.0},
                 start_discount=0.9)
-    for pick in (compare.priority_order_pick(cands, spec),
-                 compare.equal_shares_pick(cands, spec)):
+    for pick in (baselines.priority_order_pick(cands, spec),
+                 equal_shares.equal_shares_pick(cands, spec)):
         starts = pick.starts
         for y in spec.years:
             assert pick.spend_by_year[y] <= spec.budget_by_year[y] + 1e-9
@@ -164,7 +164,7 @@ def test_baselines_schedule_years_like_the_plan_model():
         assert starts.get("notready", 2571) == 2571 and starts.get("late", 2571) == 2571
         if "canal" in starts:
             assert "dam" in starts and starts["dam"] <= starts["canal"]
-    po = compare.priority_order_pick(cands, spec)
+    po = baselines.priority_order_pick(cands, spec)
     # big: 50 + 50 from 2570; notready 40 in 2571; late (30) no longer fits 2571's 10;
     # canal needs the dam (10 + 40 from 2570) which no longer fits 2570's 10
     assert po.starts == {"big": 2570, "notready": 2571}
@@ -188,7 +188,7 @@ def test_optimum_is_at_least_both_baselines(kk, budget, only_ready):
 
 
 def test_equal_shares_and_priority_order_respect_the_budget_and_readiness(kk):
-    for method in (compare.priority_order_pick, compare.equal_shares_pick):
+    for method in (baselines.priority_order_pick, equal_shares.equal_shares_pick):
         pick = method(kk, 80e6, only_ready=True)
         sel = pick.plan[pick.plan["selected"]]
         assert pick.spend <= 80e6 and sel["ready"].all() and sel["eligible"].all()
@@ -223,10 +223,10 @@ def test_mes_gives_each_district_its_share():
     cands = frame([("x1", "X", 5.0, 0.9), ("x2", "X", 5.0, 0.8), ("y1", "Y", 5.0, 0.3),
                    ("y2", "Y", 5.0, 0.2)])
     for completion in (None, "add1u"):
-        pick = compare.equal_shares_pick(cands, 10.0, completion=completion)
+        pick = equal_shares.equal_shares_pick(cands, 10.0, completion=completion)
         assert pick.selected_ids == ["x1", "y1"]
         assert pick.info["payments"] == {"X": 5.0, "Y": 5.0}
-    assert compare.priority_order_pick(cands, 10.0).selected_ids == ["x1", "x2"]
+    assert baselines.priority_order_pick(cands, 10.0).selected_ids == ["x1", "x2"]
     table = compare.compare_methods(cands, 10.0)
     assert table.loc["equal_shares", "benefit_vs_optimum_pct"] == pytest.approx(
         100 * (1.2 - 1.7) / 1.7)
@@ -245,17 +245,17 @@ def test_mes_poor_rich_payments():
     # Round 3: P1 needs 12 > 5.75 + 4.75: not affordable. MES = [P2, P3].
     costs = {"P1": 12.0, "P2": 7.0, "P3": 2.5}
     utilities = {"v1": {"P1": 1, "P2": 1, "P3": 1}, "v2": {"P1": 1, "P2": 3}}
-    out = compare.method_of_equal_shares(costs, utilities, 20.0, completion=None)
+    out = equal_shares.method_of_equal_shares(costs, utilities, 20.0, completion=None)
     assert out.selected == ["P2", "P3"]
     assert out.payments == pytest.approx({"v1": 4.25, "v2": 5.25})
     # Add1: for a share s < 10.75 P1 stays unaffordable after P2 and P3, and from 10.75
     # on MES funds all three (21.5 > 20), so Add1 keeps [P2, P3]; nothing else fits 10.5.
     for completion in ("add1", "add1u", "utilitarian"):
-        out = compare.method_of_equal_shares(costs, utilities, 20.0, completion=completion,
-                                             add1_increment=0.25)
+        out = equal_shares.method_of_equal_shares(costs, utilities, 20.0,
+                                                  completion=completion, add1_increment=0.25)
         assert out.selected == ["P2", "P3"] and out.share_per_voter < 10.75
     # with a budget of 22 the equal share 11 already buys all three (P1 last)
-    out = compare.method_of_equal_shares(costs, utilities, 22.0, completion=None)
+    out = equal_shares.method_of_equal_shares(costs, utilities, 22.0, completion=None)
     assert out.selected == ["P2", "P3", "P1"]
 
 
@@ -268,33 +268,33 @@ def test_mes_add1_and_utilitarian_completion():
     # Utilitarian fill of the 5 left, by value per baht: x2 (0.2) fits, y1 (0.083) does not.
     cands = frame([("x1", "X", 4.0, 0.9), ("x2", "X", 4.0, 0.8), ("y1", "Y", 6.0, 0.5),
                    ("y2", "Y", 1.0, 0.1)])
-    alone = compare.equal_shares_pick(cands, 10.0, completion=None)
+    alone = equal_shares.equal_shares_pick(cands, 10.0, completion=None)
     assert alone.selected_ids == ["x1", "y2"]
-    add1 = compare.equal_shares_pick(cands, 10.0, completion="add1", add1_increment=0.05)
+    add1 = equal_shares.equal_shares_pick(cands, 10.0, completion="add1", add1_increment=0.05)
     assert add1.selected_ids == ["x1", "y2"]
     assert 6.9 <= add1.info["share_per_voter"] < 7.0
-    both = compare.equal_shares_pick(cands, 10.0)  # add1u with the galloping steps
+    both = equal_shares.equal_shares_pick(cands, 10.0)  # add1u with the galloping steps
     assert both.selected_ids == ["x1", "y2", "x2"]
     assert both.plan.set_index("project_id")["pick_stage"]["x2"] == "completion"
     # Add1 that helps: X's only project x (cost 6) is out of reach of the share 5
     cands = frame([("x", "X", 6.0, 0.9), ("y", "Y", 2.0, 0.5)])
-    assert compare.equal_shares_pick(cands, 10.0, completion=None).selected_ids == ["y"]
-    add1 = compare.equal_shares_pick(cands, 10.0, completion="add1", add1_increment=0.5)
+    assert equal_shares.equal_shares_pick(cands, 10.0, completion=None).selected_ids == ["y"]
+    add1 = equal_shares.equal_shares_pick(cands, 10.0, completion="add1", add1_increment=0.5)
     assert add1.selected_ids == ["y", "x"] and add1.info["share_per_voter"] == 6.0
-    assert compare.equal_shares_pick(cands, 10.0, completion="add1").selected_ids == ["y", "x"]
+    assert equal_shares.equal_shares_pick(cands, 10.0, completion="add1").selected_ids == ["y", "x"]
 
 
 def test_mes_committed_projects_and_bad_input():
-    out = compare.method_of_equal_shares({"a": 4.0, "b": 3.0, "c": 3.0},
-                                         {"v1": {"b": 1}, "v2": {"c": 1}}, 10.0,
-                                         committed=["a"], completion=None)
+    out = equal_shares.method_of_equal_shares({"a": 4.0, "b": 3.0, "c": 3.0},
+                                              {"v1": {"b": 1}, "v2": {"c": 1}}, 10.0,
+                                              committed=["a"], completion=None)
     assert out.selected == ["a", "b", "c"] and out.initial_share == 3.0
     with pytest.raises(portfolio.InfeasibleSelectionError):
-        compare.method_of_equal_shares({"a": 11.0}, {"v": {"a": 1}}, 10.0, committed=["a"])
+        equal_shares.method_of_equal_shares({"a": 11.0}, {"v": {"a": 1}}, 10.0, committed=["a"])
     with pytest.raises(ValueError, match="unknown project"):
-        compare.method_of_equal_shares({"a": 1.0}, {"v": {"zz": 1}}, 10.0)
+        equal_shares.method_of_equal_shares({"a": 1.0}, {"v": {"zz": 1}}, 10.0)
     with pytest.raises(ValueError, match="completion"):
-        compare.method_of_equal_shares({"a": 1.0}, {"v": {"a": 1}}, 10.0, completion="x")
+        equal_shares.method_of_equal_shares({"a": 1.0}, {"v": {"a": 1}}, 10.0, completion="x")
 
 
 # --------------------------------------------------------------------------------------

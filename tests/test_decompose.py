@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.selection import decompose, portfolio
+from oneplan.selection import decompose, highs, model, portfolio
 from oneplan.samples import water as sample
 from oneplan.selection.portfolio import GroupLimit, PlanSpec, plan_portfolio
 
@@ -150,9 +150,9 @@ def test_blocks_agree_with_the_whole_model_on_generated_provinces(three_province
 
 def test_lagrangian_bound_lies_between_the_plan_and_the_lp(three_provinces):
     cands, spec = three_provinces
-    prob, _, meta = portfolio.build_plan_model(cands, spec)
-    engine = portfolio._PlanSolver(prob, meta, time_limit_s=60, mip_rel_gap=GAP,
-                                   threads=None, highs_options=None)
+    prob, _, meta = model.build_plan_model(cands, spec)
+    engine = highs.PlanEngine(prob, meta, time_limit_s=60, mip_rel_gap=GAP,
+                              threads=None, highs_options=None)
     codes = np.unique(meta.data.frame["province_code"].astype(str), return_inverse=True)[1]
     block_of_col = np.zeros(engine.highs.getNumCol(), np.int64)
     block_of_col[engine.col] = codes[meta.cols.proj]

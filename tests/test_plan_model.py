@@ -16,17 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oneplan.selection.explain import REASON_CODES, explain_plan
+from oneplan.selection.highs import solve_model
+from oneplan.selection.model import build_plan_model
 from oneplan.selection.portfolio import (
-    REASON_CODES,
     GroupLimit,
     InfeasibleSelectionError,
     PlanSpec,
-    build_plan_model,
-    explain_plan,
     extract_plan,
     plan_portfolio,
     select_projects,
-    solve_model,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -721,11 +720,11 @@ def test_explain_respects_max_resolves_and_marks_estimates():
 
 
 def test_explain_builds_and_loads_the_model_once(monkeypatch):
-    from oneplan.selection import portfolio
+    from oneplan.selection import explain, highs
 
     calls = {"build": 0, "load": 0, "run": 0}
-    build, load, run = (portfolio.build_plan_model, portfolio._BulkHiGHS.load,
-                        portfolio._PlanSolver.run)
+    build, load, run = (explain.build_plan_model, highs.BulkHiGHS.load,
+                        highs.PlanEngine.run)
 
     def count(key, fn):
         def wrapped(*a, **k):
@@ -735,9 +734,9 @@ def test_explain_builds_and_loads_the_model_once(monkeypatch):
 
     df, spec = _instance(1)
     res = plan_portfolio(df, spec)
-    monkeypatch.setattr(portfolio, "build_plan_model", count("build", build))
-    monkeypatch.setattr(portfolio._BulkHiGHS, "load", count("load", load))
-    monkeypatch.setattr(portfolio._PlanSolver, "run", count("run", run))
+    monkeypatch.setattr(explain, "build_plan_model", count("build", build))
+    monkeypatch.setattr(highs.BulkHiGHS, "load", count("load", load))
+    monkeypatch.setattr(highs.PlanEngine, "run", count("run", run))
     ex = explain_plan(df, spec, res, max_resolves=6)
     assert calls["build"] == 1 and calls["load"] == 1
     assert calls["run"] == ex["confirmed"].sum() <= 6
@@ -835,24 +834,24 @@ def test_loose_re_solves_bracket_the_exact_loss():
 
 
 def test_loss_range_is_written_in_the_sentence():
-    from oneplan.selection.portfolio import _texts
+    from oneplan.selection.explain import reason_texts
 
     info = {"code": "budget", "short": [2571], "delta": 0.5, "delta_low": 0.25,
             "confirmed": True, "displaced": []}
     data = type("D", (), {"years": [2570, 2571], "T": 2})()
-    th, en = _texts(info, data, [])
+    th, en = reason_texts(info, data, [])
     assert "between 0.250 and 0.500" in en and "0.250–0.500" in th
     info.update(delta_low=-0.1)
-    th, en = _texts(info, data, [])
+    th, en = reason_texts(info, data, [])
     assert "at most 0.500" in en and "ไม่เกิน 0.500" in th
     info.update(delta_low=math.nan)  # re-solved, but HiGHS gave no bound
-    th, en = _texts(info, data, [])
+    th, en = reason_texts(info, data, [])
     assert "at most 0.500" in en
     info.update(delta_low=0.5)
-    th, en = _texts(info, data, [])
+    th, en = reason_texts(info, data, [])
     assert "by 0.500." in en and "(estimate" not in en
     info.update(confirmed=False)
-    th, en = _texts(info, data, [])
+    th, en = reason_texts(info, data, [])
     assert "(estimate by rule, not re-solved)" in en
 
 

@@ -12,19 +12,21 @@ import pandas as pd
 import pulp
 import pytest
 
-from oneplan.selection import portfolio
-from oneplan.selection.portfolio import (
+from oneplan.selection import highs, portfolio
+from oneplan.selection.candidates import sanitise_name
+from oneplan.selection.highs import (
     STOPPED_EARLY_STATUSES,
+    SolveOutcome,
+    highs_status_name,
+    solve_model,
+    solver_versions,
+)
+from oneplan.selection.model import build_model
+from oneplan.selection.portfolio import (
     BudgetRow,
     InfeasibleSelectionError,
     SelectionSolveError,
-    SolveOutcome,
-    build_model,
-    highs_status_name,
-    sanitise_name,
     select_projects,
-    solve_model,
-    solver_versions,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -457,7 +459,7 @@ def test_bulk_transfer_matches_pulps_highs(seed, sense):
     ours = _mixed_model(seed, sense)
     out = solve_model(ours, time_limit_s=10)
     theirs = _mixed_model(seed, sense)
-    with portfolio._quiet_c_stdout():
+    with highs.quiet_c_stdout():
         theirs.solve(pulp.HiGHS(msg=False, gapRel=0.0))
     their_status = highs_status_name(theirs.solverModel.getModelStatus())
     assert out.status == their_status

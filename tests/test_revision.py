@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 
 from oneplan.data import db
-from oneplan.selection import portfolio, priority, revision
-from oneplan.selection.revision import FollowUpFacts, revise_plan
+from oneplan.selection import facts as facts_mod
+from oneplan.selection import portfolio, priority, versions
+from oneplan.selection.facts import FollowUpFacts
+from oneplan.selection.revision import revise_plan
 
 Y1, Y2 = 2570, 2571
 
@@ -79,7 +81,7 @@ def test_no_facts_returns_the_approved_plan(penalty, months):
     approved = portfolio.plan_portfolio(c, spec)
     rev = revise_plan(c, spec, approved, FollowUpFacts.empty(), months=months,
                       stability_penalty=penalty)
-    assert revision._starts(rev.result) == revision._starts(approved)
+    assert facts_mod.plan_starts(rev.result) == facts_mod.plan_starts(approved)
     assert rev.counts == {"kept": len(approved.selected_ids), "added": 0, "dropped": 0,
                           "moved": 0}
     assert rev.value_after == pytest.approx(rev.value_before)
@@ -252,12 +254,12 @@ def test_new_proposal_displaces_a_weaker_project():
 def test_bad_facts_are_named():
     c = _cands([("A", 10, 60)])
     spec = _spec([100])
-    with pytest.raises(revision.FactsError, match="unknown projects.*ZZ"):
+    with pytest.raises(facts_mod.FactsError, match="unknown projects.*ZZ"):
         revise_plan(c, spec, _plan({"A": Y1}), FollowUpFacts(_events(("ZZ", "cancelled"))),
                     months=6)
-    with pytest.raises(revision.FactsError, match="explode"):
+    with pytest.raises(facts_mod.FactsError, match="explode"):
         FollowUpFacts(_events(("A", "explode")))
-    with pytest.raises(revision.FactsError, match="new_cost_baht"):
+    with pytest.raises(facts_mod.FactsError, match="new_cost_baht"):
         FollowUpFacts(_events(("A", "cost_overrun")))
     with pytest.raises(ValueError, match="over"):
         revise_plan(c, spec, _plan({"A": Y1}), None, months=12)
@@ -269,9 +271,9 @@ def test_facts_files_round_trip(tmp_path):
         pd.DataFrame([{"fiscal_year": Y2, "change_pct": -10.0, "note": "ตัดงบ"}]),
         _cands([("N1", 5, 20)]))
     for name in ("facts.xlsx", "facts.csv"):
-        back = revision.read_facts(revision.write_facts(facts, tmp_path / name))
-        pd.testing.assert_frame_equal(back.events[revision.EVENT_COLUMNS],
-                                      facts.events[revision.EVENT_COLUMNS], check_dtype=False)
+        back = facts_mod.read_facts(facts_mod.write_facts(facts, tmp_path / name))
+        pd.testing.assert_frame_equal(back.events[facts_mod.EVENT_COLUMNS],
+                                      facts.events[facts_mod.EVENT_COLUMNS], check_dtype=False)
         assert back.budget_changes["change_pct"].tolist() == [-10.0]
         assert back.new_proposals["project_id"].tolist() == ["N1"]
 
@@ -287,8 +289,8 @@ def khon_kaen(sample_db, tmp_path_factory):
     revision (v2) of Khon Kaen."""
     path = tmp_path_factory.mktemp("revision") / "plans.duckdb"
     shutil.copy(sample_db, path)
-    v1 = revision.approve("40", db_path=path, time_limit_s=30)
-    v2 = revision.revise("40", db_path=path, months=6, time_limit_s=30, confirm_resolves=2)
+    v1 = versions.approve("40", db_path=path, time_limit_s=30)
+    v2 = versions.revise("40", db_path=path, months=6, time_limit_s=30, confirm_resolves=2)
     return path, v1, v2
 
 
@@ -297,12 +299,12 @@ def test_approve_and_revise_write_versions(khon_kaen):
     assert (v1, v2) == ("40-2570-v1", "40-2570-v2")
     con = db.connect(path, read_only=True)
     try:
-        versions = revision.list_plan_versions(con, "40")
-        one, two = revision.load_plan_version(con, v1), revision.load_plan_version(con, v2)
+        listed = versions.list_plan_versions(con, "40")
+        one, two = versions.load_plan_version(con, v1), versions.load_plan_version(con, v2)
     finally:
         con.close()
-    assert versions["version_id"].tolist() == [v1, v2]
-    assert versions["status"].tolist() == ["approved", "revised"]
+    assert listed["version_id"].tolist() == [v1, v2]
+    assert listed["status"].tolist() == ["approved", "revised"]
     assert two.header["parent_version_id"] == v1
     assert two.header["months_after_approval"] == 6 and two.header["synthetic_facts"]
     assert two.header["solver_status"] == "optimal"
@@ -315,7 +317,7 @@ def test_approve_and_revise_write_versions(khon_kaen):
     assert two.items.loc[two.items["change"].notna(), "reason_th"].notna().all()
     assert two.items["new_proposal"].sum() == 5          # the synthetic proposals are kept
     # a revision of the revision starts from v2's costs, exclusions and proposals
-    v3 = revision.revise("40", db_path=path, months=12, time_limit_s=30, confirm_resolves=0)
+    v3 = versions.revise("40", db_path=path, months=12, time_limit_s=30, confirm_resolves=0)
     assert v3 == "40-2570-v3"
 
 
@@ -323,18 +325,18 @@ def test_synthetic_revision_of_khon_kaen_adds_up(khon_kaen, sample_db):
     path, v1, _ = khon_kaen
     con = db.connect(path, read_only=True)
     try:
-        one = revision.load_plan_version(con, v1)
+        one = versions.load_plan_version(con, v1)
     finally:
         con.close()
     p = one.params
-    spec = revision.spec_from_json(p["spec"])
+    spec = versions.spec_from_json(p["spec"])
     con = db.connect(sample_db, read_only=True)
     try:
         cands = priority.score_candidates(db.water_candidates(con, "40", 2570), p["weights"])
     finally:
         con.close()
-    facts = revision.sample_followup(one.items, cands, months=6, seed=2567, years=spec.years)
-    again = revision.sample_followup(one.items, cands, months=6, seed=2567, years=spec.years)
+    facts = facts_mod.sample_followup(one.items, cands, months=6, seed=2567, years=spec.years)
+    again = facts_mod.sample_followup(one.items, cands, months=6, seed=2567, years=spec.years)
     pd.testing.assert_frame_equal(facts.events, again.events)
     assert facts.synthetic and facts.counts()["cancelled"] in (1, 2)
     assert len(facts.new_proposals) == 5 and facts.budget_changes["change_pct"].tolist() == [-10]
@@ -348,7 +350,7 @@ def test_synthetic_revision_of_khon_kaen_adds_up(khon_kaen, sample_db):
     # and with no facts the approved plan comes back unchanged
     same = revise_plan(cands, spec, one.items, None, months=6, stability_penalty=0.0,
                        confirm_resolves=0)
-    assert revision._starts(same.result) == one.starts
+    assert facts_mod.plan_starts(same.result) == one.starts
 
 
 def test_old_database_is_upgraded(tmp_path):
@@ -360,18 +362,18 @@ def test_old_database_is_upgraded(tmp_path):
     c = _cands([("A", 10, 60), ("B", 8, 40), ("C", 7, 55)])
     spec = _spec([100])
     approved = portfolio.plan_portfolio(c, spec)
-    v1 = revision.save_plan_version(con, "40", Y1, approved, reason="approved",
-                                    params_json={"spec": revision.spec_to_json(spec)})
+    v1 = versions.save_plan_version(con, "40", Y1, approved, reason="approved",
+                                    params_json={"spec": versions.spec_to_json(spec)})
     rev = revise_plan(c, spec, approved,
                       FollowUpFacts(_events(("A", "cancelled", None, None, "x"))), months=6)
-    v2 = revision.save_plan_version(con, "40", Y1, rev, reason="6 months",
+    v2 = versions.save_plan_version(con, "40", Y1, rev, reason="6 months",
                                     params_json="{}", parent_version_id=v1)
     con.close()
     con = duckdb.connect(str(path), read_only=True)
-    loaded = revision.load_plan_version(con, v2)
+    loaded = versions.load_plan_version(con, v2)
     assert (v1, v2) == ("40-2570-v1", "40-2570-v2")
     assert loaded.starts == {"B": Y1, "C": Y1}
     assert loaded.items.set_index("project_id").at["A", "change"] == "dropped"
-    assert revision.spec_from_json(
-        revision.load_plan_version(con, v1).params["spec"]) == spec
+    assert versions.spec_from_json(
+        versions.load_plan_version(con, v1).params["spec"]) == spec
     con.close()

@@ -107,21 +107,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from oneplan.selection import revision
+    from oneplan.selection import versions as plan_versions
 
     code = areas.province(args.province).code
     if args.action == "approve":
-        vid = revision.approve(code, db_path=args.db, fiscal_year=args.fiscal_year,
-                               scenario=args.scenario, reason=args.reason)
+        vid = plan_versions.approve(code, db_path=args.db, fiscal_year=args.fiscal_year,
+                                    scenario=args.scenario, reason=args.reason)
         print(f"approved plan saved as {vid}")
     elif args.action == "revise":
-        vid = revision.revise(code, db_path=args.db, facts_file=args.facts,
-                              months=args.months, facts_out=args.facts_out)
+        vid = plan_versions.revise(code, db_path=args.db, facts_file=args.facts,
+                                   months=args.months, facts_out=args.facts_out)
         print(f"revised plan saved as {vid}"
               + ("" if args.facts else " (synthetic sample follow-up facts)"))
     con = db.connect(args.db, read_only=True)
     try:
-        versions = revision.list_plan_versions(con, code)
+        versions = plan_versions.list_plan_versions(con, code)
     finally:
         con.close()
     print(versions.to_string(index=False) if len(versions) else "no plan versions yet")

@@ -13,7 +13,7 @@ from oneplan.core import thai
 from oneplan.core.text import text, texts
 from oneplan.reports.tables import names
 from oneplan.reports.water_run import PortfolioRun, label
-from oneplan.selection import compare, portfolio
+from oneplan.selection import compare, explain, facts
 from oneplan.selection import revision as rv
 from oneplan.selection.spec import plan_spec
 
@@ -21,10 +21,10 @@ from oneplan.selection.spec import plan_spec
 # --- reasons ----------------------------------------------------------------------------
 
 def reasons(run: PortfolioRun) -> pd.DataFrame:
-    """One plain reason per candidate (:func:`oneplan.selection.portfolio.explain_plan`), the
+    """One plain reason per candidate (:func:`oneplan.selection.explain.explain_plan`), the
     closest misses and top selected projects confirmed by re-solving."""
     if "reasons" not in run.extra:
-        run.extra["reasons"] = portfolio.explain_plan(
+        run.extra["reasons"] = explain.explain_plan(
             run.candidates, run.spec, run.result,
             max_resolves=run.params.plan.explain_max_resolves,
             time_limit_s=min(run.params.plan.explain_time_limit_s,
@@ -189,10 +189,10 @@ def revision(run: PortfolioRun, months: int = 6):
     (:func:`oneplan.selection.revision.revise_plan`)."""
     key = f"revision_{months}"
     if key not in run.extra:
-        facts = rv.sample_followup(run.result, run.candidates, months=months,
-                                   seed=run.params.sample.seed)
+        sampled = facts.sample_followup(run.result, run.candidates, months=months,
+                                        seed=run.params.sample.seed)
         spec = plan_spec(run.params, with_stability=True)
-        run.extra[key] = rv.revise_plan(run.candidates, spec, run.result, facts,
+        run.extra[key] = rv.revise_plan(run.candidates, spec, run.result, sampled,
                                         months=months, confirm_resolves=4,
                                         confirm_time_limit_s=run.params.plan.explain_time_limit_s,
                                         time_limit_s=run.params.portfolio.time_limit_s,

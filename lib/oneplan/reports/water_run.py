@@ -21,7 +21,7 @@ from oneplan.core.format import rounded
 from oneplan.core.text import text, texts
 from oneplan.data import db
 from oneplan.data.params import Params, load_params
-from oneplan.selection import portfolio, priority
+from oneplan.selection import highs, portfolio, priority
 from oneplan.selection.spec import plan_spec
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def summary(run: PortfolioRun) -> dict[str, Any]:
         "skipped_floors": list(r.skipped_floors),
         "selected_ids": sorted(sel["project_id"].tolist()),
         "params": run.params.model_dump(mode="json"),
-        "versions": {"oneplan": __version__, **portfolio.solver_versions(),
+        "versions": {"oneplan": __version__, **highs.solver_versions(),
                      "geography": run.db_meta.get("geography_version")},
         "database_built_at": run.db_meta.get("built_at"),
     }

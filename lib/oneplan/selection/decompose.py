@@ -28,7 +28,7 @@ keeps the better of the two bounds.
 
 Only linking rows of the resource kind are handled (coefficients ≥ 0, no lower bound
 above 0, a finite upper bound or none); for any other model :func:`solve_by_blocks`
-returns ``None`` and the caller solves the whole model as usual.
+raises :class:`NotDecomposableError` and the caller solves the whole model as usual.
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class BlockSolution:
     note: str = ""
 
 
-class NotDecomposable(ValueError):
+class NotDecomposableError(ValueError):
     """The model does not split into blocks this way (the message says why)."""
 
 
@@ -129,7 +129,8 @@ def _lp_duals(model: _Model, threads: int | None, time_limit_s: float
           integer=False)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise NotDecomposable(f"the LP relaxation ended {h.modelStatusToString(h.getModelStatus())}")
+        raise NotDecomposableError(
+            f"the LP relaxation ended {h.modelStatusToString(h.getModelStatus())}")
     sol = h.getSolution()
     return float(h.getInfo().objective_function_value), np.asarray(sol.row_dual, float)
 
@@ -169,7 +170,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     ``block_of_col``: an integer block label for every HiGHS column.
 
     Raises:
-        NotDecomposable: one block only, a linking row of another kind, a block that is
+        NotDecomposableError: one block only, a linking row of another kind, a block that is
             infeasible on its own (so is the whole model) or has no plan in time — the
             caller then solves the whole model.
     """
@@ -177,11 +178,11 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     workers = max(1, int(threads) if threads else len(os.sched_getaffinity(0)))
     model = _Model(highs)
     if not model.minimise or model.n == 0 or len(block_of_col) != model.n:
-        raise NotDecomposable("not a minimisation with a block for every column")
+        raise NotDecomposableError("not a minimisation with a block for every column")
     labels, block = np.unique(np.asarray(block_of_col), return_inverse=True)
     nb = len(labels)
     if nb < 2:
-        raise NotDecomposable("one block only")
+        raise NotDecomposableError("one block only")
     csr = model.csr
     row_of_nz = np.repeat(np.arange(model.m), np.diff(csr.indptr))
     nz_block = block[csr.indices]
@@ -194,10 +195,10 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     link_rows = np.flatnonzero(linking)
     # a precedence or a floor across blocks: proportional shares would not be valid
     if (csr[link_rows].data < 0).any():
-        raise NotDecomposable("a row across blocks has a negative coefficient "
+        raise NotDecomposableError("a row across blocks has a negative coefficient "
                               "(e.g. a precedence between them)")
     if (model.row_lo[link_rows] > 0).any():
-        raise NotDecomposable("a row across blocks has a lower bound (e.g. a floor)")
+        raise NotDecomposableError("a row across blocks has a lower bound (e.g. a floor)")
     # with coefficients ≥ 0 and no floor, a row across blocks without a cap binds nothing
     link_rows = link_rows[np.isfinite(model.row_up[link_rows])]
     # 1. LP duals of the linking rows
@@ -236,9 +237,9 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         results = list(pool.map(lagrangian, range(nb)))
     for b, (status, xb, lb) in enumerate(results):
         if status == "infeasible":
-            raise NotDecomposable(f"block {labels[b]} is infeasible on its own")
+            raise NotDecomposableError(f"block {labels[b]} is infeasible on its own")
         if xb is None or not math.isfinite(lb):
-            raise NotDecomposable(f"block {labels[b]} ended {status} without a plan")
+            raise NotDecomposableError(f"block {labels[b]} ended {status} without a plan")
         bound += lb
         x[cols_of[b]] = xb
 

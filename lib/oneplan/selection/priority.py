@@ -32,6 +32,7 @@ import pandas as pd
 
 from oneplan.core import scoring
 from oneplan.core.scoring import min_max
+from oneplan.core.text import texts
 
 __all__ = [
     "CRITERIA",
@@ -39,40 +40,30 @@ __all__ = [
     "LOG_CRITERIA",
     "normalise_weights",
     "min_max",
+    "raw_criterion",
     "score_candidates",
 ]
 
-#: criterion name -> (Thai label, English label, description)
-CRITERIA: dict[str, tuple[str, str, str]] = {
-    "households": (
-        "จำนวนครัวเรือนที่ได้รับประโยชน์",
-        "Households served",
+_HOW: dict[str, str] = {
+    "households":
         "log1p(households_served), min-max normalised to 0..1 within the candidate list.",
-    ),
-    "storage": (
-        "ปริมาณน้ำเก็บกัก",
-        "Water storage",
-        "log1p(storage_m3), min-max normalised to 0..1 within the candidate list.",
-    ),
-    "area": (
-        "พื้นที่รับประโยชน์",
-        "Area benefited",
-        "log1p(area_rai), min-max normalised to 0..1 within the candidate list.",
-    ),
-    "need": (
-        "ความจำเป็นเร่งด่วนของพื้นที่",
-        "Need of the sub-district",
-        "need_index (0..1 need of the project's sub-district), min-max normalised "
-        "to 0..1 within the candidate list.",
-    ),
-    "cost_effectiveness": (
-        "ความคุ้มค่าต่อบาท",
-        "Cost-effectiveness",
+    "storage": "log1p(storage_m3), min-max normalised to 0..1 within the candidate list.",
+    "area": "log1p(area_rai), min-max normalised to 0..1 within the candidate list.",
+    "need": "need_index (0..1 need of the project's sub-district), min-max normalised "
+            "to 0..1 within the candidate list.",
+    "cost_effectiveness":
         "Benefit units per baht, (households_served + area_rai/10 + storage_m3/1000) "
         "/ cost_baht, min-max normalised to 0..1 within the candidate list. "
         "A simple, transparent proxy, not an economic appraisal.",
-    ),
 }
+
+CRITERIA: dict[str, tuple[str, str, str]] = {
+    name: (texts("selection.priority.criterion", "th")[name],
+           texts("selection.priority.criterion", "en")[name], how)
+    for name, how in _HOW.items()
+}
+"""Criterion name → (Thai name, English name, how it is computed). The names are in the
+catalogue (``lib/oneplan/selection/text/priority.yml``)."""
 
 #: criterion name -> input columns it is computed from
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -87,8 +78,6 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
 LOG_CRITERIA: frozenset[str] = frozenset({"households", "storage", "area"})
 
 _ID_COL = "project_id"
-
-
 
 
 def _row_labels(df: pd.DataFrame, mask: np.ndarray) -> str:
@@ -115,11 +104,6 @@ def _nonnegative(df: pd.DataFrame, values: np.ndarray, col: str) -> np.ndarray:
     if bad.any():
         raise ValueError(f"column {col!r} has negative values for: {_row_labels(df, bad)}")
     return values
-
-
-
-
-_min_max = min_max
 
 
 def normalise_weights(weights: Mapping[str, float],
@@ -180,7 +164,7 @@ def score_candidates(df: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataF
     out = df.copy()
     priority = np.zeros(len(out), dtype=float)
     for criterion, weight in w.items():
-        crit = _min_max(raw_criterion(out, criterion))
+        crit = min_max(raw_criterion(out, criterion))
         contrib = weight * crit
         out[f"crit_{criterion}"] = crit
         out[f"contrib_{criterion}"] = contrib
