@@ -299,9 +299,8 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    from oneplan.core.files import write_atomic
+    from oneplan.core.files import write_atomic, write_xlsx
     from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
-    from oneplan.core.files import write_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
