@@ -114,6 +114,7 @@ class _Row:
 
     @property
     def search(self) -> str:
+        """What the name filter searches: code, Thai and English name, in lower case."""
         p = self.province
         return f"{p.code} {p.name_th} {p.name_en}".lower()
 
