@@ -166,6 +166,8 @@ def kpi_table(cb: Cookbook) -> pd.DataFrame:
     """The KPIs: province value, national value, target, direction and standing (text)."""
     lang = cb.lang
     col = texts("reports.cookbook.column", lang)
+    standings = texts("reports.cookbook.standing", lang)
+    directions = texts("reports.cookbook.direction", lang)
     rows = []
     for i, k in enumerate(cb.content.kpis):
         own, nat = kpi_value(k, cb.figures), national_kpi(cb, i)
@@ -174,11 +176,10 @@ def kpi_table(cb: Cookbook) -> pd.DataFrame:
                 and isinstance(nat, (int, float)):
             diff = float(own) - float(nat)
             if abs(diff) < 1e-9 * max(1.0, abs(float(nat))):
-                standing = text("reports.cookbook.standing.same", lang)
+                standing = standings["same"]
             else:
                 good = diff > 0 if k.better == "higher" else diff < 0
-                standing = text(f"reports.cookbook.standing.{'better' if good else 'worse'}",
-                                lang)
+                standing = standings["better" if good else "worse"]
         row = {col["kpi"]: k.label.get(lang)}
         if cb.province is not None:
             row[col["province_value"]] = format_value(own, k.kind, lang)
@@ -186,8 +187,7 @@ def kpi_table(cb: Cookbook) -> pd.DataFrame:
         if any(x.target is not None for x in cb.content.kpis):
             row[col["target"]] = (format_value(k.target, k.kind, lang) if k.target is not None
                                   else "–")
-        row[col["direction"]] = ("" if k.kind == "text" else
-                                 text(f"reports.cookbook.direction.{k.better}", lang))
+        row[col["direction"]] = "" if k.kind == "text" else directions[k.better]
         if cb.province is not None:
             row[col["standing"]] = standing
             r = province_rank(cb, i)
@@ -277,8 +277,9 @@ def _figure_list(cb: Cookbook, keys: list[str]) -> dict:
         items.append({"name": figure_label(k, cb.lang),
                       "value": None if v is None else format_value(v, FIGURES[k], cb.lang),
                       "missing": _no_data(cb, FIGURE_PROVIDER.get(k, ""))})
-    page = "province_numbers" if cb.province else "national_numbers"
-    return {"head": text(f"reports.cookbook.page.{page}", cb.lang), "entries": items}
+    head = (text("reports.cookbook.page.province_numbers", cb.lang) if cb.province else
+            text("reports.cookbook.page.national_numbers", cb.lang))
+    return {"head": head, "entries": items}
 
 
 def _table(df: pd.DataFrame) -> dict:
