@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from oneplan.core import areas, thai
 from oneplan.core.paths import NATIONAL_DIR
-from oneplan.core.text import LANGS, text, texts
+from oneplan.core.text import text, texts
 from oneplan.reports.pages import render
 
 log = logging.getLogger(__name__)
@@ -48,17 +48,21 @@ class Report:
     en: str
 
 
+def _both(key: str, **fields) -> tuple[str, str]:
+    """A text in Thai and in English (the page shows both)."""
+    return text(key, "th", **fields), text(key, "en", **fields)
+
+
 def _reports(names: tuple[str, ...], group: str, cookbook: str) -> tuple[Report, ...]:
     """The reports ``names`` (labels ``reports.portal.<group>.<name>``) and the cookbook of
     every practice (labels ``reports.portal.cookbook.<cookbook>``)."""
-    fixed = [Report(n, text(f"reports.portal.{group}.{n}", "th"),
-                    text(f"reports.portal.{group}.{n}", "en")) for n in names]
-    practice = {lang: texts("reports.portal.practice", lang) for lang in LANGS}
-    cookbooks = [Report(f"cookbook_{p}",
-                        *(text(f"reports.portal.cookbook.{cookbook}", lang,
-                               practice=practice[lang][p]) for lang in LANGS))
-                 for p in practice["th"]]
-    return tuple(fixed + cookbooks)
+    out = [Report(n, *_both(f"reports.portal.{group}.{n}")) for n in names]
+    for p in texts("reports.portal.practice", "th"):
+        th, en = _both(f"reports.portal.practice.{p}")
+        out.append(Report(f"cookbook_{p}",
+                          text(f"reports.portal.cookbook.{cookbook}", "th", practice=th),
+                          text(f"reports.portal.cookbook.{cookbook}", "en", practice=en)))
+    return tuple(out)
 
 
 PROVINCE_REPORTS: tuple[Report, ...] = _reports(
@@ -198,18 +202,16 @@ def render_portal(out_root: str | Path, fiscal_year: int) -> str:
     national, synthetic = _national(fy_dir, out_root)
     rows = [_province_row(p, fy_dir / p.code, out_root) for p in areas.planning_provinces()]
     synthetic = synthetic or any(r.synthetic for r in rows)
-    figure_heads = [(text(f"reports.portal.figure.{f.name}", "th"),
-                     text(f"reports.portal.figure.{f.name}", "en")) for f in KEY_FIGURES]
+    heading_th, heading_en = _both("reports.portal.heading", fiscal_year=fiscal_year)
+    synthetic_th, synthetic_en = _both("core.labels.synthetic_note")
     return render(
-        "portal.html.j2",
-        heading_th=text("reports.portal.heading", "th", fiscal_year=fiscal_year),
-        heading_en=text("reports.portal.heading", "en", fiscal_year=fiscal_year),
+        "portal.html.j2", heading_th=heading_th, heading_en=heading_en,
         th=texts("reports.portal.page", "th"), en=texts("reports.portal.page", "en"),
-        font_css=Markup(fonts.thai_font_css()),
-        synthetic=synthetic, synthetic_th=text("core.labels.synthetic_note", "th"),
-        synthetic_en=text("core.labels.synthetic_note", "en"),
-        national=national, rows=rows, n_with=sum(1 for r in rows if r.links),
-        figure_heads=figure_heads, regions=areas.REGION_NAMES)
+        font_css=Markup(fonts.thai_font_css()), synthetic=synthetic,
+        synthetic_th=synthetic_th, synthetic_en=synthetic_en, national=national, rows=rows,
+        n_with=sum(1 for r in rows if r.links),
+        figure_heads=[_both(f"reports.portal.figure.{f.name}") for f in KEY_FIGURES],
+        regions=areas.REGION_NAMES)
 
 
 def write_portal(out_root: str | Path, fiscal_year: int) -> Path:
