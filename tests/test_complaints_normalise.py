@@ -37,8 +37,8 @@ def test_address_abbreviations():
 
 
 def test_text_key_ignores_tone_marks_boilerplate_and_abbreviations():
-    a, b = linkage.text_keys(["เรียน ผู้ว่าราชการจังหวัด ไฟฟ้าดับ หมู่ที่ 4 ขอบคุณครับ",
-                              "ไฟฟาดับ ม.4"])
+    a, b = nz.text_keys(["เรียน ผู้ว่าราชการจังหวัด ไฟฟ้าดับ หมู่ที่ 4 ขอบคุณครับ",
+                         "ไฟฟาดับ ม.4"])
     assert a == b == "ไฟฟาดับม4"
     assert nz.text_key(pd.Series(["ไฟฟ้าดับ หมู่ 4"]))[0] == "ไฟฟาดับม4"
 

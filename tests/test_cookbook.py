@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from oneplan import cli
-from oneplan.reports import cookbook
+from oneplan.reports import cookbook, cookbook_content, cookbook_figures
 from oneplan.data import db
 from oneplan.core import paths
 from oneplan.core.files import write_atomic
@@ -38,9 +38,9 @@ class _Ids(HTMLParser):
             self.hrefs.append(a["href"])
 
 
-@pytest.mark.parametrize("practice", cookbook.PRACTICES)
+@pytest.mark.parametrize("practice", cookbook_content.PRACTICES)
 def test_content_is_complete_in_both_languages(practice):
-    c = cookbook.load_content(practice)
+    c = cookbook_content.load_content(practice)
     assert c.practice == practice
     assert len(c.steps) >= 4 and len(c.kpis) >= 3
     assert c.success_factors and c.pitfalls and c.ingredients.data and c.ingredients.people
@@ -54,16 +54,16 @@ def test_content_is_complete_in_both_languages(practice):
     assert c.kpis[0].kind != "text"          # the comparison ranks on the first KPI
     # every step that shows figures shows ones with a provider
     for s in c.steps:
-        assert all(f in cookbook.FIGURE_PROVIDER for f in s.figures)
+        assert all(f in cookbook_figures.FIGURE_PROVIDER for f in s.figures)
 
 
 def test_award_owners_follow_the_reference():
     # the news release: Surin, Roi Et, Khon Kaen provincial offices; the Damrongdhama linkage
     # won first prize for the ministry's Office of Inspection and Public Complaints (central)
-    assert cookbook.load_content("surin").home_province == "32"
-    assert cookbook.load_content("plan101pro").home_province == "45"
-    assert cookbook.load_content("water").home_province == "40"
-    d = cookbook.load_content("damrongdhama")
+    assert cookbook_content.load_content("surin").home_province == "32"
+    assert cookbook_content.load_content("plan101pro").home_province == "45"
+    assert cookbook_content.load_content("water").home_province == "40"
+    d = cookbook_content.load_content("damrongdhama")
     assert d.home_province is None and "สำนักตรวจราชการและเรื่องราวร้องทุกข์" in d.owner.th
     assert "15" in d.source.th and "ชนะเลิศ" in d.award.th
 
@@ -77,8 +77,8 @@ def _subcommands() -> set[str]:
 def test_commands_notebooks_and_templates_are_real():
     known = _subcommands()
     pending = set()
-    for practice in cookbook.PRACTICES:
-        for step in cookbook.load_content(practice).steps:
+    for practice in cookbook_content.PRACTICES:
+        for step in cookbook_content.load_content(practice).steps:
             for line in step.command:
                 words = shlex.split(line)
                 assert words[0] == "oneplan", line
@@ -99,13 +99,13 @@ def test_commands_notebooks_and_templates_are_real():
 
 
 def test_bad_content_is_named(monkeypatch):
-    with pytest.raises(cookbook.CookbookError, match="unknown practice"):
-        cookbook.load_content("nope")
+    with pytest.raises(cookbook_content.CookbookError, match="unknown practice"):
+        cookbook_content.load_content("nope")
     with pytest.raises(Exception, match="unknown figure key"):
-        cookbook.Step(title={"th": "ก", "en": "a"}, text={"th": "ก", "en": "a"},
-                      figures=["not_a_figure"])
+        cookbook_content.Step(title={"th": "ก", "en": "a"}, text={"th": "ก", "en": "a"},
+                              figures=["not_a_figure"])
     with pytest.raises(Exception, match="either `figure` or `num`"):
-        cookbook.Kpi(label={"th": "ก", "en": "a"})
+        cookbook_content.Kpi(label={"th": "ก", "en": "a"})
 
 
 def _fake_needs(values: dict | None = None, fail: bool = False):
@@ -133,7 +133,7 @@ NEEDS = {"villages": 2000, "villages_with_needs": 1500, "needs": 4000, "needs_cl
 
 def test_province_numbers_beside_each_step(monkeypatch, sample_db, tmp_path):
     fake = _fake_needs(NEEDS)
-    monkeypatch.setitem(cookbook.PROVIDERS, "needs", (fake.cookbook_figures, cookbook.PROVIDERS["needs"][1]))
+    monkeypatch.setitem(cookbook_figures.PROVIDERS, "needs", (fake.cookbook_figures, cookbook_figures.PROVIDERS["needs"][1]))
     cb = cookbook.build("surin", "32", 2570, "th", sample_db, tmp_path / "2570" / "32")
     assert ("32", 2570) in fake.calls and (None, 2570) in fake.calls
     recipe = cookbook.section_html(cb, "recipe")
@@ -157,14 +157,14 @@ def test_province_numbers_beside_each_step(monkeypatch, sample_db, tmp_path):
 
 @pytest.mark.parametrize("how", ["fails", "not a dict"])
 def test_failing_provider_says_no_data_yet(monkeypatch, sample_db, how):
-    keys = cookbook.PROVIDERS["needs"][1]
+    keys = cookbook_figures.PROVIDERS["needs"][1]
     if how == "fails":
         fake = _fake_needs(fail=True).cookbook_figures
     else:
         def fake(con, code, fy):
             return [1, 2, 3]
     fake.__module__ = "oneplan.plan.needs"
-    monkeypatch.setitem(cookbook.PROVIDERS, "needs", (fake, keys))
+    monkeypatch.setitem(cookbook_figures.PROVIDERS, "needs", (fake, keys))
     cb = cookbook.build("surin", "32", 2570, "en", sample_db)
     assert cb.figures.values == {}
     assert "oneplan.plan.needs" in cb.figures.missing["needs"]
@@ -181,14 +181,14 @@ def test_water_figures_from_database_and_summary(sample_db, tmp_path):
          "solver_status": "time_limit"}), encoding="utf-8")
     con = db.connect(sample_db)
     try:
-        f = cookbook.water_figures(con, "40", 2570, fy_dir=fy_dir)
+        f = cookbook_figures.water_figures(con, "40", 2570, fy_dir=fy_dir)
         n, ready, req = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE ready), sum(cost_baht) FROM water_projects "
             "WHERE province_code = '40' AND fiscal_year = 2570").fetchone()
-        nat = cookbook.water_figures(con, None, 2570, fy_dir=fy_dir)
+        nat = cookbook_figures.water_figures(con, None, 2570, fy_dir=fy_dir)
         total = con.execute("SELECT count(*) FROM water_projects WHERE fiscal_year = 2570"
                             ).fetchone()[0]
-        none = cookbook.water_figures(con, "45", 2570, fy_dir=fy_dir)
+        none = cookbook_figures.water_figures(con, "45", 2570, fy_dir=fy_dir)
     finally:
         con.close()
     assert (f["water_candidates"], f["water_candidates_ready"]) == (n, ready)
@@ -291,7 +291,7 @@ def test_comparison_is_computed_once_per_inputs(sample_db, tmp_path, monkeypatch
     stay the same; a cookbook's own summary does not count, a changed water summary does."""
     import json
 
-    from oneplan.reports import cookbook as cb_mod
+    from oneplan.reports import cookbook_figures as cb_mod
 
     fy_dir = tmp_path / "2570"
     (fy_dir / "40").mkdir(parents=True)
@@ -301,11 +301,11 @@ def test_comparison_is_computed_once_per_inputs(sample_db, tmp_path, monkeypatch
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     cb_mod._COMPARISONS.clear()
     out = fy_dir / "national"
-    cb_mod.build("surin", "40", 2570, db_path=sample_db, output_dir=out)
+    cookbook.build("surin", "40", 2570, db_path=sample_db, output_dir=out)
     (fy_dir / "40" / "cookbook_surin.summary.json").write_text("{}", encoding="utf-8")
-    cb_mod.build("surin", "32", 2570, db_path=sample_db, output_dir=out)
+    cookbook.build("surin", "32", 2570, db_path=sample_db, output_dir=out)
     assert len(calls) == 1
     (fy_dir / "40" / "summary.json").write_text(json.dumps({"n_selected": 1}),
                                                 encoding="utf-8")
-    cb_mod.build("surin", "45", 2570, db_path=sample_db, output_dir=out)
+    cookbook.build("surin", "45", 2570, db_path=sample_db, output_dir=out)
     assert len(calls) == 2

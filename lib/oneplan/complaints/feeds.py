@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.core import areas, thai
+from oneplan.core.text import LANGS, check_lang
 from oneplan.complaints import normalise as nz
 from oneplan.complaints.privacy import hash_values, salt
 
@@ -54,6 +55,9 @@ class _Strict(BaseModel):
 
 
 class DateSpec(_Strict):
+    """How a feed writes its dates: field order, era (พ.ศ. ``be`` / ค.ศ. ``ce``), a time
+    after the date or not, the separator."""
+
     order: Literal["dmy", "ymd", "d_mon_y"]
     era: Literal["be", "ce"]
     time: bool = False
@@ -77,17 +81,22 @@ class Feed(_Strict):
     categories: dict[str, str]
 
     def header(self, name: str) -> str | None:
+        """The feed's column header for a field of :data:`FIELDS` (None: not in this feed)."""
         return self.columns.get(name)
+
+    def full_name(self, lang: str = "th") -> str:
+        """The agency's name in ``lang``."""
+        return getattr(self, f"name_{check_lang(lang)}")
 
     def short_name(self, lang: str = "th") -> str:
         """The agency's abbreviation in ``lang`` (its full name when none is set)."""
-        if lang == "th":
-            return self.short_th or self.name_th
-        return self.short_en or self.name_en
+        return getattr(self, f"short_{check_lang(lang)}") or self.full_name(lang)
 
 
 @dataclass
 class Registry:
+    """Every configured feed (by agency id) and the category vocabulary of ``feeds.yml``."""
+
     feeds: dict[str, Feed]
     categories: dict[str, tuple[str, str, str]]  # code -> (Thai, English, group)
 
@@ -98,8 +107,9 @@ class Registry:
             raise FeedError(f"no feed {agency_id!r}; known: {', '.join(self.feeds)}") from None
 
     def category_name(self, code: str, lang: str = "th") -> str:
+        """A category's name in ``lang``; the code itself for a category not in the registry."""
         names = self.categories.get(code)
-        return code if names is None else names[0 if lang == "th" else 1]
+        return code if names is None else names[LANGS.index(check_lang(lang))]
 
     def agency_short(self, agency_id: str, lang: str = "th") -> str:
         """The agency's abbreviation (กฟภ.); the id itself for an agency not in the registry."""

@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 
 from oneplan.data.params import ComplaintsParams
 from oneplan.complaints.feeds import registry
-from oneplan.complaints.normalise import BOILERPLATE, text_keys  # noqa: F401 (public here too)
+from oneplan.complaints.normalise import text_keys
 from oneplan.core import thai
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,15 @@ log = logging.getLogger(__name__)
 PERSON_COLUMNS = ("rid", "person_id_hash", "phone_hash", "first_name", "last_name",
                   "address_hash", "subdistrict_code", "district_code")
 
-# Boilerplate that every agency adds and that says nothing about the matter.
-
-
 TEXT_BITS = 1024
+"""Bits of a text's trigram set (:func:`text_bits`)."""
 TEXT_WORDS = TEXT_BITS // 64
-
-
+"""uint64 words per text in :func:`text_bits`."""
 
 
 def text_bits(texts, *, chunk: int = 100_000) -> np.ndarray:
-    """Each text's set of character trigrams hashed into a 512-bit set (``(n, 8)``
-    uint64): a Bloom-filter encoding whose bit Jaccard tracks the trigram Jaccard.
+    """Each text's set of character trigrams hashed into a :data:`TEXT_BITS`-bit set
+    (``(n, TEXT_WORDS)`` uint64): a Bloom-filter encoding whose bit Jaccard tracks the trigram Jaccard.
     Vectorised: texts become fixed-width code-point arrays, trigrams 24-bit codes."""
     keys = text_keys(texts)
     n = len(keys)

@@ -3,7 +3,9 @@ recurring problems and hotspots; rankings that show a row only when it has at le
 ``complaints.min_count`` cases (small counts rank by chance and can point at a person).
 
 Every table is a plain DataFrame without personal data, exportable as CSV/XLSX
-(:func:`export_tables`)."""
+(:func:`export_tables`); its column names come from ``complaints/text/stats.yml`` in the
+report's language. This module also owns the loading of one area's cases and clusters
+(:func:`load`, :class:`ComplaintData`) and the linkage accuracy against a sample's truth."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from oneplan.core import areas, thai
+from oneplan.core.text import check_lang, text, texts
 from oneplan.data.params import ComplaintsParams, load_params
 from oneplan.complaints import tracking
 from oneplan.complaints.feeds import registry
@@ -41,6 +44,7 @@ class ComplaintData:
 def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year: int, *,
          lang: str = "th", params: ComplaintsParams | None = None) -> ComplaintData:
     """Cases and per-cluster tracking for a province (None or "": national)."""
+    check_lang(lang)
     code = areas.province(province_code).code if province_code else None
     p = params or load_params(code).complaints
     cs = load_cases(con, code, fiscal_year)
@@ -52,16 +56,14 @@ def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year:
 
 
 def column_names(lang: str) -> dict[str, str]:
-    th = lang == "th"
-    return {
-        "records": "เรื่องที่รับ (ทุกหน่วยงาน)" if th else "records (all agencies)",
-        "clusters": "เรื่องจริง (หลังรวมเรื่องซ้ำ)" if th else "matters (after linking)",
-        "dup": "ร้อยละเรื่องซ้ำ" if th else "duplicate share %",
-        "cross": "เรื่องที่ร้องหลายหน่วยงาน" if th else "matters at 2+ agencies",
-        "median_close": "มัธยฐานวันที่ยุติ" if th else "median days to close",
-        "sla": "ร้อยละเกินกำหนด" if th else "SLA breach %",
-        "open": "เรื่องค้าง" if th else "open matters",
-    }
+    """The figure columns of the grouped tables in ``lang``, by key (``records``,
+    ``clusters``, ``dup``, ``cross``, ``median_close``, ``sla``, ``open``)."""
+    return texts("complaints.stats.column", lang)
+
+
+def area_name(area, lang: str) -> str:
+    """The name of a province, district or sub-district (``name_th``/``name_en``) in ``lang``."""
+    return getattr(area, f"name_{check_lang(lang)}")
 
 
 def summary(d: ComplaintData) -> dict[str, float | int]:
@@ -113,7 +115,7 @@ def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict
     out[n["dup"]] = 100 * (1 - out[n["clusters"]] / out[n["records"]]).clip(lower=0)
     out = out.reset_index().rename(columns={key: label})
     if names is not None:
-        out.insert(1, "ชื่อ" if d.lang == "th" else "name",
+        out.insert(1, text("complaints.stats.group.name", d.lang),
                    out[label].map(names).fillna(out[label]))
     for col in (n["records"], n["clusters"], n["cross"], n["open"]):
         out[col] = out[col].astype(int)
@@ -123,15 +125,17 @@ def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict
 
 
 def by_category(d: ComplaintData) -> pd.DataFrame:
+    """By complaint category, most records first."""
     reg = registry()
     names = {k: reg.category_name(k, d.lang) for k in reg.categories}
-    return _group_table(d, "category", "หมวด" if d.lang == "th" else "category", names)
+    return _group_table(d, "category", text("complaints.stats.group.category", d.lang), names)
 
 
 def by_agency(d: ComplaintData) -> pd.DataFrame:
+    """By agency (a matter counts for every agency that holds a copy), most records first."""
     reg = registry()
-    names = {k: (f.name_th if d.lang == "th" else f.name_en) for k, f in reg.feeds.items()}
-    label = "หน่วยงาน" if d.lang == "th" else "agency"
+    names = {k: f.full_name(d.lang) for k, f in reg.feeds.items()}
+    label = text("complaints.stats.group.agency", d.lang)
     out = _group_table(d, "agency_id", label, names)
     # the abbreviation readers know (กฟภ.), not the feed id
     out[label] = out[label].map(lambda a: reg.agency_short(a, d.lang))
@@ -142,19 +146,19 @@ def _district_names(codes, lang: str) -> dict[str, str]:
     out = {}
     for pc in sorted({c[:2] for c in codes}):
         for dist in areas.districts(pc):
-            out[dist.code] = dist.name_th if lang == "th" else dist.name_en
+            out[dist.code] = area_name(dist, lang)
     return out
 
 
 def by_district(d: ComplaintData) -> pd.DataFrame:
     """By district (province report) or by province (national view)."""
     if d.province_code is None:
-        names = {p.code: (p.name_th if d.lang == "th" else p.name_en)
-                 for p in areas.all_provinces()}
-        return _group_table(d, "province_code", "จังหวัด" if d.lang == "th" else "province",
+        names = {p.code: area_name(p, d.lang) for p in areas.all_provinces()}
+        return _group_table(d, "province_code", text("complaints.stats.group.province", d.lang),
                             names)
     names = _district_names(d.cases["district_code"].dropna().unique(), d.lang)
-    return _group_table(d, "district_code", "อำเภอ" if d.lang == "th" else "district", names)
+    return _group_table(d, "district_code", text("complaints.stats.group.district", d.lang),
+                        names)
 
 
 def by_month(d: ComplaintData) -> pd.DataFrame:
@@ -164,14 +168,20 @@ def by_month(d: ComplaintData) -> pd.DataFrame:
     n = column_names(d.lang)
     out = pd.DataFrame({n["records"]: cs.groupby("month").size(),
                         n["clusters"]: cl.groupby("month").size()}).fillna(0).astype(int)
-    label = []
-    for m in out.index:
-        if d.lang == "th":
-            label.append(f"{thai.THAI_MONTHS_ABBR[m.month - 1]} {str(m.year + 543)[2:]}")
-        else:
-            label.append(m.strftime("%b %Y"))
-    out.insert(0, "เดือน" if d.lang == "th" else "month", label)
+    out.insert(0, text("complaints.stats.group.month", d.lang),
+               [month_label(m, d.lang) for m in out.index])
     return out.reset_index(drop=True)
+
+
+YEAR_DIGITS = {"th": 2, "en": 4}
+"""Digits of the year in a month label, by language: ``ต.ค. 68`` (พ.ศ.), ``Oct 2025``."""
+
+
+def month_label(month: pd.Period, lang: str) -> str:
+    """A month as the tables and charts show it: ``ต.ค. 68`` in Thai (พ.ศ.), ``Oct 2025``
+    in English."""
+    _day, name, year = thai.format_date(month.start_time, check_lang(lang), "short").split(" ")
+    return f"{name} {year[-YEAR_DIGITS[lang]:]}"
 
 
 def ranking(table: pd.DataFrame, d: ComplaintData, top: int = 10) -> pd.DataFrame:
@@ -195,22 +205,19 @@ def hotspots(d: ComplaintData) -> pd.DataFrame:
                       "open": g["status"].apply(lambda s: int((s != "closed").sum()))})
     t = t[t["matters"] >= d.params.hotspot_min_clusters].reset_index()
     reg = registry()
-    th = d.lang == "th"
+    col = texts("complaints.stats.hotspot", d.lang)
     sub_names = {}
     for code in t["subdistrict_code"].unique():
         dist = areas.subdistricts(code[:4])
         for s in dist:
-            sub_names[s.code] = (s.name_th if th else s.name_en)
+            sub_names[s.code] = area_name(s, d.lang)
     dist_names = _district_names(t["subdistrict_code"].str[:4].unique(), d.lang)
-    t.insert(1, "ตำบล" if th else "sub-district", t["subdistrict_code"].map(sub_names))
-    t.insert(2, "อำเภอ" if th else "district", t["subdistrict_code"].str[:4].map(dist_names))
+    t.insert(1, col["subdistrict"], t["subdistrict_code"].map(sub_names))
+    t.insert(2, col["district"], t["subdistrict_code"].str[:4].map(dist_names))
     t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
-    t = t.rename(columns={"subdistrict_code": "รหัสตำบล" if th else "code",
-                          "category": "หมวด" if th else "category",
-                          "matters": "จำนวนเรื่อง" if th else "matters",
-                          "records": "จำนวนคำร้อง" if th else "records",
-                          "months": "จำนวนเดือนที่พบ" if th else "months seen",
-                          "open": "ยังค้าง" if th else "open"})
+    t = t.rename(columns={"subdistrict_code": col["code"], "category": col["category"],
+                          "matters": col["matters"], "records": col["records"],
+                          "months": col["months"], "open": col["open"]})
     return t.sort_values(t.columns[4], ascending=False).reset_index(drop=True)
 
 
@@ -221,15 +228,13 @@ def recurring(d: ComplaintData) -> pd.DataFrame:
     rep = cs.groupby(["person_no", "category", "subdistrict_code"]).size()
     rep = rep[rep >= 2].reset_index(name="n")
     reg = registry()
-    th = d.lang == "th"
+    col = texts("complaints.stats.recurring", d.lang)
     if not len(rep):
-        return pd.DataFrame(columns=["หมวด" if th else "category"])
+        return pd.DataFrame(columns=[col["category"]])
     t = rep.groupby("category").agg(people=("person_no", "size"), matters=("n", "sum"))
     t = t.reset_index()
     t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
-    t = t.rename(columns={"category": "หมวด" if th else "category",
-                          "people": "ผู้ร้องซ้ำ (คน)" if th else "people coming back",
-                          "matters": "เรื่องที่ร้องซ้ำ" if th else "their matters"})
+    t = t.rename(columns=col)
     return t.sort_values(t.columns[1], ascending=False).reset_index(drop=True)
 
 
@@ -245,19 +250,19 @@ def duplicates_table(d: ComplaintData, top: int = 15) -> pd.DataFrame:
     cl = d.clusters[d.clusters["agencies"] >= 2].sort_values(
         ["agencies", "records", "received_on"], ascending=[False, False, True]).head(top)
     reg = registry()
-    th = d.lang == "th"
-    status = {"received": "รับเรื่องแล้ว", "in_progress": "กำลังดำเนินการ", "closed": "ยุติแล้ว"}
+    col = texts("complaints.stats.duplicates", d.lang)
+    status = texts("complaints.stats.duplicate_status", d.lang)
     return pd.DataFrame({
-        ("เรื่องหลัก" if th else "parent case"): cl["cluster_id"].str.removeprefix("CL:").map(
+        col["parent"]: cl["cluster_id"].str.removeprefix("CL:").map(
             lambda c: _case_label(c, reg, d.lang)),
-        ("หมวด" if th else "category"): cl["category"].map(lambda c: reg.category_name(c, d.lang)),
-        ("จำนวนหน่วยงาน" if th else "agencies"): cl["agencies"].astype(int),
-        ("คำร้อง" if th else "records"): cl["records"].astype(int),
-        ("หน่วยงาน" if th else "agencies holding it"): cl["agency_list"].map(
+        col["category"]: cl["category"].map(lambda c: reg.category_name(c, d.lang)),
+        col["agencies"]: cl["agencies"].astype(int),
+        col["records"]: cl["records"].astype(int),
+        col["holders"]: cl["agency_list"].map(
             lambda ids: ", ".join(reg.agency_short(a, d.lang) for a in str(ids).split(", "))),
-        ("รับครั้งแรก" if th else "first received"): [
+        col["first"]: [
             thai.format_date(x, d.lang, "short") for x in pd.to_datetime(cl["received_on"])],
-        ("สถานะ" if th else "status"): cl["status"].map(status) if th else cl["status"],
+        col["status"]: cl["status"].map(status),
     }).reset_index(drop=True)
 
 
@@ -265,9 +270,9 @@ def agencies_per_matter(d: ComplaintData) -> pd.DataFrame:
     """How many agencies each matter reached (1, 2, 3, 4+)."""
     k = d.clusters["agencies"].clip(upper=4)
     counts = k.value_counts().reindex([1, 2, 3, 4], fill_value=0)
-    th = d.lang == "th"
-    return pd.DataFrame({("จำนวนหน่วยงานที่รับเรื่อง" if th else "agencies"): ["1", "2", "3", "4+"],
-                         ("เรื่อง" if th else "matters"): counts.to_numpy().astype(int)})
+    col = texts("complaints.stats.agencies_per_matter", d.lang)
+    return pd.DataFrame({col["agencies"]: ["1", "2", "3", "4+"],
+                         col["matters"]: counts.to_numpy().astype(int)})
 
 
 def all_tables(d: ComplaintData) -> dict[str, pd.DataFrame]:
@@ -294,9 +299,8 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    from oneplan.core.files import write_atomic
+    from oneplan.core.files import write_atomic, write_xlsx
     from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
-    from oneplan.core.files import write_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

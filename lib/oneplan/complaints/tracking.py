@@ -7,6 +7,9 @@ any agency; its time to close from first receipt to the last copy's closure. The
 ``complaints.sla_days`` of its category (params): a closed cluster breached it when it took
 longer; an open one when it is already older. Reopens are summed over copies; a cluster is
 *bounced* when its copies were passed on between agencies two or more times in all.
+
+It owns the per-cluster table (:func:`clusters`) and the tracking tables of the report
+(:func:`backlog_by_age`, :func:`status_table`, labels from ``complaints/text/tracking.yml``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oneplan.core.text import text, texts
 from oneplan.data.params import ComplaintsParams
 
 
@@ -74,28 +78,22 @@ def clusters(cases: pd.DataFrame, p: ComplaintsParams, as_of: pd.Timestamp | Non
 def backlog_by_age(cl: pd.DataFrame, p: ComplaintsParams, lang: str = "th") -> pd.DataFrame:
     """Open clusters by age band (``complaints.backlog_bins_days``)."""
     bins = [-1] + list(p.backlog_bins_days) + [10**6]
-    labels = []
-    for lo, hi in zip(bins[:-1], bins[1:]):
-        if hi == 10**6:
-            labels.append(f"> {lo} วัน" if lang == "th" else f"> {lo} days")
-        else:
-            labels.append(f"{lo + 1}–{hi} วัน" if lang == "th" else f"{lo + 1}–{hi} days")
+    labels = [text("complaints.tracking.age_band.over", lang, low=lo) if hi == 10**6 else
+              text("complaints.tracking.age_band.between", lang, low=lo + 1, high=hi)
+              for lo, hi in zip(bins[:-1], bins[1:])]
     open_ = cl[cl["status"] != "closed"]
     band = pd.cut(open_["age_days"], bins=bins, labels=labels)
     counts = band.value_counts().reindex(labels, fill_value=0)
-    col = "เรื่องค้าง" if lang == "th" else "open matters"
-    return pd.DataFrame({"age" if lang != "th" else "อายุเรื่อง": labels,
-                         col: counts.to_numpy().astype(int)})
+    col = texts("complaints.tracking.backlog", lang)
+    return pd.DataFrame({col["age"]: labels, col["open"]: counts.to_numpy().astype(int)})
 
 
 def status_table(cl: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
     """Clusters by cross-agency status, with the share of each."""
-    names = {"received": ("รับเรื่องแล้ว", "Received"), "in_progress": ("อยู่ระหว่างดำเนินการ",
-             "In progress"), "closed": ("ยุติแล้ว", "Closed")}
-    i = 0 if lang == "th" else 1
+    names = texts("complaints.tracking.status", lang)
+    col = texts("complaints.tracking.status_table", lang)
     counts = cl["status"].value_counts().reindex(list(names), fill_value=0)
     return pd.DataFrame({
-        ("สถานะ" if lang == "th" else "status"): [names[k][i] for k in names],
-        ("เรื่อง" if lang == "th" else "matters"): counts.to_numpy().astype(int),
-        ("ร้อยละ" if lang == "th" else "share %"):
-            (100 * counts / max(len(cl), 1)).round(1).to_numpy()})
+        col["status"]: list(names.values()),
+        col["matters"]: counts.to_numpy().astype(int),
+        col["share"]: (100 * counts / max(len(cl), 1)).round(1).to_numpy()})

@@ -1,6 +1,8 @@
 """The complaints section of the province report (and the national view): headings,
 sentences of interpretation, Thai charts and the summary JSON. The notebook
-``notebooks/complaints.ipynb`` only calls these."""
+``notebooks/complaints.ipynb`` only calls these; the tables themselves are
+:mod:`oneplan.complaints.stats` and :mod:`oneplan.complaints.tracking`. Every sentence and
+label is in ``reports/text/complaints.yml``."""
 
 from __future__ import annotations
 
@@ -12,19 +14,10 @@ from matplotlib.figure import Figure
 
 from oneplan.core import areas
 from oneplan import charts
+from oneplan.core.text import text, texts
 from oneplan.data import db
-from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
 from oneplan.complaints import stats, tracking
-from oneplan.complaints.stats import ComplaintData
-
-HEADINGS = {
-    "th": {"duplicates": "## เรื่องซ้ำที่ร้องหลายหน่วยงาน", "tracking": "## การติดตามเรื่อง",
-           "stats": "## สถิติสำหรับผู้บริหาร", "hotspots": "## ปัญหาซ้ำซากและพื้นที่เฝ้าระวัง",
-           "method": "## วิธีการเชื่อมโยงเรื่อง"},
-    "en": {"duplicates": "## Duplicates across agencies", "tracking": "## Case tracking",
-           "stats": "## Executive statistics", "hotspots": "## Recurring problems and hotspots",
-           "method": "## How complaints are linked"},
-}
+from oneplan.complaints.stats import ComplaintData, area_name
 
 
 def open_data(province_code: str, fiscal_year: int, db_path: str = "", lang: str = "th"
@@ -41,40 +34,38 @@ def open_data(province_code: str, fiscal_year: int, db_path: str = "", lang: str
 
 
 def heading(key: str, lang: str) -> str:
-    return HEADINGS[lang][key]
+    """A section heading (Markdown ``##``): ``duplicates``, ``tracking``, ``stats``,
+    ``hotspots`` or ``method``."""
+    return text(f"reports.complaints.heading.{key}", lang)
 
 
 def place_name(d: ComplaintData) -> str:
+    """"จังหวัดขอนแก่น" / "Khon Kaen", or the whole country for the national view."""
     if d.province_code is None:
-        return "ทั้งประเทศ" if d.lang == "th" else "all provinces"
-    p = areas.province(d.province_code)
-    return f"จังหวัด{p.name_th}" if d.lang == "th" else p.name_en
+        return text("reports.complaints.place.national", d.lang)
+    return text("reports.complaints.place.province", d.lang,
+                name=area_name(areas.province(d.province_code), d.lang))
 
 
 def title(d: ComplaintData) -> str:
-    if d.lang == "th":
-        return f"เรื่องร้องเรียนศูนย์ดำรงธรรม {place_name(d)} ปีงบประมาณ {d.fiscal_year}"
-    return f"Damrongdhama complaints — {place_name(d)}, fiscal year {d.fiscal_year}"
+    """The report title: the place and the fiscal year."""
+    return text("reports.complaints.title", d.lang, place=place_name(d),
+                fiscal_year=d.fiscal_year)
 
 
 def intro(d: ComplaintData) -> str:
+    """The opening paragraph: records, agencies, matters after linking, duplicates (and the
+    synthetic-data mark on a sample)."""
     s = stats.summary(d)
-    note = ""
+    out = text("reports.complaints.intro", d.lang, agencies=s["agencies"],
+               records=s["complaint_records"], clusters=s["clusters"],
+               duplicate_pct=100 * s["duplicate_share"], cross=s["cross_agency_clusters"])
     if d.synthetic:
-        note = (f"\n\n*{SYNTHETIC_NOTE_TH}*" if d.lang == "th" else f"\n\n*{SYNTHETIC_NOTE_EN}*")
-    if d.lang == "th":
-        return (f"ศูนย์ดำรงธรรมรับข้อมูลเรื่องร้องเรียนจาก {s['agencies']} หน่วยงาน รวม "
-                f"{s['complaint_records']:,} คำร้อง เมื่อเชื่อมโยงเรื่องเดียวกันที่ร้องหลายแห่ง "
-                f"เหลือ {s['clusters']:,} เรื่อง ({100 * s['duplicate_share']:.1f}% ของคำร้องเป็น"
-                f"เรื่องซ้ำ) โดย {s['cross_agency_clusters']:,} เรื่องร้องมากกว่าหนึ่งหน่วยงาน" + note)
-    return (f"The Damrongdhama Center received {s['complaint_records']:,} complaint records "
-            f"from {s['agencies']} agencies. Linking the same matter filed at several agencies "
-            f"leaves {s['clusters']:,} matters ({100 * s['duplicate_share']:.1f}% of records "
-            f"were duplicates); {s['cross_agency_clusters']:,} matters reached more than one "
-            "agency." + note)
+        out += f"\n\n*{text('core.labels.synthetic_note', d.lang)}*"
+    return out
 
 
-def _bar(labels, values, *, title_: str, xlabel: str, lang: str, colour=None) -> Figure:
+def _bar(labels, values, *, title_: str, lang: str, colour=None) -> Figure:
     fig = charts.new_figure(7.5, max(2.2, 0.32 * len(labels) + 1.2))
     ax = fig.add_subplot()
     ax.set_title(title_, loc="left")
@@ -86,7 +77,7 @@ def _bar(labels, values, *, title_: str, xlabel: str, lang: str, colour=None) ->
     bars = ax.barh([str(x) for x in labels], values, color=colour or charts.PALETTE[0],
                    height=0.7)
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], padding=3, fontsize=8)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(text("reports.complaints.chart.matters", lang))
     ax.invert_yaxis()
     ax.grid(axis="x")
     ax.margins(x=0.12)
@@ -101,40 +92,37 @@ def _finish(fig: Figure, d: ComplaintData) -> Figure:
 
 
 def chart_agencies_per_matter(d: ComplaintData) -> Figure:
+    """Bars: how many matters reached 1, 2, 3, 4+ agencies."""
     t = stats.agencies_per_matter(d)
-    th = d.lang == "th"
     return _finish(_bar(t.iloc[:, 0], t.iloc[:, 1].to_numpy(),
-                        title_="จำนวนหน่วยงานที่รับเรื่องเดียวกัน" if th else
-                        "Agencies that received the same matter",
-                        xlabel="เรื่อง" if th else "matters", lang=d.lang), d)
+                        title_=text("reports.complaints.chart.agencies_per_matter", d.lang),
+                        lang=d.lang), d)
 
 
 def chart_by_category(d: ComplaintData) -> Figure:
-    n = stats.column_names(d.lang)  # noqa: SLF001
+    """Bars: matters (after linking) by category, most first."""
+    n = stats.column_names(d.lang)
     t = stats.by_category(d).sort_values(n["clusters"], ascending=False)
-    th = d.lang == "th"
     return _finish(_bar(t.iloc[:, 1], t[n["clusters"]].to_numpy(),
-                        title_="เรื่องร้องเรียนจำแนกตามหมวด (หลังรวมเรื่องซ้ำ)" if th else
-                        "Matters by category (after linking duplicates)",
-                        xlabel="เรื่อง" if th else "matters", lang=d.lang), d)
+                        title_=text("reports.complaints.chart.by_category", d.lang),
+                        lang=d.lang), d)
 
 
 def chart_backlog(d: ComplaintData) -> Figure:
+    """Bars: open matters by age band."""
     t = tracking.backlog_by_age(d.clusters, d.params, d.lang)
-    th = d.lang == "th"
     return _finish(_bar(t.iloc[:, 0], t.iloc[:, 1].to_numpy(),
-                        title_="เรื่องค้างจำแนกตามอายุเรื่อง" if th else "Open matters by age",
-                        xlabel="เรื่อง" if th else "matters", lang=d.lang,
+                        title_=text("reports.complaints.chart.backlog", d.lang), lang=d.lang,
                         colour=charts.PALETTE[5]), d)
 
 
 def chart_by_month(d: ComplaintData) -> Figure:
+    """Lines: records and matters by month of the fiscal year."""
     t = stats.by_month(d)
-    th = d.lang == "th"
-    n = stats.column_names(d.lang)  # noqa: SLF001
+    n = stats.column_names(d.lang)
     fig = charts.new_figure(7.5, 3.2)
     ax = fig.add_subplot()
-    ax.set_title("คำร้องและเรื่องจริงรายเดือน" if th else "Records and matters by month", loc="left")
+    ax.set_title(text("reports.complaints.chart.by_month", d.lang), loc="left")
     x = range(len(t))
     ax.plot(x, t[n["records"]], marker="o", label=n["records"])
     ax.plot(x, t[n["clusters"]], marker="s", label=n["clusters"])
@@ -149,58 +137,43 @@ def area_map(d: ComplaintData) -> Figure:
     """Matters per district (province) or per province (national), as a map."""
     from oneplan.charts import maps
 
-    th = d.lang == "th"
+    matters = text("reports.complaints.chart.matters", d.lang)
     if d.province_code is None:
         v = d.clusters.groupby("province_code").size().astype(float)
-        fig = maps.province_choropleth(v, title="เรื่องร้องเรียนรายจังหวัด" if th else
-                                       "Matters by province", legend_label="เรื่อง" if th
-                                       else "matters", lang=d.lang, cmap="OrRd", label_top=5)
+        fig = maps.province_choropleth(
+            v, title=text("reports.complaints.chart.map_province", d.lang),
+            legend_label=matters, lang=d.lang, cmap="OrRd", label_top=5)
     else:
         v = d.clusters.groupby("district_code").size().astype(float)
-        fig = maps.district_choropleth(v, d.province_code, title="เรื่องร้องเรียนรายอำเภอ" if th
-                                       else "Matters by district", legend_label="เรื่อง" if th
-                                       else "matters", lang=d.lang, cmap="OrRd")
+        fig = maps.district_choropleth(
+            v, d.province_code, title=text("reports.complaints.chart.map_district", d.lang),
+            legend_label=matters, lang=d.lang, cmap="OrRd")
     return _finish(fig, d)
 
 
 def interpret_duplicates(d: ComplaintData) -> str:
+    """What the duplicates are and, on a sample, how well the linkage found them."""
     s = stats.summary(d)
+    out = text("reports.complaints.interpret.duplicates", d.lang,
+               copies=s["complaint_records"] - s["clusters"])
     acc = d.accuracy
-    th = d.lang == "th"
-    text = (f"คำร้อง {s['complaint_records'] - s['clusters']:,} รายการเป็นสำเนาของเรื่องเดียวกันที่"
-            f"ยื่นต่อหลายหน่วยงาน เรื่องหลัก (parent) คือคำร้องแรกของแต่ละเรื่อง คำร้องอื่นเชื่อมเป็น"
-            "เรื่องย่อย โดยเก็บคำร้องต้นฉบับทุกฉบับไว้ตามเดิม" if th else
-            f"{s['complaint_records'] - s['clusters']:,} records are copies of a matter filed "
-            "at several agencies. The parent is each matter's first record; the others are "
-            "linked to it as children, and every source record is kept as it was.")
     if acc:
-        text += (f" เมื่อเทียบกับคำตอบจริงของข้อมูลสังเคราะห์ ความแม่นยำแบบคู่ (precision) "
-                 f"{acc['precision']:.3f} ความครบถ้วน (recall) {acc['recall']:.3f} F1 {acc['f1']:.3f} "
-                 f"(การจับคู่ด้วยเลขประจำตัวประชาชนอย่างเดียวได้ F1 {acc['baseline_f1']:.3f})" if th else
-                 f" Against the synthetic sample's truth: pairwise precision "
-                 f"{acc['precision']:.3f}, recall {acc['recall']:.3f}, F1 {acc['f1']:.3f} "
-                 f"(exact national ID alone: F1 {acc['baseline_f1']:.3f}).")
-    return text
+        out += text("reports.complaints.interpret.accuracy", d.lang,
+                    precision=acc["precision"], recall=acc["recall"], f1=acc["f1"],
+                    baseline_f1=acc["baseline_f1"])
+    return out
 
 
 def interpret_tracking(d: ComplaintData) -> str:
+    """Times to first action and to close, deadline misses, backlog, bounced and reopened."""
     s = stats.summary(d)
     cl = d.clusters
-    th = d.lang == "th"
-    bounced = int(cl["bounced"].sum())
-    reopened = int((cl["reopen_count"] > 0).sum())
     first = cl["days_to_first_action"].median()
-    if th:
-        return (f"เรื่องที่ยุติแล้วใช้เวลามัธยฐาน {s['median_days_to_close']:.0f} วัน "
-                f"เริ่มดำเนินการครั้งแรกภายในมัธยฐาน {0 if pd.isna(first) else first:.0f} วัน "
-                f"เกินกำหนดเวลาตามหมวด {100 * s['sla_breach_share']:.1f}% ของเรื่อง "
-                f"ค้างเกิน 30 วัน {s['backlog_over_30d']:,} เรื่อง ถูกส่งต่อระหว่างหน่วยงานตั้งแต่ 2 ครั้ง "
-                f"{bounced:,} เรื่อง และถูกเปิดใหม่ {reopened:,} เรื่อง")
-    return (f"Closed matters took a median {s['median_days_to_close']:.0f} days; the first "
-            f"action came after a median {0 if pd.isna(first) else first:.0f} days. "
-            f"{100 * s['sla_breach_share']:.1f}% of matters missed their category's deadline, "
-            f"{s['backlog_over_30d']:,} are open after more than 30 days, {bounced:,} were "
-            f"passed between agencies twice or more and {reopened:,} were reopened.")
+    return text("reports.complaints.interpret.tracking", d.lang,
+                median_close=s["median_days_to_close"],
+                first_action=0 if pd.isna(first) else first,
+                sla_pct=100 * s["sla_breach_share"], backlog=s["backlog_over_30d"],
+                bounced=int(cl["bounced"].sum()), reopened=int((cl["reopen_count"] > 0).sum()))
 
 
 def sla_table(d: ComplaintData) -> pd.DataFrame:
@@ -209,36 +182,25 @@ def sla_table(d: ComplaintData) -> pd.DataFrame:
     from oneplan.complaints.feeds import registry
 
     reg = registry()
-    th = d.lang == "th"
     g = cl.groupby("category")
     t = pd.DataFrame({"sla": g["sla_days"].first(), "n": g.size(),
                       "breached": g["sla_breached"].sum().astype(int)})
     t["share"] = 100 * t["breached"] / t["n"]
     t = t.reset_index()
     t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
-    t.columns = (["หมวด", "กำหนด (วัน)", "เรื่อง", "เกินกำหนด", "ร้อยละ"] if th else
-                 ["category", "deadline (days)", "matters", "breached", "share %"])
+    col = texts("reports.complaints.sla_column", d.lang)
+    t.columns = [col[k] for k in ("category", "sla", "matters", "breached", "share")]
     return t.sort_values(t.columns[3], ascending=False).reset_index(drop=True)
 
 
 def method_note(d: ComplaintData) -> str:
-    p = d.params
-    if d.lang == "th":
-        return ("เชื่อมโยงสองระดับ: (1) **ใครเป็นผู้ร้อง** — Splink เปรียบเทียบเลขประจำตัวและเบอร์โทร"
-                "ที่เข้ารหัสแบบแฮชพร้อมเกลือ ชื่อ-สกุล (ตัดคำนำหน้า) บ้านเลขที่และตำบล (2) **เรื่องเดียวกันหรือไม่** — "
-                f"หมวดเดียวกัน วันที่รับห่างกันไม่เกิน {p.matter_window_days} วัน และข้อความคล้ายกัน "
-                "(ไตรแกรมตัวอักษรหลังตัดวรรณยุกต์ คำขึ้นต้น/ลงท้าย และรวมคำย่อ ม./หมู่ ต./ตำบล) "
-                "คำร้องที่ไม่ระบุตัวตนเทียบกับคำร้องในตำบลและหมวดเดียวกันด้วยเกณฑ์ที่เข้มกว่า "
-                "รายงานนี้ไม่แสดงชื่อ เลขประจำตัว หรือเบอร์โทรของผู้ร้อง")
-    return ("Two levels: (1) **who filed it** — Splink compares salted hashes of the national "
-            "ID and phone, names without titles, house and sub-district; (2) **which matter** — "
-            f"same category group, received within {p.matter_window_days} days, similar text "
-            "(character trigrams without tone marks, boilerplate or abbreviation variants). "
-            "Records without identity are compared with the same sub-district and category at "
-            "a stricter threshold. No name, national ID or phone appears in this report.")
+    """How complaints are linked, in two levels (Markdown)."""
+    return text("reports.complaints.method", d.lang, window=d.params.matter_window_days)
 
 
 def summary_dict(d: ComplaintData, lang: str) -> dict:
+    """Machine-readable summary (``complaints.summary.json``): the headline figures, bounced
+    and reopened matters, hotspots and, on a sample, the linkage accuracy."""
     s = stats.summary(d)
     cl = d.clusters
     out = {"synthetic": bool(d.synthetic), "province_code": d.province_code or "",
@@ -266,6 +228,7 @@ def write_summary(d: ComplaintData, out_dir: str | Path, lang: str) -> Path:
 
 
 def default_output_dir(d: ComplaintData) -> Path:
-    from oneplan.core.paths import default_reports_dir
+    """``reports/<fy>/<code>``, or ``reports/<fy>/national`` for the national view."""
+    from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
 
-    return default_reports_dir() / str(d.fiscal_year) / (d.province_code or "national")
+    return default_reports_dir() / str(d.fiscal_year) / (d.province_code or NATIONAL_DIR)

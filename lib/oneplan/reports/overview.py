@@ -16,7 +16,8 @@ the province water reports the same batch wrote (``<fiscal year>/<code>/summary.
 * a national province map of any of these figures.
 
 Every figure is a column of :func:`province_figures`, so a number in the report can be found
-in one table; the SQL below says where each column comes from.
+in one table; the SQL below says where each column comes from. The labels, headings and
+sentences are in ``reports/text/overview.yml``.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import areas, thai
+from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
+from oneplan.core.text import check_lang, text
 from oneplan.data import db
-from oneplan.core.paths import default_reports_dir
-from oneplan.core.paths import NATIONAL_DIR
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ AWARD_PROVINCES: dict[str, str] = {"32": "surin", "45": "plan101pro", "40": "wat
 """Province code → the practice it was awarded for (Excellent Innovation Awards 2567).
 The fourth award, the Damrongdhama complaint linkage, went to the ministry's Office of
 Inspection and Public Complaints (a central office; the centres are in every province)."""
-
 
 
 @dataclass(frozen=True)
@@ -65,51 +65,9 @@ RANKINGS: tuple[Ranking, ...] = (
 per-household figure 1,000 households in need, a share 30 candidates or needs, a complaint
 rate 30 complaints (below that one case more or less moves a province many places)."""
 
-LABELS: dict[str, tuple[str, str]] = {
-    "code": ("รหัส", "Code"),
-    "province": ("จังหวัด", "Province"),
-    "region": ("ภาค", "Region"),
-    "population": ("ประชากร", "Population"),
-    "households": ("ครัวเรือน", "Households"),
-    "households_in_need": ("ครัวเรือนที่ยังไม่มีน้ำประปา", "Households without piped water"),
-    "n_candidates": ("โครงการด้านน้ำที่เสนอ", "Water projects proposed"),
-    "requested_baht": ("งบที่เสนอขอ (ล้านบาท)", "Requested (million baht)"),
-    "n_selected": ("โครงการที่เลือก", "Projects selected"),
-    "selected_baht": ("งบที่เลือก (ล้านบาท)", "Selected (million baht)"),
-    "selected_share": ("ร้อยละงบที่เลือกต่องบที่ขอ", "Selected as % of requested"),
-    "households_served": ("ครัวเรือนที่ได้ประโยชน์", "Households served"),
-    "baht_per_capita": ("งบน้ำต่อประชากร (บาท)", "Water budget per person (baht)"),
-    "baht_per_household_in_need": ("งบน้ำต่อครัวเรือนที่ขาดน้ำประปา (บาท)",
-                                   "Water budget per household without piped water (baht)"),
-    "needs": ("ความต้องการของหมู่บ้าน", "Village needs"),
-    "needs_met": ("ความต้องการที่แล้วเสร็จ", "Needs met"),
-    "needs_met_share": ("ร้อยละความต้องการที่แล้วเสร็จ", "Needs met (%)"),
-    "proposals": ("ข้อเสนอโครงการ", "Project proposals"),
-    "complaints": ("เรื่องร้องเรียน", "Complaints"),
-    "complaints_per_10k": ("เรื่องร้องเรียนต่อประชากร 10,000 คน", "Complaints per 10,000 people"),
-    "solver_status": ("สถานะตัวแก้ปัญหา", "Solver status"),
-    "rank": ("อันดับ", "Rank"),
-    "value": ("ค่า", "Value"),
-    "note": ("หมายเหตุ", "Note"),
-    "peers": ("จังหวัดเทียบเคียง", "Peers"),
-    "peer_median": ("ค่ากลางจังหวัดเทียบเคียง", "Peer median"),
-    "difference": ("ต่างจากค่ากลาง", "Difference from median"),
-    "practice": ("แนวปฏิบัติที่ได้รับรางวัล", "Awarded practice"),
-    "metric": ("ตัวชี้วัด", "Indicator"),
-}
-
-PRACTICE_NAMES: dict[str, tuple[str, str]] = {
-    "surin": ("Surin One Plan", "Surin One Plan"),
-    "plan101pro": ("Plan101Pro", "Plan101Pro"),
-    "water": ("แผนบริหารจัดการน้ำแบบบูรณาการ", "Integrated water plan"),
-    "damrongdhama": ("การเชื่อมโยงเรื่องร้องเรียนศูนย์ดำรงธรรม", "Damrongdhama complaint linkage"),
-}
-
-
 def label(key: str, lang: str = "th") -> str:
-    """Thai or English label of a figure or column."""
-    th, en = LABELS[key]
-    return th if lang == "th" else en
+    """Thai or English label of a figure or column (``reports/text/overview.yml``)."""
+    return text(f"reports.overview.label.{key}", lang)
 
 
 def fiscal_year_dir(output_dir: str | Path | None, fiscal_year: int) -> Path:
@@ -280,7 +238,7 @@ def national_totals(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def _name(df: pd.DataFrame, lang: str) -> pd.Series:
-    return df["name_th"] if lang == "th" else df["name_en"]
+    return df[f"name_{check_lang(lang)}"]
 
 
 def ranking(df: pd.DataFrame, rk: Ranking, lang: str = "th") -> pd.DataFrame:
@@ -294,10 +252,9 @@ def ranking(df: pd.DataFrame, rk: Ranking, lang: str = "th") -> pd.DataFrame:
     ok = data[rk.guard].fillna(0) >= rk.min_count
     ranks = data.loc[ok, rk.metric].rank(ascending=not rk.descending, method="min")
     data["rank"] = ranks.astype("Int64").reindex(data.index)
-    too_few = (f"ไม่จัดอันดับ: {label(rk.guard, 'th')}น้อยกว่า {thai.format_int(rk.min_count)}"
-               if lang == "th" else
-               f"not ranked: {label(rk.guard, 'en').lower()} below "
-               f"{thai.format_int(rk.min_count)}")
+    # the guard's label inside a sentence: lower case in English (Thai has no case)
+    too_few = text("reports.overview.ranking.not_ranked", lang,
+                   guard=label(rk.guard, lang).lower(), min_count=thai.format_int(rk.min_count))
     data["note"] = np.where(ok, "", too_few)
     data = data.sort_values(["rank", rk.metric], ascending=[True, not rk.descending],
                             na_position="last")
@@ -335,12 +292,11 @@ def award_vs_peers(df: pd.DataFrame, metrics: tuple[str, ...] = PEER_METRICS,
             value = df.at[code, m]
             enough = len(vals) >= min_peers
             median = float(vals.median()) if enough else np.nan
-            note = "" if enough else (
-                f"จังหวัดเทียบเคียงน้อยกว่า {min_peers}" if lang == "th"
-                else f"fewer than {min_peers} peers")
+            note = "" if enough else text("reports.overview.few_peers", lang,
+                                          min_peers=min_peers)
             rows.append({
                 label("province", lang): _name(df.loc[[code]], lang).iloc[0],
-                label("practice", lang): PRACTICE_NAMES[practice][0 if lang == "th" else 1],
+                label("practice", lang): text(f"reports.overview.practice.{practice}", lang),
                 label("metric", lang): label(m, lang),
                 label("value", lang): float(value) if pd.notna(value) else np.nan,
                 label("peers", lang): len(vals),
@@ -398,9 +354,9 @@ def totals_table(totals: dict[str, Any], lang: str = "th") -> pd.DataFrame:
             "n_selected", "selected_baht", "selected_share", "households_served",
             "baht_per_capita", "baht_per_household_in_need", "needs", "needs_met",
             "needs_met_share", "proposals", "complaints", "complaints_per_10k"]
-    head = ("ตัวเลข", "ทั้งประเทศ") if lang == "th" else ("Figure", "National")
-    return pd.DataFrame({head[0]: [label(k, lang) for k in keys],
-                         head[1]: [fmt(k, totals[k]) for k in keys]})
+    return pd.DataFrame({
+        text("reports.overview.totals_column.figure", lang): [label(k, lang) for k in keys],
+        text("reports.overview.totals_column.national", lang): [fmt(k, totals[k]) for k in keys]})
 
 
 def requested_vs_selected_chart(df: pd.DataFrame, lang: str = "th", top: int = 25):
@@ -415,8 +371,7 @@ def requested_vs_selected_chart(df: pd.DataFrame, lang: str = "th", top: int = 2
     data = df[df["selected_baht"].notna()].sort_values("requested_baht").tail(top)
     fig = Figure(figsize=(7.5, max(2.4, 0.32 * len(data) + 1.4)), layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title("งบที่เสนอขอเทียบกับงบที่เลือก (ล้านบาท)" if lang == "th"
-                 else "Requested vs selected (million baht)", loc="left")
+    ax.set_title(text("reports.overview.chart.requested_title", lang), loc="left")
     if data.empty:
         ax.text(0.5, 0.5, charts.TEXT[lang]["no_data"], ha="center", va="center",
                 transform=ax.transAxes)
@@ -425,11 +380,11 @@ def requested_vs_selected_chart(df: pd.DataFrame, lang: str = "th", top: int = 2
     y = np.arange(len(data))
     names = _name(data, lang).tolist()
     ax.barh(y + 0.2, data["requested_baht"] / 1e6, height=0.4, color=charts.NOT_SELECTED_COLOUR,
-            label="เสนอขอ" if lang == "th" else "Requested")
+            label=text("reports.overview.chart.requested", lang))
     ax.barh(y - 0.2, data["selected_baht"] / 1e6, height=0.4, color=charts.SELECTED_COLOUR,
-            label="เลือก" if lang == "th" else "Selected")
+            label=text("reports.overview.chart.selected", lang))
     ax.set_yticks(y, names)
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(charts.million_tick))  # noqa: SLF001
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(charts.million_tick))
     ax.grid(axis="x")
     ax.tick_params(axis="y", length=0)
     ax.legend(loc="lower right")
@@ -465,8 +420,7 @@ def load(fiscal_year: int, lang: str = "th", db_path: str | Path | None = None,
         oneplan.data.db.DatabaseMissingError: the central database has not been built.
         ValueError: ``lang`` is not "th" or "en".
     """
-    if lang not in ("th", "en"):
-        raise ValueError(f"lang must be 'th' or 'en', not {lang!r}")
+    check_lang(lang)
     con = db.connect(db_path or None, read_only=True)
     try:
         meta = db.meta(con)
@@ -478,113 +432,65 @@ def load(fiscal_year: int, lang: str = "th", db_path: str | Path | None = None,
 
 
 def title(lang: str = "th", fiscal_year: int | None = None) -> str:
-    """Report title."""
-    fy = f" ปีงบประมาณ {fiscal_year}" if lang == "th" and fiscal_year else (
-        f", fiscal year {fiscal_year}" if fiscal_year else "")
-    return ("ภาพรวมแผนงานโครงการ 76 จังหวัด" + fy if lang == "th"
-            else "National overview of the 76 provinces' plans" + fy)
+    """Report title (with the fiscal year when given)."""
+    out = text("reports.overview.title", lang)
+    if fiscal_year:
+        out += text("reports.overview.title_fiscal_year", lang, fiscal_year=fiscal_year)
+    return out
 
 
 def intro(ov: Overview) -> str:
     """The opening paragraph (Markdown)."""
-    t = ov.totals
-    if ov.lang == "th":
-        text = (f"ฐานข้อมูลกลางมีข้อมูล {t['provinces']} จังหวัด ประชากร "
-                f"{thai.format_int(t['population'])} คน มีโครงการด้านน้ำที่เสนอ "
-                f"{thai.format_int(t['n_candidates'])} โครงการ รวม "
-                f"{thai.format_baht(t['requested_baht'], 'th')} "
-                f"รายงานแผนน้ำของจังหวัดพบ {t['provinces_with_water_report']} จังหวัด")
-        if t["provinces_with_water_report"]:
-            text += (f" ซึ่งเลือก {thai.format_int(t['n_selected'])} โครงการ รวม "
-                     f"{thai.format_baht(t['selected_baht'], 'th')}")
-        text += " (ตลอดปีของแผน)"
-        if ov.synthetic:
-            text += "\n\n**ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง**"
-        return text
-    text = (f"The central database holds {t['provinces']} provinces, population "
-            f"{thai.format_int(t['population'])}, with {thai.format_int(t['n_candidates'])} "
-            f"water projects proposed for {thai.format_baht(t['requested_baht'], 'en')}. "
-            f"Water-plan reports were found for {t['provinces_with_water_report']} provinces")
+    t, lang = ov.totals, ov.lang
+    out = text("reports.overview.intro.database", lang, provinces=t["provinces"],
+               population=thai.format_int(t["population"]),
+               candidates=thai.format_int(t["n_candidates"]),
+               requested=thai.format_baht(t["requested_baht"], lang),
+               reports=t["provinces_with_water_report"])
     if t["provinces_with_water_report"]:
-        text += (f", which selected {thai.format_int(t['n_selected'])} projects for "
-                 f"{thai.format_baht(t['selected_baht'], 'en')}")
-    text += " (over the plan years)."
+        out += text("reports.overview.intro.selected", lang,
+                    selected=thai.format_int(t["n_selected"]),
+                    selected_baht=thai.format_baht(t["selected_baht"], lang))
+    out += text("reports.overview.intro.plan_years", lang)
     if ov.synthetic:
-        text += "\n\n**Synthetic sample data — not real figures.**"
-    return text
-
-
-HEADINGS = {
-    "totals": ("ตัวเลขรวมทั้งประเทศ", "National totals"),
-    "provinces": ("ตัวเลขรายจังหวัด", "Figures by province"),
-    "requested": ("งบที่เสนอขอเทียบกับงบที่เลือก", "Requested vs selected"),
-    "map": ("แผนที่งบน้ำต่อประชากร", "Map: water budget per person"),
-    "map_complaints": ("แผนที่เรื่องร้องเรียนต่อประชากร 10,000 คน",
-                       "Map: complaints per 10,000 people"),
-    "rankings": ("การจัดอันดับจังหวัด", "Province rankings"),
-    "awards": ("จังหวัดที่ได้รับรางวัลเทียบกับจังหวัดในภาคเดียวกัน",
-               "Award provinces vs their regional peers"),
-    "method": ("ที่มาของตัวเลข", "Where the figures come from"),
-}
+        out += "\n\n" + text("reports.overview.intro.synthetic", lang,
+                              note=text("core.labels.synthetic_note", lang))
+    return out
 
 
 def heading(key: str, lang: str = "th", level: int = 2) -> str:
-    """A Markdown heading in the report's language."""
-    return "#" * level + " " + HEADINGS[key][0 if lang == "th" else 1]
+    """A Markdown heading in the report's language (``reports/text/overview.yml``)."""
+    return "#" * level + " " + text(f"reports.overview.heading.{key}", lang)
 
 
 def interpret_rankings(ov: Overview, rk: Ranking) -> str:
     """One sentence on a ranking: who leads, how many are ranked and how many are not."""
-    tab = ranking(ov.figures, rk, ov.lang)
-    rank_col = label("rank", ov.lang)
-    ranked = tab[tab[rank_col].notna()]
+    lang = ov.lang
+    tab = ranking(ov.figures, rk, lang)
+    ranked = tab[tab[label("rank", lang)].notna()]
     n_out = len(tab) - len(ranked)
-    if ov.lang == "th":
-        if ranked.empty:
-            return (f"ยังไม่มีจังหวัดที่มี{label(rk.guard, 'th')}ถึง "
-                    f"{thai.format_int(rk.min_count)} จึงยังไม่จัดอันดับ")
-        first = ranked.iloc[0]
-        text = (f"จัดอันดับ {len(ranked)} จังหวัด อันดับหนึ่งคือ{first[label('province', 'th')]} "
-                f"({first[label(rk.metric, 'th')]:,.1f})")
-        return text + (f" อีก {n_out} จังหวัดมีข้อมูลน้อยกว่าเกณฑ์ จึงไม่จัดอันดับ" if n_out else "")
     if ranked.empty:
-        return (f"No province has {label(rk.guard, 'en').lower()} of at least "
-                f"{thai.format_int(rk.min_count)} yet, so none is ranked.")
+        return text("reports.overview.ranking.none", lang, guard=label(rk.guard, lang).lower(),
+                    min_count=thai.format_int(rk.min_count))
     first = ranked.iloc[0]
-    text = (f"{len(ranked)} provinces ranked; first is {first[label('province', 'en')]} "
-            f"({first[label(rk.metric, 'en')]:,.1f})")
-    return text + (f"; {n_out} more are below the minimum count and not ranked." if n_out
-                   else ".")
+    fields = dict(n=len(ranked), province=first[label("province", lang)],
+                  value=first[label(rk.metric, lang)], n_out=n_out)
+    if n_out:
+        return text("reports.overview.ranking.some_not_ranked", lang, **fields)
+    return text("reports.overview.ranking.all_ranked", lang, **fields)
 
 
 def method_note(lang: str = "th") -> str:
     """Where each figure comes from (Markdown)."""
-    if lang == "th":
-        return (
-            "- งบที่เสนอขอ: ผลรวม `water_projects.cost_baht` ของปีงบประมาณ\n"
-            "- งบที่เลือก: `summary.json` ของรายงานแผนน้ำแต่ละจังหวัด (รวมทุกปีของแผน)\n"
-            "- ครัวเรือนที่ขาดน้ำประปา: ผลรวม `subdistrict_water.households_no_piped`\n"
-            "- ความต้องการที่แล้วเสร็จ: ความต้องการที่ขั้นตอนล่าสุดคือ «แล้วเสร็จ» "
-            "(ไม่นับที่รวมกับความต้องการอื่น)\n"
-            "- เรื่องร้องเรียน: รับในปีงบประมาณ (1 ต.ค. – 30 ก.ย.) ตามตำบลของเรื่อง\n"
-            "- อัตราระดับประเทศคำนวณจากผลรวม ไม่ใช่ค่าเฉลี่ยของอัตรารายจังหวัด\n"
-            "- การจัดอันดับใช้เกณฑ์จำนวนขั้นต่ำ จังหวัดที่มีข้อมูลน้อยกว่าเกณฑ์จะไม่ถูกจัดอันดับ")
-    return (
-        "- Requested: sum of `water_projects.cost_baht` for the fiscal year\n"
-        "- Selected: each province's water report `summary.json` (all plan years)\n"
-        "- Households without piped water: sum of `subdistrict_water.households_no_piped`\n"
-        "- Needs met: needs whose latest stage is *completed* (merged needs not counted)\n"
-        "- Complaints: received in the fiscal year (1 Oct – 30 Sep), by the matter's "
-        "sub-district\n"
-        "- National rates are ratios of totals, not means of province rates\n"
-        "- Rankings have minimum-count guards; provinces below them are listed unranked")
+    return text("reports.overview.method", lang)
 
 
 def summary(ov: Overview) -> dict[str, Any]:
     """Machine-readable summary (``national_overview.summary.json``)."""
     def ranked_codes(rk: Ranking) -> list[str]:
         tab = ranking(ov.figures, rk, "en")
-        return [str(c) for c in tab.loc[tab["Rank"].notna(), "Code"].head(10)]
+        ranked = tab[label("rank", "en")].notna()
+        return [str(c) for c in tab.loc[ranked, label("code", "en")].head(10)]
 
     peers = award_vs_peers(ov.figures, lang="en")
     return {
