@@ -4,6 +4,7 @@ with the same placeholders, every key a module asks for exists."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,29 @@ def test_unknown_key_and_language_are_clear_errors():
     with pytest.raises(ValueError, match="lang must be one of th, en"):
         catalogue.text("core.labels.synthetic_note", "fr")
     assert catalogue.text("core.labels.synthetic_note") == "ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่ข้อมูลจริง"
+
+
+# A lookup keyed by language that is data, not a sentence (number of year digits).
+LANGUAGE_DATA = {"complaints/stats.py": 'YEAR_DIGITS = {"th": 2, "en": 4}',
+                 "batch/registry.py": 'names = {"th": prov.name_th, "en": prov.name_en}'}
+BRANCHING = re.compile(r"""(lang|L)\s*[!=]=\s*["'](th|en)["']|\bif th else\b|\bth = (lang|L)\b"""
+                       r"""|\{\s*["']th["']\s*:|\b0 if (lang|L)\b""")
+
+
+def test_no_module_branches_on_the_language():
+    """User-facing text comes from the catalogue, never from ``if lang == "th"``."""
+    found = []
+    for path in sorted(LIB.rglob("*.py")):
+        if path.name == "text.py" and path.parent.name == "core":
+            continue
+        rel = path.relative_to(LIB).as_posix()
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if BRANCHING.search(line) and LANGUAGE_DATA.get(rel, "\0") not in line:
+                found.append(f"{rel}:{no}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_the_branching_scan_finds_a_branch():
+    assert BRANCHING.search('title = "ชื่อ" if lang == "th" else "name"')
+    assert BRANCHING.search('x = "ก" if th else "a"')
+    assert not BRANCHING.search('title = text("reports.water.title", lang)')

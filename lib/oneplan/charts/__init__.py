@@ -7,11 +7,11 @@ Each chart is a function of a DataFrame and the report language that returns a m
 are imported as modules.
 """
 
-from oneplan.charts.style import (NOT_SELECTED_COLOUR, PALETTE, SELECTED_COLOUR, TEXT,
+from oneplan.charts.style import (NOT_SELECTED_COLOUR, PALETTE, SELECTED_COLOUR,
                                   million_tick, new_figure, no_data, show, synthetic_watermark,
                                   use_thai_style)
 from oneplan.charts.water import benefit_vs_cost, budget_by_district, frontier_chart, scenario_chart
 
-__all__ = ["NOT_SELECTED_COLOUR", "PALETTE", "SELECTED_COLOUR", "TEXT", "benefit_vs_cost",
+__all__ = ["NOT_SELECTED_COLOUR", "PALETTE", "SELECTED_COLOUR", "benefit_vs_cost",
            "budget_by_district", "frontier_chart", "million_tick", "new_figure", "no_data",
            "scenario_chart", "show", "synthetic_watermark", "use_thai_style"]

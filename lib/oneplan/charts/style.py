@@ -40,7 +40,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 
 from oneplan.core.fonts import FONT_FAMILY, thai_bold_font_path, thai_font_path
-from oneplan.core.text import LANGS, text, texts
+from oneplan.core.text import text
 
 PALETTE = (
     "#0072B2",  # blue
@@ -86,11 +86,6 @@ STYLE: Mapping[str, object] = {
     "svg.fonttype": "none",
 }
 """rcParams set by :func:`use_thai_style`."""
-
-TEXT: Mapping[str, Mapping[str, str]] = {lang: texts("charts.style.label", lang)
-                                         for lang in LANGS}
-"""Texts every chart may show (``no_data``, ``synthetic``) by language, from the catalogue
-``charts/text/style.yml`` (for presenters that draw a chart of their own)."""
 
 
 def _register_fonts() -> None:

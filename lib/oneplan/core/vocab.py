@@ -7,83 +7,34 @@ show the name in the report's language. Codes never change once data is stored w
 
 from __future__ import annotations
 
-from oneplan.core.text import LANGS, check_lang
+from oneplan.core.text import LANGS, check_lang, texts
 
-NEED_CATEGORIES: dict[str, tuple[str, str]] = {
-    "water": ("แหล่งน้ำและประปา", "Water and water supply"),
-    "road": ("ถนนและการคมนาคม", "Roads and transport"),
-    "electricity": ("ไฟฟ้าและแสงสว่าง", "Electricity and lighting"),
-    "agriculture": ("การเกษตร", "Agriculture"),
-    "occupation": ("อาชีพและรายได้", "Occupation and income"),
-    "health": ("สาธารณสุข", "Public health"),
-    "education": ("การศึกษา", "Education"),
-    "environment": ("สิ่งแวดล้อม", "Environment"),
-    "safety": ("ความปลอดภัยในชีวิตและทรัพย์สิน", "Safety"),
-    "other": ("อื่น ๆ", "Other"),
-}
+
+def _pairs(group: str) -> dict[str, tuple[str, str]]:
+    """A vocabulary of ``core/text/vocab.yml`` as code -> (Thai, English), in file order."""
+    th, en = texts(f"core.vocab.{group}", "th"), texts(f"core.vocab.{group}", "en")
+    return {code: (th[code], en[code]) for code in th}
+
+
+NEED_CATEGORIES: dict[str, tuple[str, str]] = _pairs("need_categories")
 """Need and proposal categories: code -> (Thai, English)."""
 
-AUTHORITY_LEVELS: dict[str, tuple[str, str]] = {
-    "village": ("หมู่บ้านดำเนินการเอง", "Village self-help"),
-    "lao": ("องค์กรปกครองส่วนท้องถิ่น", "Local government (LAO)"),
-    "joint": ("ดำเนินการร่วมกัน", "Joint action"),
-    "district": ("อำเภอ", "District"),
-    "province": ("จังหวัด", "Province"),
-    "department": ("กรม/ส่วนกลาง", "Central department"),
-}
+AUTHORITY_LEVELS: dict[str, tuple[str, str]] = _pairs("authority_levels")
 """Who a need belongs to, as sorted by the กบต./กบอ. committees: code -> (Thai, English)."""
 
-NEED_STAGES: dict[str, tuple[str, str]] = {
-    "submitted": ("หมู่บ้านเสนอ", "Submitted by the village"),
-    "tambon_screened": ("กบต. กลั่นกรองแล้ว", "Screened by the sub-district committee"),
-    "amphoe_screened": ("กบอ. กลั่นกรองแล้ว", "Screened by the district committee"),
-    "agency_assigned": ("มอบหน่วยงานแล้ว", "Agency assigned"),
-    "in_plan": ("บรรจุในแผนพัฒนาจังหวัด", "In the provincial plan"),
-    "budget_requested": ("ขอรับงบประมาณ", "Budget requested"),
-    "allocated": ("ได้รับจัดสรรงบประมาณ", "Budget allocated"),
-    "procurement": ("จัดซื้อจัดจ้าง", "Procurement"),
-    "contract": ("ลงนามสัญญา", "Contract signed"),
-    "in_progress": ("อยู่ระหว่างดำเนินการ", "In progress"),
-    "completed": ("แล้วเสร็จ", "Completed"),
-    "rejected": ("ไม่ผ่านการพิจารณา", "Rejected"),
-    "merged": ("รวมกับความต้องการอื่น", "Merged into another need"),
-}
+NEED_STAGES: dict[str, tuple[str, str]] = _pairs("need_stages")
 """Committee stages of a village need, in order; the last two end a need early."""
 
-PROPOSAL_STATUSES: dict[str, tuple[str, str]] = {
-    "proposed": ("เสนอโครงการ", "Proposed"),
-    "in_plan": ("บรรจุในแผน", "In the plan"),
-    "budget_requested": ("ขอรับงบประมาณ", "Budget requested"),
-    "allocated": ("ได้รับจัดสรร", "Allocated"),
-    "procurement": ("จัดซื้อจัดจ้าง", "Procurement"),
-    "contract": ("ลงนามสัญญา", "Contract signed"),
-    "in_progress": ("อยู่ระหว่างดำเนินการ", "In progress"),
-    "completed": ("แล้วเสร็จ", "Completed"),
-    "cancelled": ("ยกเลิก", "Cancelled"),
-}
+PROPOSAL_STATUSES: dict[str, tuple[str, str]] = _pairs("proposal_statuses")
 """Statuses of an agency's project proposal, in order: code -> (Thai, English)."""
 
-AGENCY_LEVELS: dict[str, tuple[str, str]] = {
-    "central": ("ส่วนกลาง (กรม)", "Central department"),
-    "regional": ("ส่วนภูมิภาค (สำนักงานภาค/เขต)", "Regional office"),
-    "provincial": ("ส่วนราชการประจำจังหวัด", "Provincial office"),
-    "district": ("อำเภอ", "District office"),
-    "lao": ("องค์กรปกครองส่วนท้องถิ่น", "Local government"),
-}
+AGENCY_LEVELS: dict[str, tuple[str, str]] = _pairs("agency_levels")
 """Levels of government an agency belongs to: code -> (Thai, English)."""
 
-LAO_TYPES: dict[str, tuple[str, str]] = {
-    "pao": ("องค์การบริหารส่วนจังหวัด (อบจ.)", "Provincial Administrative Organisation"),
-    "municipality": ("เทศบาล", "Municipality"),
-    "sao": ("องค์การบริหารส่วนตำบล (อบต.)", "Sub-district Administrative Organisation"),
-}
+LAO_TYPES: dict[str, tuple[str, str]] = _pairs("lao_types")
 """Kinds of local administrative organisation: code -> (Thai, English)."""
 
-FUND_SOURCES: dict[str, tuple[str, str]] = {
-    "province": ("งบพัฒนาจังหวัด", "Provincial development budget"),
-    "department": ("งบกรม", "Department budget"),
-    "lao": ("งบท้องถิ่น", "Local government budget"),
-}
+FUND_SOURCES: dict[str, tuple[str, str]] = _pairs("fund_sources")
 """Budgets that may fund a water project (``water_projects.fund_sources``, the plan's
 ``fund_source``): code -> (Thai, English)."""
 

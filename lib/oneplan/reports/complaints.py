@@ -70,10 +70,7 @@ def _bar(labels, values, *, title_: str, lang: str, colour=None) -> Figure:
     ax = fig.add_subplot()
     ax.set_title(title_, loc="left")
     if not len(labels):
-        ax.text(0.5, 0.5, charts.TEXT[lang]["no_data"], ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return charts.no_data(fig, ax, lang)
     bars = ax.barh([str(x) for x in labels], values, color=colour or charts.PALETTE[0],
                    height=0.7)
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], padding=3, fontsize=8)

@@ -373,10 +373,7 @@ def requested_vs_selected_chart(df: pd.DataFrame, lang: str = "th", top: int = 2
     ax = fig.add_subplot()
     ax.set_title(text("reports.overview.chart.requested_title", lang), loc="left")
     if data.empty:
-        ax.text(0.5, 0.5, charts.TEXT[lang]["no_data"], ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return charts.no_data(fig, ax, lang)
     y = np.arange(len(data))
     names = _name(data, lang).tolist()
     ax.barh(y + 0.2, data["requested_baht"] / 1e6, height=0.4, color=charts.NOT_SELECTED_COLOUR,
