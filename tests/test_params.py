@@ -79,6 +79,14 @@ def test_unknown_scenario_lists_the_available_ones():
         load_params("40", "no-such-scenario")
 
 
+@pytest.mark.parametrize("name", ["../provinces/40", "../../../etc/passwd", "/etc/hostname",
+                                  "scenarios/../drought-first"])
+def test_a_scenario_is_a_name_not_a_path(name):
+    """``--scenario ../provinces/40`` must not load a YAML file outside ``scenarios/``."""
+    with pytest.raises(ParamsError, match="no scenario"):
+        load_params("40", name)
+
+
 def test_every_params_file_validates():
     for f in sorted((paths.PARAMS_DIR / "provinces").glob("*.yml")):
         assert load_params(f.stem).province_code == f.stem

@@ -440,7 +440,8 @@ def load_params(
         layers.append(("province argument", {"province_code": code}))
     if scenario:
         path = params_dir / "scenarios" / f"{scenario}.yml"
-        if not path.exists():
+        # a scenario is a name from the folder, never a path (`../provinces/40`, `/etc/x`)
+        if not path.exists() or scenario not in list_scenarios(params_dir):
             raise ParamsError(
                 f"no scenario '{scenario}' in {path.parent} "
                 f"(available: {', '.join(list_scenarios(params_dir)) or 'none'})"
