@@ -3,7 +3,7 @@ synthetic-data mark every report and export carries, and the names of the scenar
 
 from __future__ import annotations
 
-from oneplan.core.text import text, texts
+from oneplan.core.text import pairs, text
 
 SYNTHETIC_NOTE_TH = text("core.labels.synthetic_note", "th")
 """The synthetic-data mark in Thai."""
@@ -11,8 +11,5 @@ SYNTHETIC_NOTE_TH = text("core.labels.synthetic_note", "th")
 SYNTHETIC_NOTE_EN = text("core.labels.synthetic_note", "en")
 """The synthetic-data mark in English."""
 
-SCENARIO_LABELS: dict[str, tuple[str, str]] = {
-    name: (th, texts("core.labels.scenario", "en")[name])
-    for name, th in texts("core.labels.scenario", "th").items()
-}
+SCENARIO_LABELS: dict[str, tuple[str, str]] = pairs("core.labels.scenario")
 """Scenario file name → (Thai label, English label)."""

@@ -98,6 +98,13 @@ def texts(prefix: str, lang: str = "th") -> dict[str, str]:
     return {name: str(entry[lang]) for name, entry in node.items() if _is_entry(entry)}
 
 
+def pairs(prefix: str) -> dict[str, tuple[str, str]]:
+    """Every text directly under ``prefix`` as ``{name: (Thai, English)}``, in file order
+    (for vocabularies and labels kept as pairs)."""
+    th, en = texts(prefix, "th"), texts(prefix, "en")
+    return {name: (th[name], en[name]) for name in th}
+
+
 def entries(part: str, topic: str) -> dict[str, Mapping[str, str]]:
     """Every entry of one catalogue file as ``{dotted key: {"th": …, "en": …}}`` (for checks)."""
     out: dict[str, Mapping[str, str]] = {}

@@ -7,34 +7,28 @@ show the name in the report's language. Codes never change once data is stored w
 
 from __future__ import annotations
 
-from oneplan.core.text import LANGS, check_lang, texts
+from oneplan.core.text import LANGS, check_lang, pairs
 
 
-def _pairs(group: str) -> dict[str, tuple[str, str]]:
-    """A vocabulary of ``core/text/vocab.yml`` as code -> (Thai, English), in file order."""
-    th, en = texts(f"core.vocab.{group}", "th"), texts(f"core.vocab.{group}", "en")
-    return {code: (th[code], en[code]) for code in th}
-
-
-NEED_CATEGORIES: dict[str, tuple[str, str]] = _pairs("need_categories")
+NEED_CATEGORIES: dict[str, tuple[str, str]] = pairs("core.vocab.need_categories")
 """Need and proposal categories: code -> (Thai, English)."""
 
-AUTHORITY_LEVELS: dict[str, tuple[str, str]] = _pairs("authority_levels")
+AUTHORITY_LEVELS: dict[str, tuple[str, str]] = pairs("core.vocab.authority_levels")
 """Who a need belongs to, as sorted by the กบต./กบอ. committees: code -> (Thai, English)."""
 
-NEED_STAGES: dict[str, tuple[str, str]] = _pairs("need_stages")
+NEED_STAGES: dict[str, tuple[str, str]] = pairs("core.vocab.need_stages")
 """Committee stages of a village need, in order; the last two end a need early."""
 
-PROPOSAL_STATUSES: dict[str, tuple[str, str]] = _pairs("proposal_statuses")
+PROPOSAL_STATUSES: dict[str, tuple[str, str]] = pairs("core.vocab.proposal_statuses")
 """Statuses of an agency's project proposal, in order: code -> (Thai, English)."""
 
-AGENCY_LEVELS: dict[str, tuple[str, str]] = _pairs("agency_levels")
+AGENCY_LEVELS: dict[str, tuple[str, str]] = pairs("core.vocab.agency_levels")
 """Levels of government an agency belongs to: code -> (Thai, English)."""
 
-LAO_TYPES: dict[str, tuple[str, str]] = _pairs("lao_types")
+LAO_TYPES: dict[str, tuple[str, str]] = pairs("core.vocab.lao_types")
 """Kinds of local administrative organisation: code -> (Thai, English)."""
 
-FUND_SOURCES: dict[str, tuple[str, str]] = _pairs("fund_sources")
+FUND_SOURCES: dict[str, tuple[str, str]] = pairs("core.vocab.fund_sources")
 """Budgets that may fund a water project (``water_projects.fund_sources``, the plan's
 ``fund_source``): code -> (Thai, English)."""
 

@@ -49,7 +49,7 @@ import pandas as pd
 
 from oneplan.core import areas
 from oneplan.core import vocab
-from oneplan.core.text import text, texts
+from oneplan.core.text import pairs, text, texts
 
 __all__ = [
     "COLUMNS",
@@ -81,9 +81,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 
 REGION_NAMES = areas.REGION_NAMES
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    c: (th, texts("plan.waterneed.column", "en")[c])
-    for c, th in texts("plan.waterneed.column", "th").items()}
+COLUMNS: dict[str, tuple[str, str]] = pairs("plan.waterneed.column")
 """column -> (Thai heading, English heading), from ``plan/text/waterneed.yml``."""
 
 _SQL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")

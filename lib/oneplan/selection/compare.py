@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core.labels import SCENARIO_LABELS
-from oneplan.core.text import check_lang, text, texts
+from oneplan.core.text import check_lang, pairs, text, texts
 from oneplan.selection import portfolio
 from oneplan.selection.baselines import (
     as_plan_spec,
@@ -354,9 +354,10 @@ def compare_weightings(candidates: pd.DataFrame, weightings: Mapping[str, Mappin
     for name in names:
         metrics[name]["jaccard_base"] = _jaccard(selected[name], selected[base])
     rows = list(_SCENARIO_ROWS)
+    labels = pairs("selection.compare.label")
     out = pd.DataFrame({
-        "label_th": [texts("selection.compare.label", "th")[r] for r in rows],
-        "label_en": [texts("selection.compare.label", "en")[r] for r in rows],
+        "label_th": [labels[r][0] for r in rows],
+        "label_en": [labels[r][1] for r in rows],
         **{name: [float(metrics[name].get(r, np.nan)) for r in rows] for name in names},
     }, index=pd.Index(rows, name="indicator"))
     out.attrs.update(kind="indicator", base=base, selected_ids=selected, status=status,

@@ -32,7 +32,7 @@ import pandas as pd
 
 from oneplan.core import scoring
 from oneplan.core.scoring import min_max
-from oneplan.core.text import texts
+from oneplan.core.text import pairs
 
 __all__ = [
     "CRITERIA",
@@ -58,9 +58,7 @@ _HOW: dict[str, str] = {
 }
 
 CRITERIA: dict[str, tuple[str, str, str]] = {
-    name: (texts("selection.priority.criterion", "th")[name],
-           texts("selection.priority.criterion", "en")[name], how)
-    for name, how in _HOW.items()
+    name: (*pairs("selection.priority.criterion")[name], how) for name, how in _HOW.items()
 }
 """Criterion name → (Thai name, English name, how it is computed). The names are in the
 catalogue (``lib/oneplan/selection/text/priority.yml``)."""
