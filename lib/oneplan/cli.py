@@ -215,6 +215,7 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
     from oneplan.samples import feeds as generate
     from oneplan.complaints import linkage, stats, store
     from oneplan.complaints.feeds import FeedError
+    from oneplan.core.errors import UserError
 
     try:
         if args.action == "generate":
@@ -235,10 +236,11 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
                     print("oneplan: complaints import needs a folder of feed files",
                           file=sys.stderr)
                     return 2
-                counts = store.import_dir(con, args.path)
+                counts = store.import_dir(con, args.path, rehash=args.rehash)
                 for name, c in counts.items():
                     print(f"  {name:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}  "
-                          f"updated {c['updated']:>6,d}  rejected {c['rejected']:>5,d}")
+                          f"updated {c['updated']:>6,d}  unchanged {c['unchanged']:>6,d}  "
+                          f"rejected {c['rejected']:>5,d}")
                 if any(c["rejected"] for c in counts.values()):
                     print("rejected rows are in <file>.rejected.csv beside each file")
                 if args.link:
@@ -257,7 +259,7 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
                 print(f"wrote {len(paths)} files to {args.out} (no personal data)")
         finally:
             con.close()
-    except FeedError as exc:
+    except (FeedError, UserError) as exc:
         print(f"oneplan: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -342,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2567, help="generate: random seed")
     p.add_argument("--full", action="store_true", help="link: relink everything")
     p.add_argument("--link", action="store_true", help="import: link right after")
+    p.add_argument("--rehash", action="store_true",
+                   help="import: the earlier salt is lost; re-import these feeds (all of "
+                        "them) with the current salt and drop hashes made with the old one")
     p.set_defaults(func=_cmd_complaints)
 
     for name, func, help_ in (("select", _cmd_select, "solve one province's portfolio"),

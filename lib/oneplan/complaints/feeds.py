@@ -11,6 +11,7 @@ what was expected (``accepted + rejected == rows read``); a problem with the who
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,9 +25,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.core import areas, thai
-from oneplan.core.text import LANGS, check_lang
+from oneplan.core.text import LANGS, check_lang, text
 from oneplan.complaints import normalise as nz
-from oneplan.complaints.privacy import hash_values, salt
+from oneplan.complaints.privacy import fingerprint, hash_values, mask_frame, salt
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +300,9 @@ class AdaptResult:
     notes: list[str] = field(default_factory=list)
     rejected_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     """Positions (0-based, in the frame read) of the rejected rows."""
+    salt_fingerprint: str | None = None
+    """Fingerprint of the salt the hashes were made with (checked against the database's
+    by :func:`oneplan.complaints.store.save`)."""
 
 
 def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: str | None = None,
@@ -443,7 +447,7 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
         "source_row": (rej["idx"].to_numpy() + 2).astype("int64"),
         "column": rej["column"].to_numpy(), "problem": rej["problem"].to_numpy()})
     result = AdaptResult(accepted, rejected, n, feed.agency_id, source_file,
-                         rejected_idx=bad_idx)
+                         rejected_idx=bad_idx, salt_fingerprint=fingerprint(key))
     log.info("%s: %d rows read, %d accepted, %d rejected", source_file, n, len(accepted),
              len(bad_idx))
     return result
@@ -451,11 +455,16 @@ def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: st
 
 def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
                 strict_columns: bool = True, write_rejects: bool = True,
-                reg: Registry | None = None) -> AdaptResult:
-    """Read and adapt one feed file. Rejected rows are written, unchanged and with a
-    ``problem`` column, to ``<file>.rejected.csv`` beside the input, for the agency to fix
-    and re-import (that file holds the agency's own personal data: keep it where the
-    input is, never in a report).
+                reg: Registry | None = None, key: bytes | None = None) -> AdaptResult:
+    """Read and adapt one feed file. Rejected rows are written to ``<file>.rejected.csv``
+    beside the input (:func:`write_rejected`): the row number, the problem and the row's
+    columns with personal data masked, for the agency to find the row in its own file or
+    system, fix it there and import the file again (rows already imported come back
+    unchanged).
+
+    Args:
+        key: the PII salt (default :func:`oneplan.complaints.privacy.salt`; importing
+            into a database, :func:`oneplan.complaints.privacy.database_salt`).
 
     Raises:
         FeedError: see :func:`read_feed_file` and :func:`check_columns`.
@@ -464,18 +473,44 @@ def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
     path = Path(path)
     frame = read_feed_file(path, feed)
     result = adapt(frame, feed, source_file=path.name, source_sheet=feed.sheet,
-                   synthetic=synthetic, strict_columns=strict_columns)
+                   synthetic=synthetic, strict_columns=strict_columns, key=key)
     if write_rejects and len(result.rejected_idx):
-        bad_rows = frame.iloc[result.rejected_idx].copy()
-        reasons = result.rejected.groupby("source_row").apply(
-            lambda g: "; ".join(f"{c}: {p}" for c, p in zip(g["column"], g["problem"])),
-            include_groups=False)
-        bad_rows.insert(0, "problem", reasons.to_numpy())
-        bad_rows.insert(0, "source_row", reasons.index.to_numpy())
-        out = path.with_name(path.name + ".rejected.csv")
-        bad_rows.to_csv(out, index=False, encoding="utf-8-sig")
+        out = write_rejected(path, frame, result, feed)
         result.notes.append(f"rejected rows written to {out}")
     return result
+
+
+def write_rejected(path: Path, frame: pd.DataFrame, result: AdaptResult, feed: Feed) -> Path:
+    """Write the rejected rows of ``frame`` to ``<path>.rejected.csv``, readable by its
+    owner only (mode 0600 whatever the umask): ``source_row`` (the line in the file),
+    ``problem``, then the row's own columns with names, IDs, phones and house numbers
+    masked (:func:`oneplan.complaints.privacy.mask_frame`); the case number, dates,
+    category and status stay as written.
+
+    Returns:
+        The path written.
+    """
+    bad_rows = mask_frame(frame.iloc[result.rejected_idx], feed.columns,
+                          keep=(feed.columns["case_no"],))
+    reasons = result.rejected.groupby("source_row").apply(
+        lambda g: "; ".join(f"{c}: {p}" for c, p in zip(g["column"], g["problem"])),
+        include_groups=False)
+    bad_rows.insert(0, "problem", reasons.to_numpy())
+    bad_rows.insert(0, "source_row", reasons.index.to_numpy())
+    out = path.with_name(path.name + ".rejected.csv")
+    # created private before anything is written; chmod again after, in case the file
+    # existed or the writer replaced it
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        bad_rows.to_csv(out, index=False, encoding="utf-8-sig")
+        os.chmod(out, 0o600)
+    except OSError as exc:
+        raise FeedError(" / ".join(text("complaints.feeds.rejects_unwritable", lang, path=out,
+                                        reason=exc.strerror or type(exc).__name__)
+                                   for lang in LANGS)) from None
+    return out
 
 
 def feed_file_name(agency_id: str, feed: Feed, fiscal_year: int) -> str:

@@ -39,6 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from oneplan.data.params import ComplaintsParams
+from oneplan.complaints import privacy
 from oneplan.complaints.feeds import registry
 from oneplan.complaints.normalise import text_keys
 from oneplan.core import thai
@@ -403,7 +404,13 @@ def link(con: duckdb.DuckDBPyConnection, p: ComplaintsParams | None = None, *,
 
     Returns:
         The run's :class:`LinkStats`.
+
+    Raises:
+        oneplan.complaints.privacy.SaltError: the salt in use is missing or is not the
+            one the database's hashes were made with (linking would go on, but the next
+            import would hash with another salt: found here first).
     """
+    privacy.verify_salt(con)
     if p is None:
         from oneplan.data.params import load_params
 

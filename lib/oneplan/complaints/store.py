@@ -1,5 +1,7 @@
 """Putting complaint records into the central database and reading them back without
-personal data."""
+personal data. An import counts what it did honestly: a case read again with nothing
+changed is *unchanged*, not updated; the salt of the hashes is checked against the
+database's before anything is written (:mod:`oneplan.complaints.privacy`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from oneplan.complaints import privacy
 from oneplan.complaints.feeds import (
     CANONICAL_COLUMNS,
     AdaptResult,
@@ -28,58 +31,118 @@ PUBLIC_COLUMNS = ("complaint_id", "agency_id", "case_no", "received_on", "catego
 (free text may hold a name or a phone number someone typed)."""
 
 _TRACKING = ("status", "first_action_on", "closed_on", "reopen_count", "transfers")
+_HASHES = ("person_id_hash", "phone_hash", "address_hash")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the complaint tables in an older database file that lacks them."""
+    """Create the complaint tables (and ``meta``, which holds the salt's fingerprint) in a
+    database file that lacks them."""
     from oneplan.data import db
 
     sql = db.schema_sql()
     start = sql.index("-- Complaints (oneplan.complaints)")
+    meta = sql[sql.index("CREATE TABLE IF NOT EXISTS meta"):]
+    con.execute(meta[:meta.index(";") + 1])
     con.execute(sql[start:])
 
 
-def save(con: duckdb.DuckDBPyConnection, result: AdaptResult) -> dict[str, int]:
+def save(con: duckdb.DuckDBPyConnection, result: AdaptResult, *,
+         rehash: bool = False) -> dict[str, int]:
     """Insert one adapted feed: new cases are added; a case already in the database (same
-    agency and case number) gets its tracking columns (status, dates, counts) updated —
-    its identity and text stay as first received. Rejected rows are recorded.
+    agency and case number) gets its tracking columns (status, dates, counts) updated when
+    they changed — its identity and text stay as first received — and is left alone when
+    nothing changed. Rejected rows are recorded (a re-import of the same file replaces
+    that file's earlier rejections, keeping those that did not change).
+
+    Args:
+        rehash: the salt changed (:func:`import_dir` with ``rehash``): a case already in
+            the database also takes the new ID/phone/house hashes.
 
     Returns:
-        ``{"read", "inserted", "updated", "rejected"}``.
+        ``{"read", "inserted", "updated", "unchanged", "rejected"}`` and, with ``rehash``,
+        ``"rehashed"`` (cases whose hashes were replaced).
+
+    Raises:
+        oneplan.complaints.privacy.SaltMismatchError: the rows were hashed with another
+            salt than the database's (and not ``rehash``).
     """
+    if result.salt_fingerprint is not None:
+        privacy.check_fingerprint(con, result.salt_fingerprint, rehash=rehash,
+                                  record=not rehash)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     acc = result.accepted.assign(imported_at=now)
     cols = list(CANONICAL_COLUMNS) + ["imported_at"]
     con.register("incoming", acc[cols])
     try:
-        updated = con.execute(
-            "SELECT count(*) FROM incoming i JOIN complaints c USING (complaint_id)"
-        ).fetchall()[0][0]
-        if updated:
+        existing, changed = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE "
+            + " OR ".join(f"c.{c} IS DISTINCT FROM i.{c}" for c in _TRACKING)
+            + ") FROM incoming i JOIN complaints c USING (complaint_id)").fetchall()[0]
+        if changed:
             sets = ", ".join(f"{c} = i.{c}" for c in _TRACKING)
+            differs = " OR ".join(f"complaints.{c} IS DISTINCT FROM i.{c}" for c in _TRACKING)
             con.execute(f"UPDATE complaints SET {sets} FROM incoming i "
-                        "WHERE complaints.complaint_id = i.complaint_id")
+                        f"WHERE complaints.complaint_id = i.complaint_id AND ({differs})")
+        rehashed = 0
+        if rehash and existing:
+            differs = " OR ".join(f"complaints.{c} IS DISTINCT FROM i.{c}"
+                                  for c in _HASHES)
+            rehashed = con.execute(
+                f"UPDATE complaints SET {', '.join(f'{c} = i.{c}' for c in _HASHES)} "
+                f"FROM incoming i WHERE complaints.complaint_id = i.complaint_id "
+                f"AND ({differs})").fetchall()[0][0]
         con.execute(f"INSERT INTO complaints ({', '.join(cols)}) SELECT {', '.join(cols)} "
                     "FROM incoming WHERE complaint_id NOT IN (SELECT complaint_id FROM complaints)")
     finally:
         con.unregister("incoming")
-    rej = result.rejected.assign(agency_id=result.agency_id, imported_at=now)
-    if len(rej):
-        con.register("rej", rej)
-        con.execute('INSERT INTO complaint_rejects SELECT agency_id, source_file, source_sheet, '
-                    'source_row, "column", problem, imported_at FROM rej')
-        con.unregister("rej")
-    counts = {"read": result.rows_read, "inserted": len(acc) - int(updated),
-              "updated": int(updated),
-              "rejected": int(result.rejected["source_row"].nunique()) if len(rej) else 0}
+    _save_rejects(con, result, now)
+    counts = {"read": result.rows_read, "inserted": len(acc) - int(existing),
+              "updated": int(changed), "unchanged": int(existing) - int(changed),
+              "rejected": int(result.rejected["source_row"].nunique())
+              if len(result.rejected) else 0}
+    if rehash:
+        counts["rehashed"] = int(rehashed)
     log.info("%s: %s", result.source_file, counts)
     return counts
 
 
+def _save_rejects(con: duckdb.DuckDBPyConnection, result: AdaptResult, now: datetime) -> None:
+    """This file's rejections: those of an earlier import of the same file that are gone
+    are deleted, new ones added, unchanged ones kept as they were."""
+    rej = result.rejected.assign(agency_id=result.agency_id, imported_at=now)
+    con.register("rej", rej[["agency_id", "source_file", "source_sheet", "source_row",
+                             "column", "problem", "imported_at"]])
+    try:
+        same = ('r.agency_id = x.agency_id AND r.source_file = x.source_file AND '
+                'r.source_sheet IS NOT DISTINCT FROM x.source_sheet AND '
+                'r.source_row = x.source_row AND r."column" IS NOT DISTINCT FROM x."column" '
+                'AND r.problem = x.problem')
+        con.execute(f"DELETE FROM complaint_rejects r WHERE r.agency_id = ? AND "
+                    f"r.source_file = ? AND NOT EXISTS (SELECT 1 FROM rej x WHERE {same})",
+                    [result.agency_id, result.source_file])
+        con.execute(f'INSERT INTO complaint_rejects SELECT x.agency_id, x.source_file, '
+                    f'x.source_sheet, x.source_row, x."column", x.problem, x.imported_at '
+                    f'FROM rej x WHERE NOT EXISTS (SELECT 1 FROM complaint_rejects r '
+                    f'WHERE {same})')
+    finally:
+        con.unregister("rej")
+
+
 def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
-               synthetic: bool = False) -> dict[str, dict[str, int]]:
+               synthetic: bool = False, rehash: bool = False) -> dict[str, dict[str, int]]:
     """Import every feed file of ``folder`` (its name starts with the agency id, e.g.
-    ``dd_province_2570.csv``; ``*.rejected.csv`` files are skipped).
+    ``dd_province_2570.csv``; ``*.rejected.csv`` files are skipped), each file in one
+    transaction.
+
+    The salt is checked against the database's first
+    (:func:`oneplan.complaints.privacy.database_salt`): a lost salt file or a changed
+    ``$ONEPLAN_PII_SALT`` stops the import before anything is read.
+
+    Args:
+        rehash: the earlier salt is gone (see :mod:`oneplan.complaints.privacy`): import
+            with the current salt, replace the hashes of every case in these files, drop
+            the hashes of cases not in them when the salt changed, and record the new
+            salt — all in one transaction. Give the folder of every feed imported so far.
 
     Returns:
         ``{file name: counts}`` (see :func:`save`).
@@ -87,10 +150,13 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
     Raises:
         FeedError: a file whose agency cannot be told from its name, or that cannot be
             read as its feed says (nothing of that file is imported).
+        oneplan.complaints.privacy.SaltError: the salt is missing, too short, or not the
+            database's (and not ``rehash``).
     """
     from oneplan.complaints.feeds import agency_of_file
 
     ensure_tables(con)
+    key = privacy.database_salt(con, rehash=rehash)
     out = {}
     reg = registry()
     files = [p for p in sorted(Path(folder).iterdir()) if p.suffix in (".csv", ".xlsx")
@@ -99,9 +165,53 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
         agencies = [agency_of_file(path, reg) for path in files]
     except ValueError as exc:
         raise FeedError(str(exc)) from None
+    if rehash:
+        con.begin()
+        try:
+            ids: list[pd.Series] = []
+            for path, agency in zip(files, agencies):
+                result = import_file(path, agency, synthetic=synthetic, reg=reg, key=key)
+                out[path.name] = save(con, result, rehash=True)
+                ids.append(result.accepted["complaint_id"])
+            refreshed, dropped = _drop_stale_hashes(con, pd.concat(ids) if ids else
+                                                    pd.Series(dtype=str), key)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        log.warning("%s", privacy.rehash_message(refreshed, dropped))
+        return out
     for path, agency in zip(files, agencies):
-        out[path.name] = save(con, import_file(path, agency, synthetic=synthetic, reg=reg))
+        result = import_file(path, agency, synthetic=synthetic, reg=reg, key=key)
+        con.begin()
+        try:
+            out[path.name] = save(con, result)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     return out
+
+
+def _drop_stale_hashes(con: duckdb.DuckDBPyConnection, refreshed_ids: pd.Series,
+                       key: bytes) -> tuple[int, int]:
+    """After a re-hash: when the salt changed (or was never recorded), drop the hashes of
+    cases not re-imported (made with the old salt, they can no longer match anything) and
+    record the new salt. Returns ``(cases re-imported, cases whose hashes were dropped)``."""
+    fp = privacy.fingerprint(key)
+    ids = pd.DataFrame({"complaint_id": refreshed_ids.astype(str).unique()})
+    dropped = 0
+    if privacy.recorded_fingerprint(con) != fp:
+        con.register("refreshed", ids)
+        try:
+            dropped = con.execute(
+                f"UPDATE complaints SET {', '.join(f'{c} = NULL' for c in _HASHES)} "
+                "WHERE complaint_id NOT IN (SELECT complaint_id FROM refreshed) AND ("
+                + " OR ".join(f"{c} IS NOT NULL" for c in _HASHES) + ")").fetchall()[0][0]
+        finally:
+            con.unregister("refreshed")
+    privacy.record_fingerprint(con, fp)
+    return len(ids), int(dropped)
 
 
 def cases(con: duckdb.DuckDBPyConnection, province_code: str | None = None,
