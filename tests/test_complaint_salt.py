@@ -255,6 +255,30 @@ def test_changed_env_salt_is_refused_and_rehash_is_honest_about_what_it_drops(
     assert _partition(dbfile) == baseline["partition"]
 
 
+def test_database_without_fingerprint_checks_cases_read_again(split, tmp_path, monkeypatch,
+                                                               capsys):
+    """A database made before fingerprints were kept: the salt is taken on trust only when
+    cases imported again still hash as they did."""
+    dbfile = tmp_path / "old.duckdb"
+    monkeypatch.setenv(privacy.SALT_ENV, SALT_A)
+    assert _run(capsys, "import", split["a"], "--db", dbfile, "--link")[0] == 0
+    con = duckdb.connect(str(dbfile))
+    con.execute("DELETE FROM meta WHERE key = ?", [privacy.FINGERPRINT_KEY])
+    con.close()
+    before = _query(dbfile, "SELECT * FROM complaints ORDER BY complaint_id")
+    monkeypatch.setenv(privacy.SALT_ENV, SALT_B)
+    code, _, err = _run(capsys, "import", split["a"], "--db", dbfile)
+    line = _one_line_error(err)
+    assert code == 2 and "--rehash" in line and privacy.SALT_ENV in line
+    assert _fingerprint(dbfile) is None
+    assert _query(dbfile, "SELECT * FROM complaints ORDER BY complaint_id") == before
+    monkeypatch.setenv(privacy.SALT_ENV, SALT_A)
+    code, out, err = _run(capsys, "import", split["a"], "--db", dbfile)
+    assert code == 0, err
+    assert _fingerprint(dbfile) == privacy.fingerprint(SALT_A.encode())
+    assert all(c["updated"] == 0 and c["new"] == 0 for c in _counts(out).values())
+
+
 @pytest.mark.parametrize("where", ["env", "file"])
 def test_short_salt_is_one_line_of_error(where, split, tmp_path, monkeypatch, capsys):
     salt_path = tmp_path / "pii_salt"

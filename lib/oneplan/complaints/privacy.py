@@ -202,11 +202,34 @@ def check_fingerprint(con: duckdb.DuckDBPyConnection, fp: str, *, rehash: bool =
         return
     if recorded is not None and not rehash and has_hashes(con):
         raise _changed(con, recorded, fp)
-    if recorded is None and not rehash and has_hashes(con):
+    if record and recorded is None and not rehash and has_hashes(con):
         log.warning("the database %s holds hashes but no salt fingerprint; taking the salt "
                     "of %s as its salt from now on", database_path(con), salt_source())
     if record:
         record_fingerprint(con, fp)
+
+
+def check_same_hashes(con: duckdb.DuckDBPyConnection, incoming: str, *,
+                      at_least: int = 3) -> None:
+    """For a database without a recorded fingerprint (made before fingerprints were kept):
+    check that cases imported again, in the registered table ``incoming``, hash as they
+    did. Under one salt most cases read again keep their ID or phone hash; under another,
+    none does. Checked when ``at_least`` cases carry an ID or phone hash on both sides.
+
+    Raises:
+        SaltMismatchError: no case read again kept its hashes.
+    """
+    if recorded_fingerprint(con) is not None:
+        return
+    pairs = [(f"c.{h}", f"i.{h}") for h in ("person_id_hash", "phone_hash")]
+    both = " OR ".join(f"({a} IS NOT NULL AND {b} IS NOT NULL)" for a, b in pairs)
+    same = " OR ".join(f"{a} = {b}" for a, b in pairs)
+    n_both, n_same = con.execute(
+        f"SELECT count(*) FILTER (WHERE {both}), count(*) FILTER (WHERE {same}) "
+        f"FROM {incoming} i JOIN complaints c USING (complaint_id)").fetchall()[0]
+    if n_both >= at_least and n_same == 0:
+        raise SaltMismatchError(_both("unrecorded", source=salt_source(), env=SALT_ENV,
+                                      db=database_path(con), cases=f"{n_both:,}"))
 
 
 def database_salt(con: duckdb.DuckDBPyConnection, *, rehash: bool = False) -> bytes:

@@ -66,14 +66,16 @@ def save(con: duckdb.DuckDBPyConnection, result: AdaptResult, *,
         oneplan.complaints.privacy.SaltMismatchError: the rows were hashed with another
             salt than the database's (and not ``rehash``).
     """
-    if result.salt_fingerprint is not None:
-        privacy.check_fingerprint(con, result.salt_fingerprint, rehash=rehash,
-                                  record=not rehash)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     acc = result.accepted.assign(imported_at=now)
     cols = list(CANONICAL_COLUMNS) + ["imported_at"]
     con.register("incoming", acc[cols])
     try:
+        if result.salt_fingerprint is not None:
+            if not rehash:  # no fingerprint yet: cases read again must hash as before
+                privacy.check_same_hashes(con, "incoming")
+            privacy.check_fingerprint(con, result.salt_fingerprint, rehash=rehash,
+                                      record=not rehash)
         existing, changed = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE "
             + " OR ".join(f"c.{c} IS DISTINCT FROM i.{c}" for c in _TRACKING)
