@@ -170,6 +170,12 @@ def test_lost_salt_file_is_refused_and_rehash_brings_every_link_back(
     code, _, err = _run(capsys, "link", "--db", dbfile)
     assert code == 2 and str(salt_path) in _one_line_error(err)
 
+    # a re-hash of an empty folder would only drop hashes: refused
+    (tmp_path / "empty").mkdir()
+    code, _, err = _run(capsys, "import", tmp_path / "empty", "--db", dbfile, "--rehash")
+    assert code == 2 and "--rehash" in _one_line_error(err)
+    assert _fingerprint(dbfile) == first and not salt_path.exists()
+
     # re-hash: batch a again with a new salt, then batch b as usual
     before = dict(_query(dbfile, "SELECT complaint_id, person_id_hash FROM complaints "
                                  "WHERE person_id_hash IS NOT NULL"))

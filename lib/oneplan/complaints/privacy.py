@@ -278,6 +278,11 @@ def rehash_message(refreshed: int, dropped: int) -> str:
     return _both("rehashed", refreshed=f"{refreshed:,}", dropped=f"{dropped:,}")
 
 
+def rehash_nothing_message(folder) -> str:
+    """The refusal of a re-hash given a folder without feed files (Thai / English)."""
+    return _both("rehash_nothing", folder=folder)
+
+
 # --- hashing ------------------------------------------------------------------------------
 
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")

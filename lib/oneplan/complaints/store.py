@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from oneplan.complaints import privacy
+from oneplan.core.errors import UserError
 from oneplan.complaints.feeds import (
     CANONICAL_COLUMNS,
     AdaptResult,
@@ -154,11 +155,11 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
             read as its feed says (nothing of that file is imported).
         oneplan.complaints.privacy.SaltError: the salt is missing, too short, or not the
             database's (and not ``rehash``).
+        UserError: ``rehash`` with no feed file in ``folder``.
     """
     from oneplan.complaints.feeds import agency_of_file
 
     ensure_tables(con)
-    key = privacy.database_salt(con, rehash=rehash)
     out = {}
     reg = registry()
     files = [p for p in sorted(Path(folder).iterdir()) if p.suffix in (".csv", ".xlsx")
@@ -167,6 +168,9 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
         agencies = [agency_of_file(path, reg) for path in files]
     except ValueError as exc:
         raise FeedError(str(exc)) from None
+    if rehash and not files:  # a re-hash of nothing would only drop every hash
+        raise UserError(privacy.rehash_nothing_message(folder))
+    key = privacy.database_salt(con, rehash=rehash)  # before any file is read
     if rehash:
         con.begin()
         try:
