@@ -426,3 +426,24 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
     changed = [a for a, b in zip(snapshot, _query(
         dbfile, "SELECT * FROM complaints ORDER BY complaint_id")) if a != b]
     assert len(changed) == 1 and changed[0][0] == "pm1111:" + frame.iloc[0][pm.columns["case_no"]]
+
+
+def test_a_file_without_header_row_does_not_print_its_first_person(split, tmp_path,
+                                                                   monkeypatch, capsys):
+    """Without a header row the first data row is read as headers; the error names what it
+    found, masked."""
+    monkeypatch.setenv(privacy.SALT_ENV, SALT_A)
+    feed = feeds.registry()["dd_province"]
+    frame = feeds.read_feed_file(split["a"] / "dd_province_2570.csv", feed)
+    h = feed.columns
+    row = frame[frame[h["phone"]].notna() & frame[h["national_id"]].notna()].iloc[[0]]
+    (tmp_path / "feeds").mkdir()
+    row.to_csv(tmp_path / "feeds" / "dd_province_2570.csv", index=False, header=False,
+               encoding=feed.encoding)
+    code, _, err = _run(capsys, "import", tmp_path / "feeds", "--db", tmp_path / "c.duckdb")
+    assert code == 2 and "header row" in err and "Traceback" not in err
+    assert pii.scan_text(err) == []
+    digits = re.sub(r"\D", "", err)
+    for value in (row[h["national_id"]].iloc[0], row[h["phone"]].iloc[0],
+                  normalise.phones(row[h["phone"]]).iloc[0]):
+        assert re.sub(r"\D", "", value)[:-4] not in digits

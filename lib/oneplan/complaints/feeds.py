@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict
 from oneplan.core import areas, thai
 from oneplan.core.text import LANGS, check_lang, text
 from oneplan.complaints import normalise as nz
-from oneplan.complaints.privacy import fingerprint, hash_values, mask_frame, salt
+from oneplan.complaints.privacy import (fingerprint, hash_values, mask_frame, mask_text,
+                                        salt)
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +198,18 @@ def check_columns(frame: pd.DataFrame, feed: Feed, source: str, *, strict: bool 
     hint = ""
     if missing and any(re.search(r"[\u00c0-\u00ff\ufffd]", c) for c in found):
         hint = f"; the headers look garbled: is the file really {feed.encoding}?"
+    elif missing and len(missing) == len(expected):
+        hint = "; is the first row a header row?"
+    # what was found is shown masked: in a file without a header row it is a person's data
     if missing:
         raise FeedError(f"{source}: feed {feed.agency_id} is missing columns {missing} "
-                        f"(found {found}){hint}")
+                        f"(found {[mask_text(c) for c in found]}){hint}")
     if extra and strict:
-        raise FeedError(f"{source}: feed {feed.agency_id} has unknown columns {extra}; "
-                        f"add them to feeds.yml or drop them (expected {sorted(expected)})")
+        raise FeedError(f"{source}: feed {feed.agency_id} has unknown columns "
+                        f"{[mask_text(c) for c in extra]}; add them to feeds.yml or drop "
+                        f"them (expected {sorted(expected)})")
     if extra:
-        log.warning("%s: ignoring unknown columns %s", source, extra)
+        log.warning("%s: ignoring unknown columns %s", source, [mask_text(c) for c in extra])
 
 
 # --- conversion -----------------------------------------------------------------------
