@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.core import areas, thai
+from oneplan.core.errors import UserError
 from oneplan.core.text import LANGS, check_lang
 from oneplan.complaints import normalise as nz
 from oneplan.complaints.privacy import hash_values, salt
@@ -46,8 +47,9 @@ CANONICAL_COLUMNS = (
 normalised name keys kept for linkage only; no report or export selects them."""
 
 
-class FeedError(ValueError):
-    """A feed file that cannot be read as configured (encoding, columns, format)."""
+class FeedError(UserError, ValueError):
+    """A feed file that cannot be read as configured (encoding, columns, format); a user
+    error (exit 2)."""
 
 
 class _Strict(BaseModel):
