@@ -161,6 +161,8 @@ HOSTILE = [
     # plan revise before any plan was approved (was a KeyError)
     ("revise-unapproved", ["plan", "revise", "--province", "40", "--db", "{copy}"], 2,
      ["plan approve --province 40"]),
+    ("approve-empty-year", ["plan", "approve", "--province", "40", "--fiscal-year", "2560",
+                            "--db", "{copy}"], 2, ["40", "2560", "--fiscal-year"]),
     # usage
     ("no-command", [], 2, ["command"]),
     ("unknown-command", ["bogus"], 2, ["bogus"]),
@@ -199,6 +201,12 @@ def test_hostile_command_line_ends_in_one_clear_line(argv, code, fragments, plac
     assert out == ""                                             # nothing was done
     assert _files(place) == before                                       # nothing written or changed
     assert not (place / "no").exists()                           # no database created
+
+
+def test_database_from_the_environment_is_named_so(place, monkeypatch, capsys):
+    monkeypatch.setenv("ONEPLAN_DB", str(place / "adir"))
+    assert cli.main(["select", "--province", "40"]) == 2
+    assert "$ONEPLAN_DB" in capsys.readouterr().err
 
 
 def test_the_fake_database_is_not_overwritten(place, capsys):

@@ -15,7 +15,7 @@
     oneplan needs classify --province 32       write the params' authority / strategy rules
     oneplan needs oc4ids --province 32 --out DIR   projects as OC4IDS JSON
     oneplan complaints generate --out DIR      write synthetic feeds of the 15 agencies
-    oneplan complaints import DIR [--link]     import agency feed files (rejects kept)
+    oneplan complaints import PATH [--link]    import agency feed files (rejects kept)
     oneplan complaints link [--full]           link new records (or relink everything)
     oneplan complaints export --province 40 --out DIR   tables as CSV/XLSX (no PII)
 

@@ -190,6 +190,12 @@ def is_duckdb_file(path: str | Path) -> bool:
     return head[8:12] == _DUCKDB_MAGIC
 
 
+def _db_option(path: str | Path | None, option: str) -> str:
+    """The name to show for the database setting: the option, or ``$ONEPLAN_DB`` when the
+    path came from there."""
+    return option if path or not os.environ.get("ONEPLAN_DB") else "$ONEPLAN_DB"
+
+
 def database(path: str | Path | None, *, create: bool = False, option: str = "--db") -> Path:
     """The central database file of ``--db`` (default ``$ONEPLAN_DB`` or
     ``data/oneplan.duckdb``), checked: not a folder, a DuckDB file if it exists, and it must
@@ -201,6 +207,7 @@ def database(path: str | Path | None, *, create: bool = False, option: str = "--
     """
     from oneplan.data.db import DatabaseMissingError
 
+    option = _db_option(path, option)
     target = Path(path) if path else default_db_path()
     if target.is_dir():
         raise UserError(message("core.cli.path.db_is_dir", option=option, path=target))
@@ -221,6 +228,7 @@ def database(path: str | Path | None, *, create: bool = False, option: str = "--
 def build_target(path: str | Path | None, option: str = "--db") -> Path:
     """Where ``build-sample`` writes: a new file, or an existing DuckDB file it replaces
     (never another kind of file)."""
+    option = _db_option(path, option)
     target = Path(path) if path else default_db_path()
     if target.is_dir():
         raise UserError(message("core.cli.path.db_is_dir", option=option, path=target))

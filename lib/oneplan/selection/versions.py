@@ -43,6 +43,7 @@ from oneplan.selection.spec import GroupLimit, PlanSpec, plan_spec
 
 __all__ = [
     "NoApprovedPlanError",
+    "NoCandidatesError",
     "PlanVersion",
     "approve",
     "ensure_tables",
@@ -60,6 +61,10 @@ log = logging.getLogger(__name__)
 
 class NoApprovedPlanError(UserError, LookupError):
     """A revision asked for a province that has no approved plan version yet (exit 2)."""
+
+
+class NoCandidatesError(UserError, ValueError):
+    """No water projects of the province in that fiscal year to plan with (exit 2)."""
 
 
 def _both(key: str, **fields: Any) -> str:
@@ -392,8 +397,8 @@ def _load_scored(con, params: Any, province_code: str, fiscal_year: int,
     except TypeError:  # an older db module without fund sources
         cands = db.water_candidates(con, province_code, fiscal_year)
     if cands.empty:
-        raise ValueError(f"no water candidates for province {province_code} in FY "
-                         f"{fiscal_year}")
+        raise NoCandidatesError(_both("selection.versions.no_candidates", code=province_code,
+                                      fiscal_year=fiscal_year))
     scored = priority.score_candidates(cands, weights)
     return _eligible(scored, params.plan.fund_source)
 
