@@ -343,7 +343,7 @@ def test_rejected_rows_hold_no_raw_personal_data_and_are_private(
         code, stdout, err = _run(capsys, "import", path.parent, "--db", tmp_path / "c.duckdb")
     finally:
         os.umask(old)
-    assert code == 0, err
+    assert code == 1, err  # rows rejected (kept masked): exit 1
     assert _counts(stdout)[path.name]["rejected"] == 3
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
@@ -388,13 +388,13 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
         split, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(privacy.SALT_ENV, SALT_A)
     dbfile = tmp_path / "c.duckdb"
-    path, _, feed = _bad_feed(split, tmp_path / "feeds")  # 3 rejected rows too
+    path, _, feed = _bad_feed(split, tmp_path / "feeds")  # 3 rejected rows too: exit 1
     for other in sorted(split["a"].iterdir()):
         if other.name != path.name:
             (path.parent / other.name).write_bytes(other.read_bytes())
     code, out, _ = _run(capsys, "import", path.parent, "--db", dbfile)
     first = _counts(out)
-    assert code == 0 and len(first) == 15
+    assert code == 1 and len(first) == 15
     total = sum(c["new"] for c in first.values())
     snapshot = _query(dbfile, "SELECT * FROM complaints ORDER BY complaint_id")
     rejects = _query(dbfile, "SELECT * FROM complaint_rejects ORDER BY ALL")
@@ -402,7 +402,7 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
 
     code, out, _ = _run(capsys, "import", path.parent, "--db", dbfile)
     again = _counts(out)
-    assert code == 0 and set(again) == set(first)
+    assert code == 1 and set(again) == set(first)
     for name, c in again.items():
         assert c["new"] == 0 and c["updated"] == 0, (name, c)
         assert c["unchanged"] == first[name]["new"] == c["read"] - c["rejected"]

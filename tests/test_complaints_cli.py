@@ -20,7 +20,8 @@ def test_generate_import_link_export(tmp_path, capsys, monkeypatch):
     frame.loc[0, "created_at"] = "yesterday"
     frame.to_csv(path, index=False)
     capsys.readouterr()
-    assert cli.main(["complaints", "import", str(feeds_dir), "--db", str(dbfile), "--link"]) == 0
+    # exit 1: done, but a row was rejected (kept in <file>.rejected.csv)
+    assert cli.main(["complaints", "import", str(feeds_dir), "--db", str(dbfile), "--link"]) == 1
     text = capsys.readouterr().out
     assert "rejected     1" in text and "linked" in text
     assert (feeds_dir / "pm1111_2570.csv.rejected.csv").exists()

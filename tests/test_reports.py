@@ -98,7 +98,7 @@ def test_every_report_notebook_is_in_the_batch():
 
 
 def test_broken_province_fails_alone_and_is_listed(national, capsys):
-    assert national["first_code"] == 1
+    assert national["first_code"] == 3  # a report failed
     reports_ = national["first"]["reports"]
     # the broken key only stops 45's water report; 45's other reports still run
     for key in (_keys("province") | _keys("national")) - {"45/water_portfolio"}:
@@ -433,6 +433,7 @@ def test_cli_lists_failures_and_exits_non_zero(light, sample_db, capsys):
     code = cli.main(["report", "--province", "40", "--formats", "html", "--out", str(out),
                      "--db", str(sample_db), "--workers", "1", "--no-progress"])
     err = capsys.readouterr().err
-    assert code == 1 and "40/bad: RuntimeError: deliberate failure" in err
+    assert code == 3 and "40/bad: RuntimeError: deliberate failure" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert cli.main(["report", "--province", "40", "--report", "nope", "--out", str(out),
                      "--db", str(sample_db), "--no-progress"]) == 2

@@ -15,9 +15,15 @@
     oneplan needs classify --province 32       write the params' authority / strategy rules
     oneplan needs oc4ids --province 32 --out DIR   projects as OC4IDS JSON
     oneplan complaints generate --out DIR      write synthetic feeds of the 15 agencies
-    oneplan complaints import DIR [--link]     import agency feed files (rejects kept)
+    oneplan complaints import PATH [--link]    import agency feed files (rejects kept)
     oneplan complaints link [--full]           link new records (or relink everything)
     oneplan complaints export --province 40 --out DIR   tables as CSV/XLSX (no PII)
+
+Exit codes: 0 ok, 1 ok but rows were rejected (kept in a rejects file), 2 bad usage or
+input, 3 failure (a report failed, or an unexpected error: one line names the log file
+that holds the traceback). Every error is one line of Thai / English text on stderr.
+Options are checked before any work starts (``cli_checks``); the ending is mapped in
+``cli_errors``.
 """
 
 from __future__ import annotations
@@ -25,21 +31,33 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 
+from oneplan import cli_checks as check
+from oneplan import cli_errors
 from oneplan.core import areas
+from oneplan.core.errors import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Failure, UserError, message
 from oneplan.data import db
-from oneplan.data.params import ParamsError, load_params
+from oneplan.data.params import load_params
 from oneplan.samples import build
 
 log = logging.getLogger("oneplan")
 
+_FAILURES_SHOWN = 3   # failed reports named on the one stderr line (all are on stdout)
+
+
+def _needs(command: str, *options: str) -> UserError:
+    return UserError(message("core.cli.command.needs_options", command=f"oneplan {command}",
+                             options=", ".join(options)))
+
 
 def _cmd_build_sample(args: argparse.Namespace) -> int:
+    target = check.build_target(args.db)
     p = load_params()
-    path = build.build_sample(args.db, seed=p.sample.seed, fiscal_year=p.fiscal_year,
-                           projects_min=p.sample.projects_min,
-                           projects_max=p.sample.projects_max)
+    path = build.build_sample(target, seed=p.sample.seed, fiscal_year=p.fiscal_year,
+                              projects_min=p.sample.projects_min,
+                              projects_max=p.sample.projects_max)
     con = db.connect(path)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in build.TABLES_FROM_SAMPLE}
@@ -47,102 +65,123 @@ def _cmd_build_sample(args: argparse.Namespace) -> int:
     print(f"built {path} (synthetic sample, seed {p.sample.seed}, FY {p.fiscal_year}):")
     for table, n in counts.items():
         print(f"  {table:20s} {n:>8,d} rows")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_provinces(args: argparse.Namespace) -> int:
     for p in areas.all_provinces():
-        if p.code == areas.BANGKOK and not args.all:
+        note = areas.planning_note(p.code)
+        if note and not args.all:
             continue
-        print(f"{p.code}  {p.name_th}  ({p.name_en}, {p.region})")
-    return 0
+        print(f"{p.code}  {p.name_th}  ({p.name_en}, {p.region})" + (f"  [{note}]" if note else ""))
+    return EXIT_OK
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    p = load_params(args.province, args.scenario)
+    p = load_params(args.province, args.scenario or None)
     print(json.dumps(p.model_dump(mode="json"), ensure_ascii=False, indent=2))
-    return 0
+    return EXIT_OK
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
     from oneplan.reports import water as waterplan
 
+    path = check.database(args.db)
     run = waterplan.run_portfolio(args.province, args.fiscal_year, args.scenario or "",
-                                  args.db, args.lang)
+                                  path, args.lang)
     s = waterplan.summary(run)
     s.pop("params")
     s["selected_ids"] = f"{len(s['selected_ids'])} ids"
     print(json.dumps(s, ensure_ascii=False, indent=2))
-    return 0
+    return EXIT_OK
+
+
+def _report_failures(result) -> Failure:
+    """One line naming the failed reports (the first few) and the manifest."""
+    shown = [f"{o.key}: {' '.join(str(o.error).split())[:200]}"
+             for o in result.failures[:_FAILURES_SHOWN]]
+    more = len(result.failures) - len(shown)
+    if more > 0:
+        shown.append(message("core.cli.command.more", n=more))
+    head = message("core.cli.command.reports_failed", n=len(result.failures),
+                   manifest=result.manifest)
+    return Failure(f"{head}: {'; '.join(shown)}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from oneplan.batch import registry
     from oneplan.batch import runner as reports
 
     if args.all:
         codes = [p.code for p in areas.planning_provinces()]
     elif args.province:
-        codes = args.province
+        codes = list(dict.fromkeys(args.province))
     else:
-        codes = load_params().default_provinces
-    formats = tuple(args.formats.split(",")) if args.formats else None
+        codes = [areas.planning_province(c).code for c in load_params().default_provinces]
+    path = check.database(args.db)
+    out = check.out_dir(args.out)
     try:
-        result = reports.run_batch(codes, out_root=args.out, fiscal_year=args.fiscal_year,
-                                   scenario=args.scenario or "", db_path=args.db,
-                                   lang=args.lang, formats=formats, workers=args.workers,
-                                   progress=not args.no_progress, reports=args.report,
-                                   national=args.all or args.national, force=args.force)
+        registry.available_reports(args.report)
     except ValueError as exc:  # an unknown report name
-        print(f"oneplan: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(str(exc)) from None
+    result = reports.run_batch(codes, out_root=out, fiscal_year=args.fiscal_year,
+                               scenario=args.scenario or "", db_path=path,
+                               lang=args.lang, formats=args.formats, workers=args.workers,
+                               progress=not args.no_progress, reports=args.report,
+                               national=args.all or args.national, force=args.force)
     print(f"{len(result.written)} reports written, {len(result.skipped)} up to date, "
           f"{len(result.failures)} failed, in {result.seconds:.1f} s; "
           f"manifest: {result.manifest}; index: {result.index}")
     if result.failures:
-        print(f"{len(result.failures)} failed:", file=sys.stderr)
+        print(f"{len(result.failures)} failed:")
         for o in result.failures:
-            print(f"  {o.key}: {o.error}", file=sys.stderr)
-        return 1
-    return 0
+            print(f"  {o.key}: {o.error}")
+        raise _report_failures(result)
+    return EXIT_OK
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from oneplan.selection import versions as plan_versions
 
-    code = areas.province(args.province).code
+    code = args.province
+    path = check.database(args.db)
     if args.action == "approve":
-        vid = plan_versions.approve(code, db_path=args.db, fiscal_year=args.fiscal_year,
-                                    scenario=args.scenario, reason=args.reason)
+        vid = plan_versions.approve(code, db_path=path, fiscal_year=args.fiscal_year,
+                                    scenario=args.scenario or None, reason=args.reason)
         print(f"approved plan saved as {vid}")
     elif args.action == "revise":
-        vid = plan_versions.revise(code, db_path=args.db, facts_file=args.facts,
-                                   months=args.months, facts_out=args.facts_out)
+        facts = check.input_file(args.facts, "--facts")
+        facts_out = check.output_file(args.facts_out, "--facts-out")
+        vid = plan_versions.revise(code, db_path=path, facts_file=facts,
+                                   months=args.months, facts_out=facts_out)
         print(f"revised plan saved as {vid}"
               + ("" if args.facts else " (synthetic sample follow-up facts)"))
-    con = db.connect(args.db, read_only=True)
+    con = db.connect(path, read_only=True)
     try:
         versions = plan_versions.list_plan_versions(con, code)
     finally:
         con.close()
     print(versions.to_string(index=False) if len(versions) else "no plan versions yet")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_portal(args: argparse.Namespace) -> int:
     from oneplan.reports import portal
     from oneplan.core.paths import default_reports_dir
 
+    out = check.out_dir(args.out) or default_reports_dir()
     fy = args.fiscal_year or load_params().fiscal_year
-    path = portal.write_portal(args.out or default_reports_dir(), fy)
+    path = portal.write_portal(out, fy)
     print(f"portal: {path}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from oneplan.data import ingest
 
-    results = ingest.import_files(args.files, args.db, kind=args.kind,
-                                  rejects_dir=args.rejects)
+    path = check.database(args.db)
+    rejects = check.rejects_dir(args.rejects)
+    results = ingest.import_files(args.files, path, kind=args.kind, rejects_dir=rejects)
     for line in ingest.summary_lines(results):
         print(line)
     read = sum(r.total("read") for r in results)
@@ -154,194 +193,223 @@ def _cmd_import(args: argparse.Namespace) -> int:
     print(f"total: read {read} rows = accepted {accepted} + rejected {rejected}"
           + (f"; {len(failed)} file(s) could not be read" if failed else ""))
     if failed:
-        return 2
-    return 1 if rejected else 0
+        raise UserError(message("core.cli.command.files_unreadable", n=len(failed)))
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
     from oneplan.data import templates
 
-    for path in templates.write_templates(args.out, examples=not args.no_examples,
-                                          province=args.province, db_path=args.db):
-        print(f"wrote {path}")
-    return 0
+    out = check.out_dir(args.out)
+    path = check.database(args.db) if args.province else None
+    for written in templates.write_templates(out, examples=not args.no_examples,
+                                             province=args.province, db_path=path):
+        print(f"wrote {written}")
+    return EXIT_OK
 
 
 def _cmd_needs(args: argparse.Namespace) -> int:
-    from oneplan.plan import needs, oc4ids
     from oneplan.core import thai
+    from oneplan.plan import needs, oc4ids
 
-    try:
-        if args.action == "stage":
-            if not (args.need and args.to and args.on):
-                print("oneplan: needs stage needs --need, --to and --on", file=sys.stderr)
-                return 2
-            con = db.connect(args.db, read_only=False)
-            try:
-                needs.record_stage(con, args.need, args.to, thai.parse_thai_date(args.on),
-                                   reason=args.reason, linked_need_id=args.linked,
-                                   source_file="oneplan needs stage")
-            finally:
-                con.close()
-            print(f"{args.need}: {args.to} on {args.on}")
-            return 0
-        if not args.province:
-            print(f"oneplan: needs {args.action} needs --province", file=sys.stderr)
-            return 2
-        p = load_params(args.province, overrides={"fiscal_year": args.fiscal_year}
-                        if args.fiscal_year else None)
-        if args.action == "classify":
-            con = db.connect(args.db, read_only=False)
-            try:
-                counts = needs.apply_classification(con, args.province, p.fiscal_year, p)
-            finally:
-                con.close()
-            print(counts.to_string(index=False))
-            return 0
-        con = db.connect(args.db, read_only=True)
+    if args.action == "stage":
+        if not (args.need and args.to and args.on):
+            raise _needs("needs stage", "--need", "--to", "--on")
+        con = db.connect(check.database(args.db), read_only=False)
         try:
-            path = oc4ids.write_package(con, args.province, p.fiscal_year, args.out or ".",
-                                        synthetic=db.meta(con).get("synthetic") == "true")
+            needs.record_stage(con, args.need, args.to, args.on, reason=args.reason,
+                               linked_need_id=args.linked, source_file="oneplan needs stage")
         finally:
             con.close()
-        print(f"wrote {path}")
-        return 0
-    except (needs.StageTransitionError, needs.NeedsDataError, thai.ThaiLocaleError) as exc:
-        print(f"oneplan: {exc}", file=sys.stderr)
-        return 2
+        on = args.on
+        print(f"{args.need}: {args.to} on {on.day}/{on.month}/{thai.ce_to_be(on.year)}")
+        return EXIT_OK
+    if not args.province:
+        raise _needs(f"needs {args.action}", "--province")
+    path = check.database(args.db)
+    out = check.out_dir(args.out) if args.action == "oc4ids" else None
+    p = load_params(args.province, overrides={"fiscal_year": args.fiscal_year}
+                    if args.fiscal_year else None)
+    if args.action == "classify":
+        con = db.connect(path, read_only=False)
+        try:
+            counts = needs.apply_classification(con, args.province, p.fiscal_year, p)
+        finally:
+            con.close()
+        print(counts.to_string(index=False))
+        return EXIT_OK
+    con = db.connect(path, read_only=True)
+    try:
+        written = oc4ids.write_package(con, args.province, p.fiscal_year, out or ".",
+                                       synthetic=db.meta(con).get("synthetic") == "true")
+    finally:
+        con.close()
+    print(f"wrote {written}")
+    return EXIT_OK
 
 
 def _cmd_complaints(args: argparse.Namespace) -> int:
     from oneplan.samples import feeds as generate
     from oneplan.complaints import linkage, stats, store
-    from oneplan.complaints.feeds import FeedError
-    from oneplan.core.errors import UserError
 
+    if args.action == "generate":
+        if not args.out:
+            raise _needs("complaints generate", "--out DIR")
+        out = check.out_dir(args.out)
+        gen = generate.generate(args.records, args.province or None, seed=args.seed,
+                                id_tag=f"S{args.seed}",
+                                fiscal_year=args.fiscal_year or load_params().fiscal_year)
+        paths = generate.write_feeds(gen, out)
+        print(f"wrote {len(paths)} synthetic agency feeds ({len(gen.records):,} records) "
+              f"to {out}")
+        return EXIT_OK
+    if args.action == "import":
+        if not args.path:
+            raise _needs("complaints import", "PATH (a folder of feed files, or one file)")
+        source = check.input_path(args.path, "PATH")
+        path = check.database(args.db, create=True)
+    else:
+        if args.action == "export" and not args.out:
+            raise _needs("complaints export", "--out DIR")
+        out = check.out_dir(args.out) if args.action == "export" else None
+        path = check.database(args.db)
+    rejected = 0
+    con = db.connect(path, read_only=args.action == "export")
     try:
-        if args.action == "generate":
-            if not args.out:
-                print("oneplan: complaints generate needs --out DIR", file=sys.stderr)
-                return 2
-            provinces = args.province or None
-            gen = generate.generate(args.records, provinces, seed=args.seed, id_tag=f"S{args.seed}",
-                                    fiscal_year=args.fiscal_year or load_params().fiscal_year)
-            paths = generate.write_feeds(gen, args.out)
-            print(f"wrote {len(paths)} synthetic agency feeds ({len(gen.records):,} records) "
-                  f"to {args.out}")
-            return 0
-        con = db.connect(args.db, read_only=args.action == "export")
-        try:
-            if args.action == "import":
-                if not args.path:
-                    print("oneplan: complaints import needs a folder of feed files",
-                          file=sys.stderr)
-                    return 2
-                counts = store.import_dir(con, args.path, rehash=args.rehash)
-                for name, c in counts.items():
-                    print(f"  {name:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}  "
-                          f"updated {c['updated']:>6,d}  unchanged {c['unchanged']:>6,d}  "
-                          f"rejected {c['rejected']:>5,d}")
-                if any(c["rejected"] for c in counts.values()):
-                    print("rejected rows are in <file>.rejected.csv beside each file")
-                if args.link:
-                    args.action = "link"
-            if args.action == "link":
-                st = linkage.link(con, load_params().complaints, incremental=not args.full)
-                print(f"linked {st.new_records:,} records ({st.records:,} in all): "
-                      f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
-            elif args.action == "export":
-                if not args.out:
-                    print("oneplan: complaints export needs --out DIR", file=sys.stderr)
-                    return 2
-                code = areas.province(args.province[0]).code if args.province else None
-                d = stats.load(con, code, args.fiscal_year or load_params().fiscal_year)
-                paths = stats.export_tables(d, args.out)
-                print(f"wrote {len(paths)} files to {args.out} (no personal data)")
-        finally:
-            con.close()
-    except (FeedError, UserError) as exc:
-        print(f"oneplan: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        if args.action == "import":
+            counts = store.import_dir(con, source, rehash=args.rehash)
+            for name, c in counts.items():
+                print(f"  {name:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}  "
+                      f"updated {c['updated']:>6,d}  unchanged {c['unchanged']:>6,d}  "
+                      f"rejected {c['rejected']:>5,d}")
+            rejected = sum(c["rejected"] for c in counts.values())
+            if rejected:
+                print("rejected rows are in <file>.rejected.csv beside each file")
+            if args.link:
+                args.action = "link"
+        if args.action == "link":
+            st = linkage.link(con, load_params().complaints, incremental=not args.full)
+            print(f"linked {st.new_records:,} records ({st.records:,} in all): "
+                  f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
+        elif args.action == "export":
+            code = args.province[0] if args.province else None
+            fy = args.fiscal_year or load_params().fiscal_year
+            d = stats.load(con, code, fy)
+            if d.cases.empty:
+                raise UserError(message("core.cli.command.no_complaints", code=code,
+                                        fiscal_year=fy, path=path) if code else
+                                message("core.cli.command.no_complaints_all",
+                                        fiscal_year=fy, path=path))
+            paths = stats.export_tables(d, out)
+            print(f"wrote {len(paths)} files to {out} (no personal data)")
+    finally:
+        con.close()
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``oneplan report: --workers: … (see … --help)``."""
+
+    def error(self, text: str):  # noqa: D102 — argparse's hook
+        text = re.sub(r"^argument ([^:]+): ", r"\1: ", text)
+        if not cli_errors.has_thai(text):  # argparse's own sentences are English
+            text = f"{message('core.cli.prefix.usage')}: {text}"
+        hint = message("core.cli.usage_hint", command=self.prog)
+        print(f"{self.prog}: {text} ({hint})", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every ``oneplan`` sub-command."""
-    parser = argparse.ArgumentParser(prog="oneplan", description=__doc__.split("\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    """The argument parser of every ``oneplan`` sub-command; options are checked as they
+    are parsed (``cli_checks``), so a bad one stops the command before any work."""
+    parser = _Parser(prog="oneplan", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log details (and show the traceback of an unexpected error)")
     sub = parser.add_subparsers(dest="command", required=True)
+    fiscal_year = dict(type=check.fiscal_year, help="fiscal year, พ.ศ. (e.g. 2570)")
+    plan_province = dict(type=check.planning_province,
+                         help="province code (one of the 76; Bangkok has no provincial plan)")
 
     p = sub.add_parser("build-sample", help="build the central database from the sample")
     p.add_argument("--db", help="database file (default $ONEPLAN_DB or data/oneplan.duckdb)")
     p.set_defaults(func=_cmd_build_sample)
 
     p = sub.add_parser("provinces", help="list province codes")
-    p.add_argument("--all", action="store_true", help="include Bangkok (10)")
+    p.add_argument("--all", action="store_true", help="include Bangkok (10), marked")
     p.set_defaults(func=_cmd_provinces)
 
     p = sub.add_parser("params", help="show resolved parameters")
-    p.add_argument("--province")
-    p.add_argument("--scenario")
+    p.add_argument("--province", type=check.province)
+    p.add_argument("--scenario", type=check.scenario, help="a name in params/scenarios")
     p.set_defaults(func=_cmd_params)
 
     p = sub.add_parser("plan", help="approve or revise a province's multi-year plan")
     p.add_argument("action", choices=["approve", "revise", "list"])
-    p.add_argument("--province", required=True)
+    p.add_argument("--province", required=True, **plan_province)
     p.add_argument("--db", help="database file")
-    p.add_argument("--fiscal-year", type=int)
-    p.add_argument("--scenario")
+    p.add_argument("--fiscal-year", **fiscal_year)
+    p.add_argument("--scenario", type=check.scenario, help="a name in params/scenarios")
     p.add_argument("--reason", help="why this version (kept with it)")
     p.add_argument("--facts", help="follow-up facts, XLSX or CSV (default: synthetic sample)")
     p.add_argument("--facts-out", help="write the facts used to this XLSX, to edit and re-run")
-    p.add_argument("--months", type=int, choices=[6, 12], default=6)
+    p.add_argument("--months", type=check.months, default=6, help="6 or 12")
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("portal", help="rewrite reports/index.html from the reports present")
     p.add_argument("--out", help="reports folder (default $ONEPLAN_REPORTS or reports/)")
-    p.add_argument("--fiscal-year", type=int, help="fiscal year, พ.ศ. (default from params)")
+    p.add_argument("--fiscal-year", **dict(fiscal_year, help="fiscal year, พ.ศ. (default "
+                                                              "from params)"))
     p.set_defaults(func=_cmd_portal)
 
     p = sub.add_parser("import", help="import needs, proposals or progress (XLSX/CSV)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files")
+    p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files, or folders")
     p.add_argument("--kind", choices=["needs", "need_stages", "proposals", "progress"],
                    help="kind of data (default: told from the headers)")
     p.add_argument("--db", help="database file")
     p.add_argument("--rejects", metavar="DIR",
-                   help="folder for <name>.rejected.xlsx (default: beside each file)")
+                   help="folder for <name>.rejected.xlsx (default: beside each file; "
+                        "created if its parent folder exists)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("templates", help="write the Excel import templates")
     p.add_argument("--out", metavar="DIR", help="folder (default data/templates)")
     p.add_argument("--no-examples", action="store_true",
                    help="only the empty templates, not the filled examples")
-    p.add_argument("--province", help="add this province's villages, agencies and strategic "
-                                      "issues as look-up sheets and drop-downs")
+    p.add_argument("--province", type=check.planning_province,
+                   help="add this province's villages, agencies and strategic issues as "
+                        "look-up sheets and drop-downs")
     p.add_argument("--db", help="database file (with --province)")
     p.set_defaults(func=_cmd_templates)
 
     p = sub.add_parser("needs", help="village needs: record a committee stage, classify, "
                                      "export projects as OC4IDS")
     p.add_argument("action", choices=["stage", "classify", "oc4ids"])
-    p.add_argument("--need", help="need id (stage)")
-    p.add_argument("--to", help="the stage it moves to, e.g. tambon_screened (stage)")
-    p.add_argument("--on", help="date of the decision, e.g. 20/06/2568 (stage)")
+    p.add_argument("--need", type=check.nonempty, help="need id (stage)")
+    p.add_argument("--to", type=check.nonempty,
+                   help="the stage it moves to, e.g. tambon_screened (stage)")
+    p.add_argument("--on", type=check.thai_date, help="date of the decision, e.g. 20/06/2568 "
+                                                      "(stage)")
     p.add_argument("--reason", help="why rejected / merged (stage)")
     p.add_argument("--linked", help="need it is merged into (stage)")
-    p.add_argument("--province", help="province code (classify, oc4ids)")
-    p.add_argument("--fiscal-year", type=int)
+    p.add_argument("--province", **dict(plan_province, help="province code (classify, "
+                                                              "oc4ids)"))
+    p.add_argument("--fiscal-year", **fiscal_year)
     p.add_argument("--out", help="output folder (oc4ids)")
     p.add_argument("--db", help="database file")
     p.set_defaults(func=_cmd_needs)
 
     p = sub.add_parser("complaints", help="Damrongdhama complaints: import, link, export")
     p.add_argument("action", choices=["generate", "import", "link", "export"])
-    p.add_argument("path", nargs="?", help="import: folder of agency feed files")
-    p.add_argument("--db", help="database file")
-    p.add_argument("--province", action="append", help="province code (export, generate)")
-    p.add_argument("--fiscal-year", type=int)
+    p.add_argument("path", nargs="?",
+                   help="import: a folder of agency feed files, or one feed file")
+    p.add_argument("--db", help="database file (import creates it if missing)")
+    p.add_argument("--province", action="append", **dict(
+        plan_province, help="province code (export, generate; repeat for several)"))
+    p.add_argument("--fiscal-year", **fiscal_year)
     p.add_argument("--out", help="output folder (generate, export)")
-    p.add_argument("--records", type=int, default=5000, help="generate: records to draw")
-    p.add_argument("--seed", type=int, default=2567, help="generate: random seed")
+    p.add_argument("--records", type=check.records, default=5000,
+                   help=f"generate: records to draw (1 to {check.MAX_RECORDS:,})")
+    p.add_argument("--seed", type=check.seed, default=2567, help="generate: random seed")
     p.add_argument("--full", action="store_true", help="link: relink everything")
     p.add_argument("--link", action="store_true", help="import: link right after")
     p.add_argument("--rehash", action="store_true",
@@ -353,10 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
                               ("report", _cmd_report, "write HTML/PDF reports")):
         p = sub.add_parser(name, help=help_)
         if name == "select":
-            p.add_argument("--province", required=True)
+            p.add_argument("--province", required=True, **plan_province)
         else:
-            p.add_argument("--province", action="append",
-                           help="province code; repeat for several (default: the default set)")
+            p.add_argument("--province", action="append", **dict(
+                plan_province, help="province code; repeat for several (default: the "
+                                    "default set)"))
             p.add_argument("--all", action="store_true",
                            help="all 76 provinces, then the national reports")
             p.add_argument("--national", action="store_true",
@@ -366,11 +435,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--force", action="store_true",
                            help="redo reports that are up to date with their inputs")
             p.add_argument("--out", help="output folder (default reports/)")
-            p.add_argument("--formats", help="comma-separated: html,pdf")
-            p.add_argument("--workers", type=int, help="parallel workers (default: cores)")
+            p.add_argument("--formats", type=check.formats,
+                           help=f"comma-separated: {','.join(check.report_formats())} "
+                                "(HTML is always written)")
+            p.add_argument("--workers", type=check.workers,
+                           help=f"parallel workers, 1 to {check.MAX_WORKERS} "
+                                "(default: cores)")
             p.add_argument("--no-progress", action="store_true")
-        p.add_argument("--fiscal-year", type=int, help="fiscal year, พ.ศ. (e.g. 2570)")
-        p.add_argument("--scenario", help="a file in params/scenarios without .yml")
+        p.add_argument("--fiscal-year", **fiscal_year)
+        p.add_argument("--scenario", type=check.scenario,
+                       help="a name in params/scenarios (without .yml)")
         p.add_argument("--lang", choices=["th", "en"])
         p.add_argument("--db", help="database file")
         p.set_defaults(func=func)
@@ -378,15 +452,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``oneplan`` command; returns the exit code (0 ok, 1 some reports failed, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    """Run the ``oneplan`` command; returns the exit code: 0 ok, 1 ok but rows rejected,
+    2 bad usage or input, 3 failure (see :mod:`oneplan.cli_errors`)."""
+    parsed: dict[str, argparse.Namespace] = {}
+
+    def parse() -> int:
+        try:
+            parsed["args"] = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help (0) or a usage error (2, already told)
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return EXIT_OK
+
+    code = cli_errors.run(parse, argv)
+    if "args" not in parsed:
+        return code
+    args = parsed["args"]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except (areas.UnknownAreaError, ParamsError, db.DatabaseMissingError) as exc:
-        print(f"oneplan: {exc}", file=sys.stderr)
-        return 2
+    return cli_errors.run(lambda: args.func(args), argv, args.verbose)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.core import areas, thai
+from oneplan.core.errors import UserError
 from oneplan.core.text import LANGS, check_lang, text
 from oneplan.complaints import normalise as nz
 from oneplan.complaints.privacy import (fingerprint, hash_values, mask_frame, mask_text,
@@ -48,8 +49,9 @@ CANONICAL_COLUMNS = (
 normalised name keys kept for linkage only; no report or export selects them."""
 
 
-class FeedError(ValueError):
-    """A feed file that cannot be read as configured (encoding, columns, format)."""
+class FeedError(UserError, ValueError):
+    """A feed file that cannot be read as configured (encoding, columns, format); a user
+    error (exit 2)."""
 
 
 class _Strict(BaseModel):

@@ -133,7 +133,7 @@ def _save_rejects(con: duckdb.DuckDBPyConnection, result: AdaptResult, now: date
 
 def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
                synthetic: bool = False, rehash: bool = False) -> dict[str, dict[str, int]]:
-    """Import every feed file of ``folder`` (its name starts with the agency id, e.g.
+    """Import one feed file, or every feed file of ``folder`` (its name starts with the agency id, e.g.
     ``dd_province_2570.csv``; ``*.rejected.csv`` files are skipped), each file in one
     transaction.
 
@@ -162,8 +162,10 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
     ensure_tables(con)
     out = {}
     reg = registry()
-    files = [p for p in sorted(Path(folder).iterdir()) if p.suffix in (".csv", ".xlsx")
-             and not p.name.endswith(".rejected.csv")]
+    folder = Path(folder)
+    files = [folder] if folder.is_file() else [
+        p for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".xlsx")
+        and not p.name.endswith(".rejected.csv")]
     try:  # every file's agency first, so a stray file stops the import before it starts
         agencies = [agency_of_file(path, reg) for path in files]
     except ValueError as exc:

@@ -6,7 +6,10 @@ Villages have no public register in that package: a village code is the sub-dist
 plus the two-digit หมู่ที่ (``village_code("400101", 3) == "40010103"``).
 
 The "76 provinces" of provincial planning are the 77 codes without Bangkok (10), which is
-governed as a special local administration; :func:`planning_provinces` returns them.
+governed as a special local administration; :func:`planning_provinces` returns them and
+:func:`planning_province` refuses Bangkok with the reason (it is administered by the Bangkok
+Metropolitan Administration, not as a Ministry of Interior province with a provincial
+development plan, and the sample holds no water, plan or complaint data for it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import geothai
+
+from oneplan.core.errors import UserError, message
 
 BANGKOK = "10"
 
@@ -44,8 +49,12 @@ REGION_NAMES = {
 _REGION_OF = {code: region for region, codes in _REGIONS.items() for code in codes}
 
 
-class UnknownAreaError(ValueError):
-    """An area code that is not a current DOPA code."""
+class UnknownAreaError(UserError, ValueError):
+    """An area code that is not a current DOPA code (a user error: exit 2)."""
+
+
+class NotAPlanningProvinceError(UnknownAreaError):
+    """Bangkok (10) where a province with a provincial development plan is needed."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,26 @@ def province(code: object) -> Province:
         raise UnknownAreaError(
             f"no province has code {text!r}; list the valid codes with `oneplan provinces`"
         ) from None
+
+
+def planning_province(code: object) -> Province:
+    """One of the 76 provinces that make a provincial development plan, by its code.
+
+    Raises:
+        UnknownAreaError: the code is not a province.
+        NotAPlanningProvinceError: the code is Bangkok (10); the message gives the reason
+            (Thai / English, ``core/text/areas.yml``).
+    """
+    p = province(code)
+    if p.code == BANGKOK:
+        raise NotAPlanningProvinceError(message("core.areas.bangkok.refused"))
+    return p
+
+
+def planning_note(code: str) -> str:
+    """Why a province makes no provincial plan (Thai / English), or ``""`` for the 76 that do
+    (``oneplan provinces --all`` shows it beside Bangkok)."""
+    return message("core.areas.bangkok.note") if code == BANGKOK else ""
 
 
 def districts(province_code: str) -> list[geothai.types.District]:

@@ -33,3 +33,18 @@ class Failure(Exception):
     """Work that could not be done with acceptable input; exit code 3."""
 
     exit_code = EXIT_FAILURE
+
+
+def message(key: str, /, **fields: object) -> str:
+    """The catalogue text ``key`` (``core.text``) as one line, Thai first then English:
+    ``"<Thai> / <English>"``, with ``fields`` filled in."""
+    from oneplan.core.text import text
+
+    return f"{text(key, 'th', **fields)} / {text(key, 'en', **fields)}"
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` folded onto one line (line breaks become spaces); the class
+    name when the exception carries no message."""
+    lines = [part.strip() for part in str(exc).splitlines() if part.strip()]
+    return " ".join(lines) or type(exc).__name__

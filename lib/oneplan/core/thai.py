@@ -22,6 +22,7 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
+from oneplan.core.errors import UserError
 from oneplan.core.text import LANGS, text, texts
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ THAI_DIGIT_CLASS = f"[{THAI_DIGITS[0]}-{THAI_DIGITS[-1]}]"
 """Regular-expression class matching one Thai digit (``[๐-๙]``)."""
 
 
-class ThaiLocaleError(ValueError):
-    """A value or option that the Thai locale helpers cannot use."""
+class ThaiLocaleError(UserError, ValueError):
+    """A value or option that the Thai locale helpers cannot use (a user error: exit 2)."""
 
 
 class ThaiYearError(ThaiLocaleError):

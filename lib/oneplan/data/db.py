@@ -15,14 +15,15 @@ import duckdb
 import pandas as pd
 
 from oneplan.core import areas
+from oneplan.core.errors import UserError
 from oneplan.core.vocab import FUND_SOURCES
 from oneplan.core.paths import default_db_path
 
 log = logging.getLogger(__name__)
 
 
-class DatabaseMissingError(FileNotFoundError):
-    """The central database file does not exist yet."""
+class DatabaseMissingError(UserError, FileNotFoundError):
+    """The central database file does not exist yet (a user error: exit 2)."""
 
 
 def schema_sql() -> str:

@@ -20,13 +20,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oneplan.core import areas
+from oneplan.core.errors import UserError
 from oneplan.core.paths import PARAMS_DIR, default_params_dir
 
 Criterion = Literal["households", "storage", "area", "need", "cost_effectiveness"]
 
 
-class ParamsError(ValueError):
-    """Parameters that cannot be read or do not validate; the message names file and key."""
+class ParamsError(UserError, ValueError):
+    """Parameters that cannot be read or do not validate; the message names file and key
+    (a user error: exit 2)."""
 
 
 class _Strict(BaseModel):

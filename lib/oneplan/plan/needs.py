@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import areas, vocab
+from oneplan.core.errors import UserError
 from oneplan.plan import query
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,13 @@ _STAGES_SQL = ("SELECT s.* FROM need_stages s JOIN needs n USING (need_id) "
                "WHERE n.fiscal_year = ?{where} ORDER BY s.need_id, s.stage_on")
 
 
-class StageTransitionError(ValueError):
-    """A move between committee stages that the process does not allow."""
+class StageTransitionError(UserError, ValueError):
+    """A move between committee stages that the process does not allow (exit 2)."""
 
 
-class NeedsDataError(ValueError):
-    """Need data that cannot be used as it is (unknown category, bad village code, ...)."""
+class NeedsDataError(UserError, ValueError):
+    """Need data that cannot be used as it is (unknown category, bad village code, ...);
+    exit 2."""
 
 
 # --- stage machine ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pandas as pd
 
 from oneplan import __version__
 from oneplan.core import areas
+from oneplan.core.errors import UserError
 from oneplan.core.text import text
 from oneplan.data import db
 from oneplan.selection import priority
@@ -41,6 +42,8 @@ from oneplan.selection.revision import Revision, revise_plan
 from oneplan.selection.spec import GroupLimit, PlanSpec, plan_spec
 
 __all__ = [
+    "NoApprovedPlanError",
+    "NoCandidatesError",
     "PlanVersion",
     "approve",
     "ensure_tables",
@@ -54,6 +57,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class NoApprovedPlanError(UserError, LookupError):
+    """A revision asked for a province that has no approved plan version yet (exit 2)."""
+
+
+class NoCandidatesError(UserError, ValueError):
+    """No water projects of the province in that fiscal year to plan with (exit 2)."""
 
 
 def _both(key: str, **fields: Any) -> str:
@@ -386,8 +397,8 @@ def _load_scored(con, params: Any, province_code: str, fiscal_year: int,
     except TypeError:  # an older db module without fund sources
         cands = db.water_candidates(con, province_code, fiscal_year)
     if cands.empty:
-        raise ValueError(f"no water candidates for province {province_code} in FY "
-                         f"{fiscal_year}")
+        raise NoCandidatesError(_both("selection.versions.no_candidates", code=province_code,
+                                      fiscal_year=fiscal_year))
     scored = priority.score_candidates(cands, weights)
     return _eligible(scored, params.plan.fund_source)
 
@@ -454,8 +465,8 @@ def revise(province_code: str, *, db_path: str | Path | None = None,
         if parent_version_id is None:
             versions = list_plan_versions(con, code, fiscal_year)
             if versions.empty:
-                raise KeyError(f"province {code} has no approved plan version; run "
-                               "`oneplan plan approve` first")
+                raise NoApprovedPlanError(_both("selection.versions.no_approved_plan",
+                                                code=code))
             parent_version_id = str(versions["version_id"].iloc[-1])
         parent = load_plan_version(con, parent_version_id)
         p = parent.params
