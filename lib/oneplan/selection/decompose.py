@@ -26,6 +26,12 @@ The gap reported is ``(plan − bound) / |plan|``, as HiGHS defines it. When it 
 the tolerance the caller hands the plan to HiGHS as a MIP start on the whole model and
 keeps the better of the two bounds.
 
+A bound above the plan's value (in HiGHS's minimising sense: a "lower bound" that a
+feasible plan beats) proves a bug or a numerical failure, not optimality. It is never
+clipped to the plan: beyond rounding (:data:`BOUND_TOLERANCE`) :func:`solve_by_blocks`
+raises :class:`InvalidBoundError` (a :class:`NotDecomposableError`, carrying the plan),
+and the caller solves the whole model instead.
+
 Only linking rows of the resource kind are handled (coefficients ≥ 0, no lower bound
 above 0, a finite upper bound or none); for any other model :func:`solve_by_blocks`
 raises :class:`NotDecomposableError` and the caller solves the whole model as usual.
@@ -46,6 +52,11 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 _INF = highspy.kHighsInf
+
+BOUND_TOLERANCE = 1e-9
+"""Relative amount by which the Lagrangian bound may pass the plan's value by rounding
+(the block bounds and the plan are sums of the same numbers in another order); beyond it
+the bound is invalid (:class:`InvalidBoundError`)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,22 @@ class BlockSolution:
 
 class NotDecomposableError(ValueError):
     """The model does not split into blocks this way (the message says why)."""
+
+
+class InvalidBoundError(NotDecomposableError):
+    """The blocks' Lagrangian bound is beaten by their own feasible plan: the bound is
+    wrong (a bug or a numerical failure in a block), so it proves nothing.
+
+    ``x`` is the blocks' plan (every HiGHS column, checked against every row), a valid
+    MIP start for the whole model; ``objective`` and ``bound`` are in HiGHS's minimising
+    sense and units.
+    """
+
+    def __init__(self, message: str, x: np.ndarray, objective: float, bound: float):
+        super().__init__(message)
+        self.x = x
+        self.objective = objective
+        self.bound = bound
 
 
 class _Model:
@@ -173,6 +200,9 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         NotDecomposableError: one block only, a linking row of another kind, a block that is
             infeasible on its own (so is the whole model) or has no plan in time — the
             caller then solves the whole model.
+        InvalidBoundError: the Lagrangian bound is above the blocks' own plan by more than
+            :data:`BOUND_TOLERANCE` (relative): the bound is invalid and is not used; the
+            caller solves the whole model (from the plan it carries).
     """
     deadline = time.perf_counter() + float(time_limit_s)
     workers = max(1, int(threads) if threads else len(os.sched_getaffinity(0)))
@@ -283,9 +313,14 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         return _no_plan(x, bound, lp_bound, nb, len(link_rows),
                         "the blocks' plans together break a row")
     objective = float(model.cost @ x) + model.offset
-    if bound > objective + 1e-9 * max(1.0, abs(objective)):
-        log.warning("block bound %.9g above the plan %.9g; using the plan", bound, objective)
-    bound = min(bound, objective)  # equal up to the blocks' rounding
+    if bound > objective + BOUND_TOLERANCE * max(1.0, abs(objective)):
+        log.warning("blocks: Lagrangian bound %.12g is beaten by the blocks' own plan "
+                    "%.12g (HiGHS minimises); the bound is invalid and is not used",
+                    bound, objective)
+        raise InvalidBoundError(
+            f"the Lagrangian bound {bound:.12g} is beaten by the blocks' own plan "
+            f"{objective:.12g} (minimising): the bound is invalid", x, objective, bound)
+    # within rounding the bound may pass the plan by a hair: reported as computed, gap 0
     gap = (objective - bound) / max(abs(objective), 1e-12)
     return BlockSolution(x=x, objective=objective, bound=bound, lp_bound=lp_bound,
                          gap=max(gap, 0.0), n_blocks=nb, n_linking_rows=len(link_rows))
