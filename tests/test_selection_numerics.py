@@ -6,6 +6,9 @@ The reproduction ``tests/data/false_optimal_58x4.mps`` (copied from
 Built in baht, HiGHS 1.16 proved 8.5271829 "optimal" (bound equal) although a plan worth
 8.5442608 exists, and random seeds 1/2/3 gave three different "optimal" values.
 
+Also in model units: HiGHS's absolute feasibility tolerance, tightened so that a plan
+never passes a money row by more than 0.001 baht.
+
 The test rebuilds that instance through the project's own model (candidates and a
 :class:`PlanSpec` read off the MPS: costs and profiles from the budget rows, values from
 the objective, the district caps, counts, precedence and alternatives from their rows)
@@ -262,6 +265,39 @@ def test_objective_scale(coefs, scale):
     top = max((abs(c) for c in coefs), default=0.0)
     if top:
         assert 1e-2 <= top * units.objective_scale(coefs) <= 1e2
+
+
+@pytest.mark.parametrize("money, tolerance", [(1e6, 1e-9), (1e3, 1e-6), (1.0, 1e-6)])
+def test_feasibility_tolerance_is_a_thousandth_of_a_baht_at_most(money, tolerance):
+    assert units.Scales(money=money).feasibility_tolerance == pytest.approx(tolerance)
+    assert tolerance * money <= units.MONEY_TOLERANCE * (1 + 1e-12)   # in baht
+
+
+@pytest.mark.parametrize("over", [0.003, 0.3, 1.0])
+@pytest.mark.parametrize("budget", [1e6, 3e7])
+def test_a_plan_a_fraction_of_a_baht_over_budget_is_refused(over, budget):
+    """In millions of baht HiGHS's own tolerance (1e-6) is one baht: with it, a plan one
+    baht over a 30-million budget was taken as feasible. Not any more."""
+    df = pd.DataFrame({"project_id": ["A", "B"], "priority": [1.0, 1.0],
+                       "cost_baht": [budget / 2 + over, budget / 2], "ready": True})
+    res = plan_portfolio(df, PlanSpec(years=[2570], budget_by_year={2570: budget}))
+    assert res.selected_ids == ["A"] and res.spend_by_year[2570] <= budget
+    assert select_projects(df, budget).selected_ids == ["A"]
+    both = df.assign(cost_baht=[budget / 2, budget / 2])        # exactly the budget: fine
+    assert plan_portfolio(both, PlanSpec(years=[2570], budget_by_year={2570: budget})
+                          ).selected_ids == ["A", "B"]
+
+
+def test_the_tolerance_reaches_highs_unless_the_caller_sets_one():
+    df = pd.DataFrame({"project_id": ["A", "B"], "priority": [1.0, 0.5],
+                       "cost_baht": [2e6, 3e6], "ready": True})
+    prob, _, _ = build_plan_model(df, PlanSpec(years=[2570], budget_by_year={2570: 4e6}))
+    out = solve_model(prob)
+    value = prob.solverModel.getOptionValue("mip_feasibility_tolerance")
+    assert out.status == "optimal" and float(np.ravel(value)[-1]) == pytest.approx(1e-9)
+    solve_model(prob, highs_options={"mip_feasibility_tolerance": 1e-7})
+    value = prob.solverModel.getOptionValue("mip_feasibility_tolerance")
+    assert float(np.ravel(value)[-1]) == pytest.approx(1e-7)
 
 
 def test_scales_are_checked():

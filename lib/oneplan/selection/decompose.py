@@ -126,10 +126,12 @@ class _Model:
         self.minimise = lp.sense_ == highspy.ObjSense.kMinimize
 
 
-def _new_highs(threads: int | None, time_limit_s: float, mip_rel_gap: float
-               ) -> highspy.Highs:
+def _new_highs(threads: int | None, time_limit_s: float, mip_rel_gap: float,
+               feasibility: float | None = None) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if feasibility is not None:
+        h.setOptionValue("mip_feasibility_tolerance", float(feasibility))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
@@ -162,10 +164,10 @@ def _lp_duals(model: _Model, threads: int | None, time_limit_s: float
     return float(h.getInfo().objective_function_value), np.asarray(sol.row_dual, float)
 
 
-def _solve_block(cost, lo, up, a, row_lo, row_up, *, start, threads, time_limit_s, gap
-                 ) -> tuple[str, np.ndarray | None, float]:
+def _solve_block(cost, lo, up, a, row_lo, row_up, *, start, threads, time_limit_s, gap,
+                 feasibility=None) -> tuple[str, np.ndarray | None, float]:
     """One block MIP: (status, x or None, proven lower bound)."""
-    h = _new_highs(threads, time_limit_s, gap)
+    h = _new_highs(threads, time_limit_s, gap, feasibility)
     _pass(h, cost, lo, up, a, row_lo, row_up, integer=True)
     if start is not None:
         sol = highspy.HighsSolution()
@@ -194,7 +196,10 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
                     ) -> BlockSolution:
     """Solve the model loaded in ``highs`` block by block (see the module docstring).
 
-    ``block_of_col``: an integer block label for every HiGHS column.
+    ``block_of_col``: an integer block label for every HiGHS column. The blocks are solved
+    with the ``mip_feasibility_tolerance`` set on ``highs`` (the model's units,
+    :mod:`oneplan.selection.units`), and each block's share of a linking row is reduced by
+    it, so that the shares' plans add up within the row.
 
     Raises:
         NotDecomposableError: one block only, a linking row of another kind, a block that is
@@ -207,6 +212,8 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
     deadline = time.perf_counter() + float(time_limit_s)
     workers = max(1, int(threads) if threads else len(os.sched_getaffinity(0)))
     model = _Model(highs)
+    feasibility = highs.getOptionValue("mip_feasibility_tolerance")
+    feasibility = float(feasibility[-1] if isinstance(feasibility, tuple) else feasibility)
     if not model.minimise or model.n == 0 or len(block_of_col) != model.n:
         raise NotDecomposableError("not a minimisation with a block for every column")
     labels, block = np.unique(np.asarray(block_of_col), return_inverse=True)
@@ -259,7 +266,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         return _solve_block(
             adj_cost[cols], model.col_lo[cols], model.col_up[cols], inner[b],
             model.row_lo[rows], model.row_up[rows], start=None, threads=None,
-            time_limit_s=deadline - time.perf_counter(), gap=bound_gap)
+            time_limit_s=deadline - time.perf_counter(), gap=bound_gap, feasibility=feasibility)
 
     bound = constant + model.offset
     x = np.zeros(model.n)
@@ -282,7 +289,8 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         total = use.sum(axis=0)
         share = np.where(total > 0, use / np.where(total > 0, total, 1.0),
                          touches / np.maximum(touches.sum(axis=0), 1))
-        allot = share * model.row_up[link_rows] * (1 - 1e-12)
+        # HiGHS accepts a block plan up to its feasibility tolerance over a share
+        allot = np.maximum(share * model.row_up[link_rows] * (1 - 1e-12) - feasibility, 0.0)
 
         def with_shares(b: int):
             cols, rows = cols_of[b], inner_rows[b]
@@ -294,7 +302,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
             return _solve_block(
                 model.cost[cols], model.col_lo[cols], model.col_up[cols], a, row_lo, row_up,
                 start=x[cols], threads=None, time_limit_s=deadline - time.perf_counter(),
-                gap=plan_gap)
+                gap=plan_gap, feasibility=feasibility)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(with_shares, range(nb)))

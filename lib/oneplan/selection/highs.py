@@ -35,7 +35,7 @@ import pulp
 
 from oneplan.selection.errors import SelectionSolveError
 from oneplan.selection.model import PlanMeta
-from oneplan.selection.units import Scales, scales_of
+from oneplan.selection.units import HIGHS_MIP_FEASIBILITY, Scales, scales_of
 
 __all__ = [
     "INFEASIBLE_STATUSES",
@@ -364,12 +364,20 @@ class BulkHiGHS(pulp.HiGHS):
 
 def make_solver(
     time_limit_s: float, mip_rel_gap: float, threads: int | None,
-    highs_options: Mapping[str, Any] | None,
+    highs_options: Mapping[str, Any] | None, scales: Scales | None = None,
 ) -> BulkHiGHS:
     """A :class:`BulkHiGHS` with the time limit, gap, threads and raw HiGHS options
-    (``threads`` in ``highs_options`` counts only when ``threads`` is not given)."""
+    (``threads`` in ``highs_options`` counts only when ``threads`` is not given).
+
+    ``scales``: the units of the model to solve; HiGHS's ``mip_feasibility_tolerance`` is
+    set to ``scales.feasibility_tolerance`` unless ``highs_options`` sets it
+    (:mod:`oneplan.selection.units` says why).
+    """
     check_solver_options(time_limit_s, mip_rel_gap)
     options = dict(highs_options or {})
+    tolerance = (scales or Scales()).feasibility_tolerance
+    if tolerance < HIGHS_MIP_FEASIBILITY:
+        options.setdefault("mip_feasibility_tolerance", tolerance)
     if "threads" in options:
         if threads is None:
             threads = int(options.pop("threads"))
@@ -445,7 +453,7 @@ def solve_model(
     see :func:`check_outcome` for the policy. Objective and bound are in the objective's
     own units whatever units the model was built in (:func:`oneplan.selection.units.scales_of`).
     """
-    solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options)
+    solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options, scales_of(prob))
     if threads is not None:
         reset_highs_scheduler()
     start = time.perf_counter()
@@ -513,7 +521,8 @@ class PlanEngine:
                  highs_options: Mapping[str, Any] | None):
         self.meta = meta
         self.time_limit_s = float(time_limit_s)
-        self.solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options)
+        self.solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options,
+                                  scales_of(prob))
         if threads is not None:
             reset_highs_scheduler()
         with quiet_c_stdout():

@@ -14,7 +14,12 @@ So the model is built in **model units**, and only the model:
   selection, the baht floors and caps of a group) is divided by :attr:`Scales.money`,
   1,000,000 baht (:data:`MONEY_UNIT`) for real plans (:func:`money_unit`);
 * the objective is multiplied by :attr:`Scales.objective` when its terms are far from 1
-  (:func:`objective_scale`; 1 for priority scores, the usual values).
+  (:func:`objective_scale`; 1 for priority scores, the usual values);
+* HiGHS's ``mip_feasibility_tolerance`` is tightened to match
+  (:attr:`Scales.feasibility_tolerance`): its tolerance is absolute, and 1e-6 of a
+  million baht is one baht — HiGHS took a plan one baht over a 30-million budget as
+  feasible. At 1e-9 no plan passes a money row by more than 0.001 baht
+  (:data:`MONEY_TOLERANCE`), below a satang, as in baht before.
 
 Everything a user reads stays in baht and in the objective's own units: the candidates,
 the spec, ``Columns.spend`` and ``Columns.coef`` (from which plans, spending and
@@ -32,6 +37,8 @@ from typing import Any, Iterable
 import numpy as np
 
 __all__ = [
+    "HIGHS_MIP_FEASIBILITY",
+    "MONEY_TOLERANCE",
     "MONEY_UNIT",
     "Scales",
     "attach_scales",
@@ -42,6 +49,12 @@ __all__ = [
 
 MONEY_UNIT = 1_000_000.0
 """Baht per model unit of money for real plans: the model counts in millions of baht."""
+
+MONEY_TOLERANCE = 1e-3
+"""Baht by which a plan HiGHS accepts may pass a money row at most (below a satang)."""
+
+HIGHS_MIP_FEASIBILITY = 1e-6
+"""HiGHS's own default ``mip_feasibility_tolerance`` (absolute, in model units)."""
 
 _ATTRIBUTE = "oneplan_scales"
 _OBJECTIVE_RANGE = (1e-2, 1e2)  # largest |objective term| left as it is
@@ -64,6 +77,13 @@ class Scales:
     def money_to_model(self, baht: Any) -> Any:
         """Baht (a number or an array) in model units of money."""
         return baht / self.money
+
+    @property
+    def feasibility_tolerance(self) -> float:
+        """HiGHS's ``mip_feasibility_tolerance`` for a model in these units: the smaller of
+        HiGHS's default and :data:`MONEY_TOLERANCE` baht in model units (1e-9 in
+        millions of baht)."""
+        return min(HIGHS_MIP_FEASIBILITY, MONEY_TOLERANCE / self.money)
 
     def objective_from_model(self, value: float | None) -> float | None:
         """An objective value or bound read from HiGHS, in the objective's own units."""
