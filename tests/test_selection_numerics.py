@@ -44,7 +44,7 @@ import scipy.sparse as sp
 
 from oneplan.selection import model as model_module
 from oneplan.selection import units
-from oneplan.selection.highs import solve_model
+from oneplan.selection.highs import PlanEngine, solve_model
 from oneplan.selection.model import build_model, build_plan_model
 from oneplan.selection.portfolio import (
     BudgetRow,
@@ -452,3 +452,70 @@ def test_time_limited_stop_reports_its_status_and_gap_in_baht():
     # solve_model on the same model: also in the user's units
     out = solve_model(prob, time_limit_s=0.3)
     assert out.status == "time_limit" and out.best_bound >= out.objective > 1e8
+
+
+# --------------------------------------------------------------------------------------
+# Explanations re-solve the model kept in HiGHS: their early stop is in model units too
+# --------------------------------------------------------------------------------------
+
+
+def test_explanations_bracket_exact_losses_in_baht_of_benefit():
+    """``explain_plan`` stops a re-solve once HiGHS's bound and incumbent pin the loss
+    down (a callback on model-unit values); with benefits in baht (objective scaled by
+    1e-7 or so) every confirmed range still contains the exact loss."""
+    from oneplan.selection.explain import explain_plan
+
+    from test_selection_crosscheck import plan_instance
+
+    checked = 0
+    for seed in range(0, 60, 2):
+        df, spec, value_col = plan_instance(seed)
+        if value_col != "benefit_baht":
+            continue
+        try:
+            res = plan_portfolio(df, spec, value_col=value_col)
+        except Exception:  # infeasible instances have nothing to explain
+            continue
+        _, _, meta = build_plan_model(df, spec, value_col=value_col)
+        assert meta.scales.objective < 1e-5
+        tol = 1e-6 * float(df[value_col].max())
+        ex = explain_plan(df, spec, res, value_col=value_col, max_resolves=8,
+                          mip_rel_gap=0.05, loss_width=0.5)
+        for row in ex[ex["confirmed"]].itertuples():
+            kw = ({"force_out": [row.project_id]} if row.selected
+                  else {"force_in": [row.project_id]})
+            try:
+                exact = res.objective - plan_portfolio(df, spec, value_col=value_col,
+                                                       **kw).objective
+            except Exception:
+                assert math.isinf(row.objective_delta)
+                continue
+            assert row.objective_delta_low - tol <= exact <= row.objective_delta + tol
+            # and the range is as narrow as asked: the loss within loss_width of itself
+            # (an early stop), or the re-solve's own gap of 5 %
+            width = row.objective_delta - row.objective_delta_low
+            assert width <= max(0.5 * row.objective_delta,
+                                0.05 * 1.01 * abs(res.objective)) + tol, row
+            checked += 1
+        if checked >= 20:
+            break
+    assert checked >= 10, checked
+
+
+def test_early_stop_of_a_re_solve_compares_like_with_like():
+    """The stop rule compares HiGHS's bound and incumbent (model units) with the plan's
+    objective (baht of benefit): mixed up, every forced re-solve stopped at its first
+    incumbent, the loss's range 100 times wider than its low end (measured when
+    written). An early stop must leave the loss within ``width`` of itself."""
+    df, spec = _hard_baht_plan(n=150)
+    res = plan_portfolio(df, spec, value_col="benefit_baht", time_limit_s=5, mip_rel_gap=1e-3)
+    prob, _, meta = build_plan_model(df, spec, value_col="benefit_baht")
+    engine = PlanEngine(prob, meta, time_limit_s=1.0, mip_rel_gap=0.0, threads=None,
+                        highs_options=None)
+    for i in np.flatnonzero(~res.plan["selected"].to_numpy())[:3].tolist():
+        out, _ = engine.solve_with(force_in=[i], stop_when=(res.objective, 0.5))
+        assert out.status in ("interrupted", "time_limit", "optimal")
+        low, high = res.objective - out.best_bound, res.objective - out.objective
+        assert low <= high
+        if out.status == "interrupted":
+            assert low > 0 and high - low <= 0.5 * high * (1 + 1e-9)
