@@ -10,8 +10,8 @@ project that is not a candidate), alternatives, floors and caps per district and
 (counts, baht, shares; floors that are skipped), the stability penalty against an
 approved plan and the start discount; the one-year selection adds budget rows by column
 (a fund) and by mapping (a district cap). Half are in real amounts (millions of baht, so
-the model counts in millions; benefits in baht, so the objective is scaled), half in toy
-amounts (tens of baht, as given). Infeasible instances must be refused, feasible ones
+the model counts in millions; benefits in baht, so the objective is scaled), a quarter in
+tens of thousands (the model counts in thousands), a quarter in tens of baht (as given). Infeasible instances must be refused, feasible ones
 reach the oracle's optimum with a plan the oracle finds feasible.
 """
 
@@ -41,9 +41,13 @@ PROFILES = [(1.0,), (1.0,), (0.5, 0.5), (0.3, 0.7), (0.2, 0.3, 0.5), (0.1, 0.2, 
 MAX_PROJECTS = {1: 12, 2: 11, 3: 9, 4: 8}   # keeps the enumeration small
 
 
-def _amounts(rng, n: int, real: bool) -> np.ndarray:
-    """Costs: multiples of 250,000 baht up to 15 million (real) or 10–100 baht (toy)."""
-    return (rng.integers(2, 61, n) * 250_000.0) if real else rng.integers(10, 101, n) * 1.0
+def _amounts(rng, n: int, seed: int) -> np.ndarray:
+    """Costs by seed: multiples of 250,000 baht up to 15 million (even seeds: the model
+    counts in millions), 10,000–100,000 baht (seeds 1, 5, 9, …: in thousands) or
+    10–100 baht (the others: as given)."""
+    if seed % 2 == 0:
+        return rng.integers(2, 61, n) * 250_000.0
+    return rng.integers(10, 101, n) * (1000.0 if seed % 4 == 1 else 1.0)
 
 
 def plan_instance(seed: int) -> tuple[pd.DataFrame, PlanSpec, str]:
@@ -54,7 +58,7 @@ def plan_instance(seed: int) -> tuple[pd.DataFrame, PlanSpec, str]:
     years = [BASE_YEAR + t for t in range(T)]
     real = seed % 2 == 0
     ids = [f"X{seed}-{j:02d}" for j in range(n)]
-    cost = _amounts(rng, n, real)
+    cost = _amounts(rng, n, seed)
     profiles = [PROFILES[int(rng.integers(len(PROFILES)))] for _ in range(n)]
     for j in range(n):  # mostly profiles that fit; a few that never do
         if len(profiles[j]) > T and rng.random() < 0.8:
@@ -164,7 +168,8 @@ def test_plan_instances_cover_every_family():
         "earliest", "fixed", "must_include", "must_exclude", "requires", "requires_missing",
         "requires_two", "alternatives", "floor_count", "cap_count", "cap_share", "cap_baht",
         "floor_baht", "floor_share", "skipped_floor", "stability", "discount",
-        "infeasible", "money_millions", "money_baht", "objective_scaled"], 0)
+        "infeasible", "money_millions", "money_thousands", "money_baht",
+        "objective_scaled"], 0)
     for seed in PLAN_SEEDS:
         df, spec, value_col = plan_instance(seed)
         T = len(spec.years)
@@ -202,6 +207,7 @@ def test_plan_instances_cover_every_family():
             _, _, meta = build_plan_model(df, spec, value_col=value_col)
             seen["money_millions"] += meta.scales.money == units.MONEY_UNIT
             seen["money_baht"] += meta.scales.money == 1.0
+            seen["money_thousands"] += meta.scales.money == 1000.0
             seen["objective_scaled"] += meta.scales.objective != 1.0
     missing = [k for k, v in seen.items() if v < 3]
     assert not missing, (missing, seen)
@@ -220,7 +226,7 @@ def selection_instance(seed: int):
     n = int(rng.integers(6, 13))
     real = seed % 2 == 0
     ids = [f"S{seed}-{j:02d}" for j in range(n)]
-    cost = _amounts(rng, n, real)
+    cost = _amounts(rng, n, seed)
     value_col = "benefit_baht" if real else "priority"
     value = (np.round(cost * rng.uniform(0.2, 3.0, n), -3) if real
              else np.round(rng.random(n), 6) + 0.01)
