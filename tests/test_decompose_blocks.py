@@ -16,6 +16,8 @@ instead; it is never clipped to the plan.
 
 from __future__ import annotations
 
+import dataclasses
+
 import highspy
 import numpy as np
 import pandas as pd
@@ -242,3 +244,42 @@ def test_a_bound_within_rounding_is_not_an_error(monkeypatch):
     assert out.bound > out.objective                     # kept as computed: not clipped
     assert out.bound - out.objective <= decompose.BOUND_TOLERANCE * abs(out.objective)
     assert out.gap == 0.0
+
+
+def test_a_highs_bound_beaten_by_a_plan_proves_nothing(monkeypatch):
+    """On the whole-model continuation HiGHS's bound is checked as well: one that a plan
+    beats is dropped; the plan is then optimal only if the Lagrangian bound proves it,
+    and refused as numerical trouble otherwise — never "optimal" on HiGHS's word."""
+    from oneplan.selection.portfolio import SelectionSolveError
+
+    real = highs.PlanEngine.run
+
+    def wrong_bound(self, *args, **kwargs):  # HiGHS "proves" a bound below its own plan
+        outcome, x = real(self, *args, **kwargs)
+        if outcome.objective is not None:
+            outcome = dataclasses.replace(outcome, status="optimal", gap=0.0,
+                                          best_bound=outcome.objective - 1.0)
+        return outcome, x
+
+    seen = {"refused": 0, "lagrangian": 0}
+    for seed in SEEDS:
+        df, spec, gap = province_instance(seed)
+        if "then HiGHS on the whole model" not in plan_portfolio(df, spec,
+                                                                 mip_rel_gap=gap).method:
+            continue
+        best = oracle.best_plan(df, spec, "priority")[0]
+        with monkeypatch.context() as m:
+            m.setattr(highs.PlanEngine, "run", wrong_bound)
+            try:
+                res = plan_portfolio(df, spec, mip_rel_gap=gap)
+            except SelectionSolveError as err:
+                assert err.status == "bound_invalid" and "numerical trouble" in str(err)
+                seen["refused"] += 1
+                continue
+        assert "HiGHS bound beaten by a plan, not used" in res.method
+        assert "proven by the Lagrangian bound" in res.method and res.status == "optimal"
+        assert res.best_bound >= best - 1e-9 and res.gap <= gap + 1e-12
+        seen["lagrangian"] += 1
+        if min(seen.values()) >= 1:
+            break
+    assert min(seen.values()) >= 1, seen

@@ -513,18 +513,19 @@ def _solve_decomposed(engine: PlanEngine, meta: PlanMeta, key: str, *,
         log.warning("%s bound %.12g is beaten by a feasible plan %.12g (minimising); "
                     "not used", name, b, objective)
         label += f" ({name} bound beaten by a plan, not used)"
-    valid = [b for name, b in bounds.items() if name not in beaten]
+    valid = {name: b for name, b in bounds.items() if name not in beaten}
     if not valid:
         raise SelectionSolveError(
             "no bound on the plan holds: both the Lagrangian and HiGHS's bound are beaten "
             "by a feasible plan (numerical trouble); the plan cannot be called optimal",
             "bound_invalid")
-    bound = max(valid)
+    proof = max(valid, key=valid.__getitem__)
+    bound = valid[proof]
     gap = max((objective - bound) / max(abs(objective), 1e-12), 0.0)
     if gap <= mip_rel_gap:
         status = "optimal"
-        if outcome.status != "optimal":
-            label += f" ({outcome.status}, proven by the Lagrangian bound)"
+        if outcome.status != "optimal" or "HiGHS" in beaten:
+            label += f" ({outcome.status}, proven by the {proof} bound)"
     elif "HiGHS" in beaten:  # HiGHS's own proof fails: its status says nothing
         raise SelectionSolveError(
             f"HiGHS ended {outcome.status} with a bound that a feasible plan beats "
