@@ -19,7 +19,7 @@ So the model is built in **model units**, and only the model:
   (:attr:`Scales.feasibility_tolerance`): its tolerance is absolute, and 1e-6 of a
   million baht is one baht — HiGHS took a plan one baht over a 30-million budget as
   feasible. At 1e-9 no plan passes a money row by more than 0.001 baht
-  (:data:`MONEY_TOLERANCE`), below a satang, as in baht before.
+  (:data:`MONEY_TOLERANCE`), below a satang.
 
 Everything a user reads stays in baht and in the objective's own units: the candidates,
 the spec, ``Columns.spend`` and ``Columns.coef`` (from which plans, spending and
