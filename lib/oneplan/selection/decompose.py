@@ -26,6 +26,12 @@ The gap reported is ``(plan − bound) / |plan|``, as HiGHS defines it. When it 
 the tolerance the caller hands the plan to HiGHS as a MIP start on the whole model and
 keeps the better of the two bounds.
 
+A bound above the plan's value (in HiGHS's minimising sense: a "lower bound" that a
+feasible plan beats) proves a bug or a numerical failure, not optimality. It is never
+clipped to the plan: beyond rounding (:data:`BOUND_TOLERANCE`) :func:`solve_by_blocks`
+raises :class:`InvalidBoundError` (a :class:`NotDecomposableError`, carrying the plan),
+and the caller solves the whole model instead.
+
 Only linking rows of the resource kind are handled (coefficients ≥ 0, no lower bound
 above 0, a finite upper bound or none); for any other model :func:`solve_by_blocks`
 raises :class:`NotDecomposableError` and the caller solves the whole model as usual.
@@ -46,6 +52,11 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 _INF = highspy.kHighsInf
+
+BOUND_TOLERANCE = 1e-9
+"""Relative amount by which the Lagrangian bound may pass the plan's value by rounding
+(the block bounds and the plan are sums of the same numbers in another order); beyond it
+the bound is invalid (:class:`InvalidBoundError`)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,22 @@ class NotDecomposableError(ValueError):
     """The model does not split into blocks this way (the message says why)."""
 
 
+class InvalidBoundError(NotDecomposableError):
+    """The blocks' Lagrangian bound is beaten by their own feasible plan: the bound is
+    wrong (a bug or a numerical failure in a block), so it proves nothing.
+
+    ``x`` is the blocks' plan (every HiGHS column, checked against every row), a valid
+    MIP start for the whole model; ``objective`` and ``bound`` are in HiGHS's minimising
+    sense and units.
+    """
+
+    def __init__(self, message: str, x: np.ndarray, objective: float, bound: float):
+        super().__init__(message)
+        self.x = x
+        self.objective = objective
+        self.bound = bound
+
+
 class _Model:
     """The HiGHS model as arrays: costs, bounds, the matrix in CSR and CSC."""
 
@@ -99,10 +126,12 @@ class _Model:
         self.minimise = lp.sense_ == highspy.ObjSense.kMinimize
 
 
-def _new_highs(threads: int | None, time_limit_s: float, mip_rel_gap: float
-               ) -> highspy.Highs:
+def _new_highs(threads: int | None, time_limit_s: float, mip_rel_gap: float,
+               feasibility: float | None = None) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if feasibility is not None:
+        h.setOptionValue("mip_feasibility_tolerance", float(feasibility))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
@@ -135,10 +164,10 @@ def _lp_duals(model: _Model, threads: int | None, time_limit_s: float
     return float(h.getInfo().objective_function_value), np.asarray(sol.row_dual, float)
 
 
-def _solve_block(cost, lo, up, a, row_lo, row_up, *, start, threads, time_limit_s, gap
-                 ) -> tuple[str, np.ndarray | None, float]:
+def _solve_block(cost, lo, up, a, row_lo, row_up, *, start, threads, time_limit_s, gap,
+                 feasibility=None) -> tuple[str, np.ndarray | None, float]:
     """One block MIP: (status, x or None, proven lower bound)."""
-    h = _new_highs(threads, time_limit_s, gap)
+    h = _new_highs(threads, time_limit_s, gap, feasibility)
     _pass(h, cost, lo, up, a, row_lo, row_up, integer=True)
     if start is not None:
         sol = highspy.HighsSolution()
@@ -167,16 +196,24 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
                     ) -> BlockSolution:
     """Solve the model loaded in ``highs`` block by block (see the module docstring).
 
-    ``block_of_col``: an integer block label for every HiGHS column.
+    ``block_of_col``: an integer block label for every HiGHS column. The blocks are solved
+    with the ``mip_feasibility_tolerance`` set on ``highs`` (the model's units,
+    :mod:`oneplan.selection.units`), and each block's share of a linking row is reduced by
+    it, so that the shares' plans add up within the row.
 
     Raises:
         NotDecomposableError: one block only, a linking row of another kind, a block that is
             infeasible on its own (so is the whole model) or has no plan in time — the
             caller then solves the whole model.
+        InvalidBoundError: the Lagrangian bound is above the blocks' own plan by more than
+            :data:`BOUND_TOLERANCE` (relative): the bound is invalid and is not used; the
+            caller solves the whole model (from the plan it carries).
     """
     deadline = time.perf_counter() + float(time_limit_s)
     workers = max(1, int(threads) if threads else len(os.sched_getaffinity(0)))
     model = _Model(highs)
+    feasibility = highs.getOptionValue("mip_feasibility_tolerance")
+    feasibility = float(feasibility[-1] if isinstance(feasibility, tuple) else feasibility)
     if not model.minimise or model.n == 0 or len(block_of_col) != model.n:
         raise NotDecomposableError("not a minimisation with a block for every column")
     labels, block = np.unique(np.asarray(block_of_col), return_inverse=True)
@@ -229,7 +266,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         return _solve_block(
             adj_cost[cols], model.col_lo[cols], model.col_up[cols], inner[b],
             model.row_lo[rows], model.row_up[rows], start=None, threads=None,
-            time_limit_s=deadline - time.perf_counter(), gap=bound_gap)
+            time_limit_s=deadline - time.perf_counter(), gap=bound_gap, feasibility=feasibility)
 
     bound = constant + model.offset
     x = np.zeros(model.n)
@@ -252,7 +289,8 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         total = use.sum(axis=0)
         share = np.where(total > 0, use / np.where(total > 0, total, 1.0),
                          touches / np.maximum(touches.sum(axis=0), 1))
-        allot = share * model.row_up[link_rows] * (1 - 1e-12)
+        # HiGHS accepts a block plan up to its feasibility tolerance over a share
+        allot = np.maximum(share * model.row_up[link_rows] * (1 - 1e-12) - feasibility, 0.0)
 
         def with_shares(b: int):
             cols, rows = cols_of[b], inner_rows[b]
@@ -264,7 +302,7 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
             return _solve_block(
                 model.cost[cols], model.col_lo[cols], model.col_up[cols], a, row_lo, row_up,
                 start=x[cols], threads=None, time_limit_s=deadline - time.perf_counter(),
-                gap=plan_gap)
+                gap=plan_gap, feasibility=feasibility)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(with_shares, range(nb)))
@@ -283,9 +321,14 @@ def solve_by_blocks(highs: highspy.Highs, block_of_col: np.ndarray, *,
         return _no_plan(x, bound, lp_bound, nb, len(link_rows),
                         "the blocks' plans together break a row")
     objective = float(model.cost @ x) + model.offset
-    if bound > objective + 1e-9 * max(1.0, abs(objective)):
-        log.warning("block bound %.9g above the plan %.9g; using the plan", bound, objective)
-    bound = min(bound, objective)  # equal up to the blocks' rounding
+    if bound > objective + BOUND_TOLERANCE * max(1.0, abs(objective)):
+        log.warning("blocks: Lagrangian bound %.12g is beaten by the blocks' own plan "
+                    "%.12g (HiGHS minimises); the bound is invalid and is not used",
+                    bound, objective)
+        raise InvalidBoundError(
+            f"the Lagrangian bound {bound:.12g} is beaten by the blocks' own plan "
+            f"{objective:.12g} (minimising): the bound is invalid", x, objective, bound)
+    # within rounding the bound may pass the plan by a hair: reported as computed, gap 0
     gap = (objective - bound) / max(abs(objective), 1e-12)
     return BlockSolution(x=x, objective=objective, bound=bound, lp_bound=lp_bound,
                          gap=max(gap, 0.0), n_blocks=nb, n_linking_rows=len(link_rows))

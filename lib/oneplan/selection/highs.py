@@ -11,6 +11,10 @@
 * :class:`PlanEngine` keeps the plan model loaded in HiGHS and re-solves it with changed
   bounds (projects forced in or out) from a MIP start, and names the commitments and
   floors that cannot all hold when HiGHS proves the plan infeasible.
+* The model is in model units (money in millions of baht, an objective of order 1:
+  :mod:`oneplan.selection.units`); the objective and bound HiGHS reports are converted
+  back to the objective's own units here (:func:`read_outcome`), so every
+  :class:`SolveOutcome` is in the caller's units.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pulp
 
 from oneplan.selection.errors import SelectionSolveError
 from oneplan.selection.model import PlanMeta
+from oneplan.selection.units import HIGHS_MIP_FEASIBILITY, Scales, scales_of
 
 __all__ = [
     "INFEASIBLE_STATUSES",
@@ -359,12 +364,20 @@ class BulkHiGHS(pulp.HiGHS):
 
 def make_solver(
     time_limit_s: float, mip_rel_gap: float, threads: int | None,
-    highs_options: Mapping[str, Any] | None,
+    highs_options: Mapping[str, Any] | None, scales: Scales | None = None,
 ) -> BulkHiGHS:
     """A :class:`BulkHiGHS` with the time limit, gap, threads and raw HiGHS options
-    (``threads`` in ``highs_options`` counts only when ``threads`` is not given)."""
+    (``threads`` in ``highs_options`` counts only when ``threads`` is not given).
+
+    ``scales``: the units of the model to solve; HiGHS's ``mip_feasibility_tolerance`` is
+    set to ``scales.feasibility_tolerance`` unless ``highs_options`` sets it
+    (:mod:`oneplan.selection.units` says why).
+    """
     check_solver_options(time_limit_s, mip_rel_gap)
     options = dict(highs_options or {})
+    tolerance = (scales or Scales()).feasibility_tolerance
+    if tolerance < HIGHS_MIP_FEASIBILITY:
+        options.setdefault("mip_feasibility_tolerance", tolerance)
     if "threads" in options:
         if threads is None:
             threads = int(options.pop("threads"))
@@ -385,8 +398,13 @@ def make_solver(
 
 
 def read_outcome(highs: Any, sense: int, seconds: float, transfer: float = 0.0,
-                 run: float = 0.0) -> SolveOutcome:
-    """The real HiGHS status, objective, bound and gap (objective's own sense)."""
+                 run: float = 0.0, scales: Scales | None = None) -> SolveOutcome:
+    """The real HiGHS status, objective, bound and gap (objective's own sense).
+
+    ``scales``: the units the model was built in; objective and bound are divided back
+    by ``scales.objective`` (the relative gap does not change).
+    """
+    scales = scales or Scales()
     status = highs_status_name(highs.getModelStatus())
     info = highs.getInfo()
     has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
@@ -395,9 +413,9 @@ def read_outcome(highs: Any, sense: int, seconds: float, transfer: float = 0.0,
     objective = _finite(info.objective_function_value) if has_solution else None
     best_bound = _finite(info.mip_dual_bound)
     if objective is not None:
-        objective *= sign
+        objective = scales.objective_from_model(objective * sign)
     if best_bound is not None:
-        best_bound *= sign
+        best_bound = scales.objective_from_model(best_bound * sign)
     gap = _finite(info.mip_gap) if has_solution else None
     if gap is not None:
         gap = max(gap, 0.0)
@@ -432,9 +450,10 @@ def solve_model(
     ``highs_options`` are passed to ``Highs.setOptionValue`` as they are (e.g.
     ``{"presolve": "off"}``, which on 100,000+ binaries with dense budget rows avoids a
     MIP set-up that can run far past the time limit). Does not raise on a bad status;
-    see :func:`check_outcome` for the policy.
+    see :func:`check_outcome` for the policy. Objective and bound are in the objective's
+    own units whatever units the model was built in (:func:`oneplan.selection.units.scales_of`).
     """
-    solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options)
+    solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options, scales_of(prob))
     if threads is not None:
         reset_highs_scheduler()
     start = time.perf_counter()
@@ -443,7 +462,8 @@ def solve_model(
     seconds = time.perf_counter() - start
     _warn_overrun(seconds, time_limit_s)
     outcome = read_outcome(
-        prob.solverModel, prob.sense, seconds, solver.transfer_seconds, solver.run_seconds
+        prob.solverModel, prob.sense, seconds, solver.transfer_seconds, solver.run_seconds,
+        scales_of(prob),
     )
     log.info(
         "HiGHS status %s in %.3f s (transfer %.3f s): objective %s, bound %s, gap %s",
@@ -501,7 +521,8 @@ class PlanEngine:
                  highs_options: Mapping[str, Any] | None):
         self.meta = meta
         self.time_limit_s = float(time_limit_s)
-        self.solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options)
+        self.solver = make_solver(time_limit_s, mip_rel_gap, threads, highs_options,
+                                  scales_of(prob))
         if threads is not None:
             reset_highs_scheduler()
         with quiet_c_stdout():
@@ -509,6 +530,7 @@ class PlanEngine:
         self.highs = prob.solverModel
         self.sense = prob.sense
         self.prob = prob
+        self.scales = scales_of(prob)
         cols = meta.cols
         self.col = np.fromiter(map(_INDEX, cols.vars), np.int32, len(cols.vars))
         self.current_limit = self.time_limit_s
@@ -539,9 +561,10 @@ class PlanEngine:
         callback = None
         if stop_when is not None:
             reference, width = stop_when
-            sign = -1.0 if self.sense == pulp.LpMaximize else 1.0
+            # HiGHS minimises sign × objective, in model units
+            sign = (-1.0 if self.sense == pulp.LpMaximize else 1.0) / self.scales.objective
 
-            def callback(event):  # HiGHS minimises sign × objective
+            def callback(event):
                 out = event.data_out
                 ub, inc = sign * out.mip_dual_bound, sign * out.mip_primal_bound
                 loss_low, loss_high = reference - ub, reference - inc
@@ -561,7 +584,7 @@ class PlanEngine:
         seconds = time.perf_counter() - start
         self.runs += 1
         _warn_overrun(seconds, self.current_limit)
-        outcome = read_outcome(self.highs, self.sense, seconds, 0.0, seconds)
+        outcome = read_outcome(self.highs, self.sense, seconds, 0.0, seconds, self.scales)
         x = None
         if outcome.has_solution:
             x = np.asarray(self.highs.getSolution().col_value)[self.col] > 0.5

@@ -46,6 +46,17 @@ each family in its own ``add_*`` function (:func:`add_plan_objective`,
 :func:`add_precedence`, :func:`add_alternatives`, :func:`add_group_limits`).
 :func:`build_plan_model` validates (:mod:`oneplan.selection.candidates`), runs the
 pre-checks that name conflicts (:mod:`oneplan.selection.checks`) and builds.
+
+Units
+-----
+The algebra above is in baht and in the objective's own units; the rows HiGHS receives
+are not. :func:`build_model` and :func:`build_plan_model` write every money coefficient
+and right-hand side in millions of baht and scale an objective whose terms are far from 1
+(:mod:`oneplan.selection.units`, which says why: in baht HiGHS proved a wrong plan
+optimal). The ``add_*`` functions take the factors as ``money=`` / ``scale=`` (default 1:
+as given); the builders attach them to the problem (``units.scales_of(prob)``) and keep
+them in ``PlanMeta.scales``. ``Columns.spend`` and ``Columns.coef`` stay in baht and
+objective units: plans, spending and objectives are recomputed from them.
 """
 
 from __future__ import annotations
@@ -79,6 +90,7 @@ from oneplan.selection.checks import (
     resolve_group_limits,
 )
 from oneplan.selection.spec import BudgetRow, PlanSpec
+from oneplan.selection.units import Scales, attach_scales, money_unit, objective_scale
 
 __all__ = [
     "Columns",
@@ -111,25 +123,29 @@ log = logging.getLogger(__name__)
 
 
 def add_objective(
-    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], values: Mapping[Any, float]
+    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], values: Mapping[Any, float],
+    *, scale: float = 1.0,
 ) -> None:
-    """Objective: ``maximise Σ_i v_i x_i``.
+    """Objective: ``maximise Σ_i v_i x_i`` (each ``v_i`` times ``scale`` in the model).
 
     Every variable enters the objective (zero coefficients included) so that each one is
     registered with the problem even if it appears in no constraint.
     """
     if not x:
         return
-    prob.setObjective(pulp.LpAffineExpression([(x[pid], float(values[pid])) for pid in x]))
+    prob.setObjective(pulp.LpAffineExpression(
+        [(x[pid], float(values[pid]) * scale) for pid in x]))
 
 
 def add_budget_constraints(
-    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], rows: Sequence[AlignedBudgetRow]
+    prob: pulp.LpProblem, x: Mapping[Any, pulp.LpVariable], rows: Sequence[AlignedBudgetRow],
+    *, money: float = 1.0,
 ) -> None:
     """Budget rows: ``Σ_i a_ri x_i ≤ L_r`` for every row ``r`` with a finite limit.
 
     Named ``budget`` (main row) and ``budget_<sanitised row name>``. Zero costs are left
-    out of the row; a row with an infinite limit is omitted.
+    out of the row; a row with an infinite limit is omitted. Costs and limits enter the
+    model divided by ``money`` (baht per model unit).
     """
     if not rows or not x:
         return
@@ -138,9 +154,10 @@ def add_budget_constraints(
         if not math.isfinite(row.limit):
             continue
         expr = pulp.LpAffineExpression(
-            (x[pids[k]], float(row.costs[k])) for k in np.flatnonzero(row.costs)
+            (x[pids[k]], float(row.costs[k]) / money) for k in np.flatnonzero(row.costs)
         )
-        prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, row.constraint, row.limit))
+        prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, row.constraint,
+                                             row.limit / money))
 
 
 def add_fixed_choices(
@@ -192,14 +209,22 @@ def build_model(
 
 def build_selection_model(prep: SelectionData
                           ) -> tuple[pulp.LpProblem, dict[Any, pulp.LpVariable]]:
-    """The one-year model of validated input: objective, budget rows, fixed choices."""
+    """The one-year model of validated input: objective, budget rows, fixed choices.
+
+    Built in model units (see the module docstring): the scales are attached to the
+    problem (:func:`oneplan.selection.units.scales_of`).
+    """
     prob = pulp.LpProblem("water_portfolio", pulp.LpMaximize)
     x = {
         pid: prob.add_variable(name, 0, 1, cat=pulp.LpBinary)
         for pid, name in zip(prep.ids, prep.names)
     }
-    add_objective(prob, x, dict(zip(prep.ids, prep.values)))
-    add_budget_constraints(prob, x, prep.rows)
+    scales = Scales(money=money_unit(np.concatenate([row.costs for row in prep.rows]))
+                    if prep.rows else 1.0,
+                    objective=objective_scale(prep.values))
+    attach_scales(prob, scales)
+    add_objective(prob, x, dict(zip(prep.ids, prep.values)), scale=scales.objective)
+    add_budget_constraints(prob, x, prep.rows, money=scales.money)
     add_fixed_choices(prob, x, prep.must_include, prep.must_exclude)
     log.debug(
         "built selection model: %d candidates, %d constraints "
@@ -239,7 +264,8 @@ class PlanMeta:
     and objective coefficients; ``group_rows``: the floors/caps applied;
     ``skipped_floors``: those not applied; ``relaxable``: names of the rows a diagnosis of
     infeasibility may relax (commitments and floors); ``build_seconds``: validation,
-    pre-checks and PuLP model construction.
+    pre-checks and PuLP model construction; ``scales``: the model's units
+    (:mod:`oneplan.selection.units`).
     """
 
     data: PlanData
@@ -248,6 +274,7 @@ class PlanMeta:
     skipped_floors: list[str]
     relaxable: dict[str, str]
     build_seconds: float = 0.0
+    scales: Scales = Scales()
 
 
 def expression(vars_: list[pulp.LpVariable], cols: np.ndarray, coefs: Any
@@ -305,27 +332,29 @@ def make_columns(prob: pulp.LpProblem, data: PlanData) -> Columns:
     return Columns(vars_, proj, k, first, spend, coef, constant)
 
 
-def add_plan_objective(prob: pulp.LpProblem, cols: Columns) -> None:
+def add_plan_objective(prob: pulp.LpProblem, cols: Columns, *, scale: float = 1.0) -> None:
     """Objective: maximise ``Σ_i Σ_t v_i d^k y[i,t] − P Σ_{i∈A} (1 − y[i,b_i])``.
 
     ``d`` is ``start_discount`` and ``k`` how many years after the first plan year
     project ``i`` starts; ``A`` are the approved projects of the baseline with start
     ``b_i`` and ``P`` the ``stability_penalty``: an approved project dropped or started in
     another year costs ``P``. Written as coefficients ``v_i d^k + P·[t = b_i]`` plus the
-    constant ``−P·|A|``.
+    constant ``−P·|A|``. Coefficients and constant enter the model times ``scale``.
     """
     if not cols.vars:
         return
-    expr = expression(cols.vars, np.arange(len(cols.vars)), cols.coef)
-    expr.constant = cols.constant
+    expr = expression(cols.vars, np.arange(len(cols.vars)), cols.coef * scale)
+    expr.constant = cols.constant * scale
     prob.setObjective(expr)
 
 
-def add_yearly_budgets(prob: pulp.LpProblem, cols: Columns, data: PlanData) -> None:
+def add_yearly_budgets(prob: pulp.LpProblem, cols: Columns, data: PlanData, *,
+                       money: float = 1.0) -> None:
     """Budgets: ``Σ_i Σ_{t ≤ τ} c_i p_i[τ − t] y[i,t] ≤ B_τ`` for every plan year ``τ``.
 
     ``p_i`` is the cost profile (share of ``c_i`` spent ``τ − t`` years after the start).
     Named ``budget_<year>``; an infinite budget or a year nobody can spend in is omitted.
+    Amounts enter the model divided by ``money`` (baht per model unit).
     """
     if not cols.vars:
         return
@@ -334,8 +363,8 @@ def add_yearly_budgets(prob: pulp.LpProblem, cols: Columns, data: PlanData) -> N
             continue
         nz = np.flatnonzero(cols.spend[:, tau])
         if len(nz):
-            _add(prob, expression(cols.vars, nz, cols.spend[nz, tau]), pulp.LpConstraintLE,
-                 f"budget_{year}", float(data.budgets[tau]))
+            _add(prob, expression(cols.vars, nz, cols.spend[nz, tau] / money),
+                 pulp.LpConstraintLE, f"budget_{year}", float(data.budgets[tau]) / money)
 
 
 def add_one_start(prob: pulp.LpProblem, cols: Columns, data: PlanData) -> None:
@@ -421,7 +450,8 @@ def add_alternatives(prob: pulp.LpProblem, cols: Columns, data: PlanData) -> Non
              f"alternative_{sanitise_name(g)}", 1)
 
 
-def add_group_limits(prob: pulp.LpProblem, cols: Columns, rows: Sequence[GroupRow]) -> None:
+def add_group_limits(prob: pulp.LpProblem, cols: Columns, rows: Sequence[GroupRow], *,
+                     money: float = 1.0) -> None:
     """Floors and caps per group ``g`` (district, basin, zone, strategy, …)::
 
         Σ_{i∈g} x_i        ≥ min_count_g   /  ≤ max_count_g
@@ -430,7 +460,8 @@ def add_group_limits(prob: pulp.LpProblem, cols: Columns, rows: Sequence[GroupRo
 
     with ``x_i = Σ_t y[i,t]``. Floors reach here only if the group has enough ready,
     eligible candidates (see :func:`~oneplan.selection.checks.resolve_group_limits`). Named
-    ``group_<limit name>_<key>_<min_count|max_count|min_baht|max_baht>``.
+    ``group_<limit name>_<key>_<min_count|max_count|min_baht|max_baht>``. Baht rows enter
+    the model divided by ``money`` (baht per model unit); count rows as they are.
     """
     if not rows or not cols.vars:
         return
@@ -438,9 +469,11 @@ def add_group_limits(prob: pulp.LpProblem, cols: Columns, rows: Sequence[GroupRo
         cs = columns_of(cols, row.members)
         if not len(cs):
             continue  # a cap on nobody; floors without columns were skipped
-        coefs = 1.0 if row.kind.endswith("count") else cols.spend[cs].sum(axis=1)
+        count = row.kind.endswith("count")
+        coefs = 1.0 if count else cols.spend[cs].sum(axis=1) / money
         sense = pulp.LpConstraintGE if row.kind.startswith("min") else pulp.LpConstraintLE
-        _add(prob, expression(cols.vars, cs, coefs), sense, row.name, row.bound)
+        _add(prob, expression(cols.vars, cs, coefs), sense, row.name,
+             row.bound if count else row.bound / money)
 
 
 def build_plan_model(
@@ -473,19 +506,21 @@ def build_plan_model(
 
     prob = pulp.LpProblem("water_plan", pulp.LpMaximize)
     cols = make_columns(prob, data)
-    add_plan_objective(prob, cols)
-    add_yearly_budgets(prob, cols, data)
+    scales = Scales(money=money_unit(data.costs), objective=objective_scale(cols.coef))
+    attach_scales(prob, scales)
+    add_plan_objective(prob, cols, scale=scales.objective)
+    add_yearly_budgets(prob, cols, data, money=scales.money)
     add_one_start(prob, cols, data)
     relaxable = add_commitments(prob, cols, data)
     add_precedence(prob, cols, data)
     add_alternatives(prob, cols, data)
-    add_group_limits(prob, cols, group_rows)
+    add_group_limits(prob, cols, group_rows, money=scales.money)
     for row in group_rows:
         if row.kind.startswith("min") and row.name in prob._constraints:
             relaxable[row.name] = f"{row.label}: {row.source}"
     y = {(data.ids[i], data.years[t]): v
          for i, t, v in zip(cols.proj.tolist(), cols.k.tolist(), cols.vars)}
-    meta = PlanMeta(data, cols, group_rows, skipped, relaxable)
+    meta = PlanMeta(data, cols, group_rows, skipped, relaxable, scales=scales)
     meta.build_seconds = time.perf_counter() - start
     log.debug("built plan model: %d candidates, %d columns, %d rows in %.3f s",
               data.n, len(cols.vars), len(prob._constraints), meta.build_seconds)

@@ -447,7 +447,13 @@ def _solve_decomposed(engine: PlanEngine, meta: PlanMeta, key: str, *,
                       time_limit_s: float, mip_rel_gap: float, threads: int | None
                       ) -> tuple[SolveOutcome, np.ndarray | None, str]:
     """Blocks by ``key`` with a Lagrangian bound; HiGHS on the whole model (from the
-    blocks' plan) only if that bound does not already prove the gap."""
+    blocks' plan) only if that bound does not already prove the gap.
+
+    A bound beaten by a feasible plan is never clipped to it: the blocks raise
+    :class:`~oneplan.selection.decompose.InvalidBoundError` and the whole model is solved
+    (from the blocks' plan); a bound beaten after the whole-model run is dropped, and
+    the plan is called optimal only if a bound that holds proves it.
+    """
     from oneplan.selection import decompose
 
     t0 = time.perf_counter()
@@ -465,17 +471,25 @@ def _solve_decomposed(engine: PlanEngine, meta: PlanMeta, key: str, *,
         blocks = decompose.solve_by_blocks(engine.highs, block_of_col,
                                            mip_rel_gap=mip_rel_gap,
                                            time_limit_s=time_limit_s, threads=threads)
+    except decompose.InvalidBoundError as why:  # a bug, never a proof: the whole model
+        engine.set_start(why.x[engine.col] > 0.5)
+        outcome, x, total = whole_model()
+        return (dataclasses.replace(outcome, seconds=total), x,
+                f"HiGHS branch-and-bound (blocks by {key} not used: {why})")
     except decompose.NotDecomposableError as why:
         outcome, x, total = whole_model()
         return (dataclasses.replace(outcome, seconds=total), x,
                 f"HiGHS branch-and-bound (no blocks by {key}: {why})")
+    # minimising, in the objective's own units from here on (HiGHS: minimise sign × model)
     sign = -1.0 if engine.sense == pulp.LpMaximize else 1.0
+    unit = engine.scales.objective
+    b_objective, b_bound = blocks.objective / unit, blocks.bound / unit
     label = (f"{blocks.n_blocks} blocks by {key} (HiGHS each), Lagrangian bound over "
              f"{blocks.n_linking_rows} linking rows")
     x = None if blocks.x is None else blocks.x[engine.col] > 0.5
     if x is not None and blocks.gap <= mip_rel_gap:
         spent = time.perf_counter() - t0
-        return (SolveOutcome("optimal", True, sign * blocks.objective, sign * blocks.bound,
+        return (SolveOutcome("optimal", True, sign * b_objective, sign * b_bound,
                              blocks.gap, spent, 0.0, spent), x, label)
     # not proven yet: HiGHS on the whole model from the blocks' plan, tighter bound kept
     if x is not None:
@@ -487,16 +501,38 @@ def _solve_decomposed(engine: PlanEngine, meta: PlanMeta, key: str, *,
     label += "; then HiGHS on the whole model"
     if not outcome.has_solution and x is None:
         return dataclasses.replace(outcome, seconds=total), x_full, label
-    best_x, objective = x, blocks.objective  # minimising sense from here on
+    best_x, objective = x, b_objective
     if outcome.has_solution and (x is None or sign * outcome.objective < objective):
         best_x, objective = x_full, sign * outcome.objective
-    bound = blocks.bound
+    slack = decompose.BOUND_TOLERANCE * max(1.0, abs(objective))
+    bounds = {"Lagrangian": b_bound}
     if outcome.best_bound is not None:
-        bound = max(bound, sign * outcome.best_bound)
+        bounds["HiGHS"] = sign * outcome.best_bound
+    beaten = {name: b for name, b in bounds.items() if b > objective + slack}
+    for name, b in beaten.items():
+        log.warning("%s bound %.12g is beaten by a feasible plan %.12g (minimising); "
+                    "not used", name, b, objective)
+        label += f" ({name} bound beaten by a plan, not used)"
+    valid = {name: b for name, b in bounds.items() if name not in beaten}
+    if not valid:
+        raise SelectionSolveError(
+            "no bound on the plan holds: both the Lagrangian and HiGHS's bound are beaten "
+            "by a feasible plan (numerical trouble); the plan cannot be called optimal",
+            "bound_invalid")
+    proof = max(valid, key=valid.__getitem__)
+    bound = valid[proof]
     gap = max((objective - bound) / max(abs(objective), 1e-12), 0.0)
-    status = "optimal" if gap <= mip_rel_gap else outcome.status
-    if status == "optimal" and outcome.status != "optimal":
-        label += f" ({outcome.status}, proven by the Lagrangian bound)"
+    if gap <= mip_rel_gap:
+        status = "optimal"
+        if outcome.status != "optimal" or "HiGHS" in beaten:
+            label += f" ({outcome.status}, proven by the {proof} bound)"
+    elif "HiGHS" in beaten:  # HiGHS's own proof fails: its status says nothing
+        raise SelectionSolveError(
+            f"HiGHS ended {outcome.status} with a bound that a feasible plan beats "
+            f"(numerical trouble); the Lagrangian bound leaves a gap of {gap:.3g}",
+            "bound_invalid")
+    else:
+        status = outcome.status
     return (SolveOutcome(status, True, sign * objective, sign * bound, gap, total, 0.0, total),
             best_x, label)
 
