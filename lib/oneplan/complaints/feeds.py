@@ -473,7 +473,9 @@ def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
         bad_rows.insert(0, "problem", reasons.to_numpy())
         bad_rows.insert(0, "source_row", reasons.index.to_numpy())
         out = path.with_name(path.name + ".rejected.csv")
-        bad_rows.to_csv(out, index=False, encoding="utf-8-sig")
+        from oneplan.core.files import write_csv
+
+        write_csv(bad_rows, out)
         result.notes.append(f"rejected rows written to {out}")
     return result
 
