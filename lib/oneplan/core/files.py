@@ -6,7 +6,8 @@ Inert cells (the OWASP CSV-injection rule): a text cell that starts with ``=``, 
 may run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``, ``-2+3``, DDE). :func:`neutralise`
 puts a single quote ``'`` before such a text, so it is shown and never evaluated. Only
 text is touched: numbers (a negative cost), dates and booleans are written as they are,
-and a lone character (``-`` for "none") cannot be a formula and stays as it is.
+and a lone character (``-`` for "none") or a signed number written as text (``-20%``)
+cannot call or refer to anything and stays as it is.
 
 :func:`write_csv` and :func:`write_xlsx` neutralise every text cell and header; in XLSX
 files text is also stored as text (openpyxl would make ``"=..."`` a formula and
@@ -24,12 +25,14 @@ re-import.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -38,6 +41,9 @@ DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 _XLSX_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 """Control characters an XLSX cell cannot hold (openpyxl refuses them)."""
+
+_SIGNED_NUMBER = re.compile(r"[+-][0-9][0-9,]*(?:\.[0-9]+)?%?")
+"""A signed number as text (``-20%``, ``+1,250.5``): shown as a number, never a formula."""
 
 _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
@@ -79,16 +85,18 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, mode: int | None
 
 def is_dangerous(value: Any) -> bool:
     """Whether ``value`` is text a spreadsheet could run as a formula: it starts with one
-    of :data:`DANGEROUS_START` and has more than one character (a :class:`Formula` the
-    project writes is not dangerous)."""
+    of :data:`DANGEROUS_START` and has more than one character. Not dangerous: a
+    :class:`Formula` the project writes, and a signed number written as text (``-20%``,
+    ``+1,250.5``: digits only, nothing to call or refer to)."""
     return (isinstance(value, str) and not isinstance(value, Formula) and len(value) > 1
-            and value.startswith(DANGEROUS_START))
+            and value.startswith(DANGEROUS_START) and not _SIGNED_NUMBER.fullmatch(value))
 
 
 def neutralise(value: Any) -> Any:
     """``value`` safe for a spreadsheet cell: text starting with ``= + - @``, tab or CR gets
     a leading ``'`` (``"=1+1"`` → ``"'=1+1"``); anything else (numbers, dates, ``None``,
-    a :class:`Formula`, a lone ``-``) is returned unchanged."""
+    a :class:`Formula`, a lone ``-``, a signed number as text like ``-20%``) is returned
+    unchanged."""
     return "'" + value if is_dangerous(value) else value
 
 
@@ -138,8 +146,30 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "utf
     Returns:
         ``path``.
     """
-    text = neutralise_frame(df, index=index).to_csv(index=index, **to_csv)
+    frame = neutralise_frame(df, index=index)
+    if "quoting" not in to_csv and _has_carriage_return(frame, index=index):
+        # the csv module quotes a field with "\n" but not one with a lone "\r", which
+        # Excel reads as a new row: a cell "'\r=1" would become "'" and a formula "=1"
+        to_csv["quoting"] = csv.QUOTE_NONNUMERIC
+    text = frame.to_csv(index=index, **to_csv)
     return write_atomic(path, text.encode(encoding), mode=mode)
+
+
+def _has_carriage_return(df: pd.DataFrame, *, index: bool) -> bool:
+    """Whether a text cell or label of ``df`` holds a carriage return."""
+    def cr(v: Any) -> bool:
+        return isinstance(v, str) and "\r" in v
+
+    labels = [*df.columns, *(df.index if index else [])]
+    if any(cr(v) or (isinstance(v, tuple) and any(map(cr, v))) for v in labels):
+        return True
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        if col.map(cr, na_action="ignore").fillna(False).astype(bool).any():
+            return True
+    return False
 
 
 # === XLSX =================================================================================
@@ -152,13 +182,14 @@ def _xlsx_text(value: str) -> str:
 def make_inert(wb) -> Any:
     """Make every cell of openpyxl workbook ``wb`` inert, in place; returns ``wb``.
 
-    A formula cell that is not a :class:`Formula` of the project becomes its text,
-    neutralised; text cells are neutralised (unless marked as typed text by
+    A formula cell the project did not mean to write (:func:`set_formula`; a
+    :class:`Formula` in :func:`write_xlsx`) becomes its text, neutralised; text cells are neutralised (unless marked as typed text by
     :func:`typed_text`) and stored as text, never as a formula or an error value.
     """
     for ws in wb.worksheets:
-        # the cells that exist (iter_rows would create the empty ones and change the file)
-        for cell in list(ws._cells.values()):  # noqa: SLF001 - openpyxl's cell store
+        # the cells that exist, from openpyxl's cell store (iter_rows would create the
+        # empty ones and change the file)
+        for cell in list(ws._cells.values()):
             value = cell.value
             if not isinstance(value, str):
                 if cell.data_type == "f" and value is not None:  # ArrayFormula & co.
