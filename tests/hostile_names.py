@@ -50,8 +50,7 @@ def _plant(con, table: str, column: str, key: str, where: str, params=()) -> int
            f"{_cycle(column, key)} AS v FROM {table} WHERE {where}) t "
            f"WHERE {table}.{key} = t.k")
     con.execute(sql, [*PAYLOADS, *params])
-    return con.execute(f"SELECT count(*) FROM {table} WHERE {where} AND "
-                       f"{column} <> replace({column}, ' ', '')", list(params)).fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(params)).fetchone()[0]
 
 
 ID_PAYLOADS = ('=HYPERLINK("http://evil","id")', "@id", "<img src=x onerror=alert(2)>")

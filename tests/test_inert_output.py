@@ -368,6 +368,22 @@ def test_follow_up_facts_files_are_inert(tmp_path):
 # -------------------------------------------------------------------------- writers
 
 
+RAW_WRITERS = re.compile(r"\.to_csv\(|\.to_excel\(|ExcelWriter\(|csv\.(?:Dict)?[Ww]riter\(|"
+                         r"\b(?:wb|book|workbook)\.save\(")
+ALLOWED_RAW = {"core/files.py",          # the one writer
+               "samples/feeds.py"}       # simulated raw agency files, as agencies send them
+
+
+def test_every_csv_and_xlsx_writer_goes_through_core_files():
+    lib = Path(files.__file__).resolve().parents[1]
+    raw = [f"{path.relative_to(lib)}:{i}: {line.strip()}"
+           for path in sorted(lib.rglob("*.py"))
+           if path.relative_to(lib).as_posix() not in ALLOWED_RAW
+           for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+           if RAW_WRITERS.search(line)]
+    assert not raw, raw
+
+
 @pytest.mark.parametrize("value, expected", [
     ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
     ("+SUM(1)", "'+SUM(1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\t=1", "'\t=1"),
@@ -475,6 +491,25 @@ def test_sentences_escape_their_data_and_leave_clean_text_alone():
         found = assert_nothing_runs(markdown2html_mistune(md), payload)
         assert "<a" not in markdown2html_mistune(md) and "<h1" not in markdown2html_mistune(md)
         assert re.sub(r"\n+", " ", payload) in found.visible
+
+
+def test_templates_escape_every_value_but_the_projects_own_markup():
+    from markupsafe import Markup
+    from oneplan.reports.pages import environment, inline_markdown, safe_url
+
+    template = environment().from_string(
+        '<p title="{{ x }}">{{ x }}</p><a href="{{ x | url }}">{{ x | inline }}</a>{{ own }}')
+    for payload in HTML_PAYLOADS:
+        page = template.render(x=payload, own=Markup("<b>ของโครงการ</b>"))
+        found = assert_nothing_runs(page, payload)
+        assert "<b>ของโครงการ</b>" in page and found.visible.count(payload) == 2
+    assert str(inline_markdown("**ตัวหนา** <i>x</i>")) == "<strong>ตัวหนา</strong> &lt;i&gt;x&lt;/i&gt;"
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:x", "data:text/html,x",
+                "vbscript:x"):
+        assert safe_url(bad) == "#", bad
+    for good in ("2570/32/needs_plan.html", "#region=northeast", "https://example.org/x",
+                 "../a b.pdf"):
+        assert safe_url(good) == good
 
 
 def test_batch_markdown_step_shows_raw_html_as_text():

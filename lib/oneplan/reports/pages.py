@@ -17,7 +17,8 @@ A report's HTML is made three ways, and each escapes here:
   — the result of a macro or of the ``inline`` filter (:func:`inline_markdown`); only
   HTML the project builds itself is ``Markup``. An undefined name is an error, not an
   empty string. As jinja2 does by default, the one line break that ends a template file
-  is not part of its output.
+  is not part of its output. A link target goes through the ``url`` filter
+  (:func:`safe_url`): escaping alone would leave ``href="javascript:…"`` live.
 """
 
 from __future__ import annotations
@@ -76,6 +77,24 @@ def markdown_to_html(source: str, *, attachments: dict | None = None,
     return MarkdownWithMath(renderer=r).render(source)
 
 
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)\s*:")
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+"""URL schemes a link of a page may have (besides relative links and ``#anchors``)."""
+
+
+def safe_url(value: Any) -> str:
+    """``value`` as a link target that cannot run: a relative path, an ``#anchor`` or an
+    ``http``/``https``/``mailto`` URL as it is; anything else (``javascript:``,
+    ``data:``, ``vbscript:`` …, also with spaces or control characters hidden in it)
+    becomes ``#`` (the template filter ``url``; autoescape still escapes the result)."""
+    url = str(value)
+    visible = re.sub(r"[\x00-\x20\x7f]", "", url)
+    m = _SCHEME.match(visible)
+    if m and m.group(1).lower() not in SAFE_SCHEMES:
+        return "#"
+    return url
+
+
 def inline_markdown(text: str) -> Markup:
     """``text`` escaped for HTML, then `code` and **bold** as in Markdown (the template
     filter ``inline``)."""
@@ -96,6 +115,7 @@ def environment() -> jinja2.Environment:
                              autoescape=True, finalize=_escape,
                              undefined=jinja2.StrictUndefined)
     env.filters["inline"] = inline_markdown
+    env.filters["url"] = safe_url
     return env
 
 
