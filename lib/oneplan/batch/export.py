@@ -183,8 +183,18 @@ def _html_exporter(lang: str):
         exclude_output_prompt=True,
         embed_images=True,
         language_code=lang,
+        # Markdown outputs inert: raw HTML shown as text, no javascript: links
+        filters={"markdown2html": jinja2.pass_context(_inert_markdown)},
     )
     return exporter
+
+
+def _inert_markdown(context, source: str) -> str:
+    """nbconvert's ``markdown2html`` filter made inert
+    (:func:`oneplan.reports.pages.markdown_to_html`)."""
+    from oneplan.reports.pages import markdown_to_html
+
+    return markdown_to_html(source, attachments=context.get("cell", {}).get("attachments"))
 
 
 def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -84,6 +84,9 @@ STYLE: Mapping[str, object] = {
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
     "svg.fonttype": "none",
+    # names come from the data: "$…$" in one is text, never math markup (a name such as
+    # "$\\undefined$" would stop the chart, and with it the report)
+    "text.parse_math": False,
 }
 """rcParams set by :func:`use_thai_style`."""
 

@@ -11,7 +11,6 @@ what was expected (``accepted + rejected == rows read``); a problem with the who
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from oneplan.core import areas, thai
 from oneplan.core.errors import UserError
+from oneplan.core.files import write_csv
 from oneplan.core.text import LANGS, check_lang, text
 from oneplan.complaints import normalise as nz
 from oneplan.complaints.privacy import (fingerprint, hash_values, mask_frame, mask_text,
@@ -505,14 +505,10 @@ def write_rejected(path: Path, frame: pd.DataFrame, result: AdaptResult, feed: F
     bad_rows.insert(0, "problem", reasons.to_numpy())
     bad_rows.insert(0, "source_row", reasons.index.to_numpy())
     out = path.with_name(path.name + ".rejected.csv")
-    # created private before anything is written; chmod again after, in case the file
-    # existed or the writer replaced it
+    # written through a private temp file (mode 0600 before any byte) and moved into
+    # place, with inert cells (core.files.write_csv)
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        os.close(fd)
-        bad_rows.to_csv(out, index=False, encoding="utf-8-sig")
-        os.chmod(out, 0o600)
+        write_csv(bad_rows, out, mode=0o600)
     except OSError as exc:
         raise FeedError(" / ".join(text("complaints.feeds.rejects_unwritable", lang, path=out,
                                         reason=exc.strerror or type(exc).__name__)

@@ -299,7 +299,7 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    from oneplan.core.files import write_atomic, write_xlsx
+    from oneplan.core.files import write_csv, write_xlsx
     from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
 
     out = Path(out_dir)
@@ -310,8 +310,7 @@ def export_tables(d: ComplaintData, out_dir: str | Path) -> list[Path]:
     # round floats: a long fraction (29.6703296703297) reads as an ID number to scanners
     tables = {k: v.round(4) for k, v in tables.items()}
     for name, df in tables.items():
-        paths.append(write_atomic(out / f"complaints_{tag}_{name}.csv",
-                                  df.to_csv(index=False).encode("utf-8-sig")))
+        paths.append(write_csv(df, out / f"complaints_{tag}_{name}.csv"))
     note = f"{SYNTHETIC_NOTE_TH} / {SYNTHETIC_NOTE_EN}" if d.synthetic else None
     paths.append(write_xlsx(tables, out / f"complaints_{tag}.xlsx", note=note))
     return paths

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oneplan.core import vocab
+from oneplan.core.files import typed_text, workbook_bytes, xlsx_value
 from oneplan.core.paths import ROOT
 from oneplan.core.text import LANGS, text
 
@@ -373,17 +374,17 @@ def write_sheet(wb, kind: Kind, rows: list[list] | None = None, *, sheet_name: s
         e.font = Font(italic=True, color="666666", size=9)
         ws.column_dimensions[get_column_letter(j)].width = col.width
     for k, (th, en) in enumerate(extra_headers, start=len(kind.columns) + 1):
-        c = ws.cell(HEADER_ROW, k, th)
+        c = ws.cell(HEADER_ROW, k, xlsx_value(th))
         c.font = Font(bold=True, color="C00000")
-        ws.cell(EN_HEADER_ROW, k, en).font = Font(italic=True, color="C00000", size=9)
+        ws.cell(EN_HEADER_ROW, k, xlsx_value(en)).font = Font(italic=True, color="C00000",
+                                                              size=9)
         ws.column_dimensions[get_column_letter(k)].width = 28
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
     for i, row in enumerate(rows or [], start=FIRST_DATA_ROW):
         for j, value in enumerate(row, start=1):
             if value is not None and value != "":
-                cell = ws.cell(i, j, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"   # text the user typed, never a formula to run
+                # as typed, so it imports again unchanged; text, never a formula to run
+                typed_text(ws.cell(i, j), value)
 
     vocab_cols = [(j, col) for j, col in enumerate(kind.columns, start=1) if col.vocab]
     if vocab_cols:
@@ -594,8 +595,7 @@ def save_stable(wb, path: str | Path) -> Path:
     import re as _re
     import zipfile
 
-    buf = io.BytesIO()
-    wb.save(buf)
+    buf = io.BytesIO(workbook_bytes(wb))  # every cell inert (data validations stay)
     path = Path(path)
     with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

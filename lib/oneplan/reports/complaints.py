@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from oneplan.core import areas
 from oneplan import charts
 from oneplan.core.text import text, texts
+from oneplan.reports.pages import sentence
 from oneplan.data import db
 from oneplan.complaints import stats, tracking
 from oneplan.complaints.stats import ComplaintData, area_name
@@ -49,7 +50,7 @@ def place_name(d: ComplaintData) -> str:
 
 def title(d: ComplaintData) -> str:
     """The report title: the place and the fiscal year."""
-    return text("reports.complaints.title", d.lang, place=place_name(d),
+    return sentence("reports.complaints.title", d.lang, place=place_name(d),
                 fiscal_year=d.fiscal_year)
 
 
@@ -57,7 +58,7 @@ def intro(d: ComplaintData) -> str:
     """The opening paragraph: records, agencies, matters after linking, duplicates (and the
     synthetic-data mark on a sample)."""
     s = stats.summary(d)
-    out = text("reports.complaints.intro", d.lang, agencies=s["agencies"],
+    out = sentence("reports.complaints.intro", d.lang, agencies=s["agencies"],
                records=s["complaint_records"], clusters=s["clusters"],
                duplicate_pct=100 * s["duplicate_share"], cross=s["cross_agency_clusters"])
     if d.synthetic:
@@ -151,11 +152,11 @@ def area_map(d: ComplaintData) -> Figure:
 def interpret_duplicates(d: ComplaintData) -> str:
     """What the duplicates are and, on a sample, how well the linkage found them."""
     s = stats.summary(d)
-    out = text("reports.complaints.interpret.duplicates", d.lang,
+    out = sentence("reports.complaints.interpret.duplicates", d.lang,
                copies=s["complaint_records"] - s["clusters"])
     acc = d.accuracy
     if acc:
-        out += text("reports.complaints.interpret.accuracy", d.lang,
+        out += sentence("reports.complaints.interpret.accuracy", d.lang,
                     precision=acc["precision"], recall=acc["recall"], f1=acc["f1"],
                     baseline_f1=acc["baseline_f1"])
     return out
@@ -166,7 +167,7 @@ def interpret_tracking(d: ComplaintData) -> str:
     s = stats.summary(d)
     cl = d.clusters
     first = cl["days_to_first_action"].median()
-    return text("reports.complaints.interpret.tracking", d.lang,
+    return sentence("reports.complaints.interpret.tracking", d.lang,
                 median_close=s["median_days_to_close"],
                 first_action=0 if pd.isna(first) else first,
                 sla_pct=100 * s["sla_breach_share"], backlog=s["backlog_over_30d"],
@@ -192,7 +193,7 @@ def sla_table(d: ComplaintData) -> pd.DataFrame:
 
 def method_note(d: ComplaintData) -> str:
     """How complaints are linked, in two levels (Markdown)."""
-    return text("reports.complaints.method", d.lang, window=d.params.matter_window_days)
+    return sentence("reports.complaints.method", d.lang, window=d.params.matter_window_days)
 
 
 def summary_dict(d: ComplaintData, lang: str) -> dict:

@@ -22,11 +22,13 @@ import pandas as pd
 from oneplan import __version__
 from oneplan.charts import plan as plancharts
 from oneplan.core import thai, vocab
+from oneplan.core.files import write_csv
 from oneplan.core.text import text
 from oneplan.plan import followup, needs
 from oneplan.reports.plan import (PlanRun, export_tables, heading, label, output_dir,
                                   start_run, synthetic_note, with_province_names,
                                   write_summary)
+from oneplan.reports.pages import sentence
 from oneplan.reports.tables import name_column
 
 __all__ = ["area_map", "area_table", "disbursement_chart", "disbursement_table",
@@ -38,7 +40,8 @@ __all__ = ["area_map", "area_table", "disbursement_chart", "disbursement_table",
 
 
 def _t(key: str, run: PlanRun, **fields: Any) -> str:
-    return text(f"reports.plan_followup.{key}", run.lang, **fields)
+    """A sentence of the report: its text fields escaped for Markdown (:func:`sentence`)."""
+    return sentence(f"reports.plan_followup.{key}", run.lang, **fields)
 
 
 def run_followup(province_code: str, fiscal_year: int = 2570, lang: str = "th",
@@ -337,6 +340,6 @@ def export_followup(run: PlanRun, out_dir: str = "") -> dict[str, Path]:
             "disbursed_baht", "disbursed_share", "target_share", "physical_pct", "time_share",
             "last_quarter", "stale", "late", "at_risk", "problems"]
     path = out / "followup_tables" / "projects_full.csv"
-    st[cols].round(4).to_csv(path, index=False, encoding="utf-8-sig")
+    write_csv(st[cols].round(4), path)
     paths["projects_full"] = path
     return paths

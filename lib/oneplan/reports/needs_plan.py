@@ -22,11 +22,13 @@ import pandas as pd
 from oneplan import __version__
 from oneplan.charts import plan as plancharts
 from oneplan.core import thai, vocab
+from oneplan.core.files import write_csv
 from oneplan.core.text import text, texts
 from oneplan.plan import followup, governor, needs, oc4ids, ranking
 from oneplan.reports.plan import (PlanRun, as_of, export_tables, heading, label, output_dir,
                                   start_run, synthetic_note, with_province_names,
                                   write_summary)
+from oneplan.reports.pages import sentence
 from oneplan.reports.tables import name_column
 
 __all__ = ["classification_tables", "contributions_chart", "documents_table",
@@ -40,7 +42,8 @@ __all__ = ["classification_tables", "contributions_chart", "documents_table",
 
 
 def _t(key: str, run: PlanRun, **fields: Any) -> str:
-    return text(f"reports.plan_needs.{key}", run.lang, **fields)
+    """A sentence of the report: its text fields escaped for Markdown (:func:`sentence`)."""
+    return sentence(f"reports.plan_needs.{key}", run.lang, **fields)
 
 
 def run_needs_plan(province_code: str, fiscal_year: int = 2570, lang: str = "th",
@@ -537,7 +540,7 @@ def export_needs_plan(run: PlanRun, out_dir: str = "") -> dict[str, Path]:
     r = run.data["ranked"]
     path = out / "needs_plan_tables" / "ranking_full.csv"
     # rounded: long float digits are noise (and look like ID numbers to PII scanners)
-    r[[c for c in cols if c in r]].round(4).to_csv(path, index=False, encoding="utf-8-sig")
+    write_csv(r[[c for c in cols if c in r]].round(4), path)
     paths["ranking_full"] = path
     if run.province is not None:
         con = run.connect()

@@ -35,6 +35,7 @@ from oneplan.core import areas, thai
 from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
 from oneplan.core.text import check_lang, text
 from oneplan.data import db
+from oneplan.reports.pages import sentence
 
 log = logging.getLogger(__name__)
 
@@ -430,27 +431,27 @@ def load(fiscal_year: int, lang: str = "th", db_path: str | Path | None = None,
 
 def title(lang: str = "th", fiscal_year: int | None = None) -> str:
     """Report title (with the fiscal year when given)."""
-    out = text("reports.overview.title", lang)
+    out = sentence("reports.overview.title", lang)
     if fiscal_year:
-        out += text("reports.overview.title_fiscal_year", lang, fiscal_year=fiscal_year)
+        out += sentence("reports.overview.title_fiscal_year", lang, fiscal_year=fiscal_year)
     return out
 
 
 def intro(ov: Overview) -> str:
     """The opening paragraph (Markdown)."""
     t, lang = ov.totals, ov.lang
-    out = text("reports.overview.intro.database", lang, provinces=t["provinces"],
+    out = sentence("reports.overview.intro.database", lang, provinces=t["provinces"],
                population=thai.format_int(t["population"]),
                candidates=thai.format_int(t["n_candidates"]),
                requested=thai.format_baht(t["requested_baht"], lang),
                reports=t["provinces_with_water_report"])
     if t["provinces_with_water_report"]:
-        out += text("reports.overview.intro.selected", lang,
+        out += sentence("reports.overview.intro.selected", lang,
                     selected=thai.format_int(t["n_selected"]),
                     selected_baht=thai.format_baht(t["selected_baht"], lang))
-    out += text("reports.overview.intro.plan_years", lang)
+    out += sentence("reports.overview.intro.plan_years", lang)
     if ov.synthetic:
-        out += "\n\n" + text("reports.overview.intro.synthetic", lang,
+        out += "\n\n" + sentence("reports.overview.intro.synthetic", lang,
                               note=text("core.labels.synthetic_note", lang))
     return out
 
@@ -467,19 +468,19 @@ def interpret_rankings(ov: Overview, rk: Ranking) -> str:
     ranked = tab[tab[label("rank", lang)].notna()]
     n_out = len(tab) - len(ranked)
     if ranked.empty:
-        return text("reports.overview.ranking.none", lang, guard=label(rk.guard, lang).lower(),
+        return sentence("reports.overview.ranking.none", lang, guard=label(rk.guard, lang).lower(),
                     min_count=thai.format_int(rk.min_count))
     first = ranked.iloc[0]
     fields = dict(n=len(ranked), province=first[label("province", lang)],
                   value=first[label(rk.metric, lang)], n_out=n_out)
     if n_out:
-        return text("reports.overview.ranking.some_not_ranked", lang, **fields)
-    return text("reports.overview.ranking.all_ranked", lang, **fields)
+        return sentence("reports.overview.ranking.some_not_ranked", lang, **fields)
+    return sentence("reports.overview.ranking.all_ranked", lang, **fields)
 
 
 def method_note(lang: str = "th") -> str:
     """Where each figure comes from (Markdown)."""
-    return text("reports.overview.method", lang)
+    return sentence("reports.overview.method", lang)
 
 
 def summary(ov: Overview) -> dict[str, Any]:

@@ -18,13 +18,14 @@ from typing import Any
 import pandas as pd
 
 from oneplan.core import areas
-from oneplan.core.files import write_atomic, write_xlsx
+from oneplan.core.files import write_atomic, write_csv, write_xlsx
 from oneplan.core.format import rounded
 from oneplan.core.paths import default_reports_dir
 from oneplan.core.text import text
 from oneplan.data import db
 from oneplan.data.params import Params, load_params
 from oneplan.plan import needs
+from oneplan.reports.pages import escape_markdown
 from oneplan.reports.tables import name_column
 
 
@@ -137,7 +138,7 @@ def synthetic_note(run: PlanRun) -> str:
     data)."""
     if not run.synthetic:
         return ""
-    return f"\n\n**{run.db_meta.get(f'synthetic_note_{run.lang}')}**"
+    return f"\n\n**{escape_markdown(run.db_meta.get(f'synthetic_note_{run.lang}'))}**"
 
 
 # === files ===============================================================================
@@ -166,7 +167,7 @@ def export_tables(run: PlanRun, report: str, out_dir: Path) -> dict[str, Path]:
     paths = {}
     for name, df in run.tables.items():
         path = folder / f"{name}.csv"
-        df.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(df, path)
         paths[name] = path
     note = run.db_meta.get("synthetic_note_th") if run.synthetic else None
     paths["xlsx"] = write_xlsx(run.tables, out_dir / f"{report}.xlsx", note=note)

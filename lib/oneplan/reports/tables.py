@@ -2,7 +2,9 @@
 column of a frame names its rows in the report language.
 
 ``style(df)`` returns a pandas ``Styler`` that notebooks ``display()``; nbconvert keeps its
-HTML, so the PDF shows "4,203" rather than "4203". :func:`name_column` and :func:`names`
+HTML, so the PDF shows "4,203" rather than "4203". Every cell, column label and row label
+is HTML-escaped (a Styler escapes nothing by default): a proposal named ``<script>…``
+shows as typed and never runs. :func:`name_column` and :func:`names`
 read the catalogue ``reports/text/tables.yml`` (``district_name`` in Thai,
 ``district_name_en`` in English, …).
 """
@@ -14,6 +16,7 @@ from typing import Mapping
 import pandas as pd
 
 from oneplan.core.text import text
+from oneplan.reports.pages import escape_html
 
 
 def style(df: pd.DataFrame, *, hide_index: bool = False, decimals: int = 1,
@@ -30,10 +33,28 @@ def style(df: pd.DataFrame, *, hide_index: bool = False, decimals: int = 1,
             formats[col] = "{:,.0f}"
         elif pd.api.types.is_float_dtype(df[col]):
             formats[col] = f"{{:,.{decimals}f}}"
-    styler = df.style.format(formats, na_rep="–")
+    df = _names_escaped(df)
+    # escape="html": every cell and label (a Styler escapes nothing by default)
+    styler = df.style.format(formats, na_rep="–", escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if hide_index:
         styler = styler.hide(axis="index")
     return styler
+
+
+def _names_escaped(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the names of its index and columns HTML-escaped (:func:`escape_html`;
+    the Styler shows them as they are); ``df`` itself when none needs it."""
+    def esc(names):
+        return [escape_html(n) if isinstance(n, str) else n for n in names]
+
+    if esc(df.index.names) == list(df.index.names) and \
+            esc(df.columns.names) == list(df.columns.names):
+        return df
+    out = df.copy(deep=False)
+    out.index = out.index.set_names(esc(df.index.names))
+    out.columns = out.columns.set_names(esc(df.columns.names))
+    return out
 
 
 def _is_year(values: pd.Series) -> bool:

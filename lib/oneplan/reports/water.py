@@ -25,6 +25,7 @@ from oneplan.core import areas, thai, vocab
 from oneplan.core.files import write_xlsx
 from oneplan.core.text import text, texts
 from oneplan.data import db
+from oneplan.reports.pages import escape_markdown, sentence
 from oneplan.reports.tables import name_column, names
 from oneplan.reports.water_compare import (closest_misses, frontier, frontier_table,
                                            interpret_frontier, interpret_methods,
@@ -119,7 +120,7 @@ def interpret_need(run: PortfolioRun) -> str:
     served = by_district.sort_values("need_index", ascending=False).head(5)
     share = served["selected_baht"].fillna(0).sum() / max(run.result.plan[
         run.result.plan["selected"]]["cost_baht"].sum(), 1e-9) * 100
-    return text("reports.water.interpret.need", run.lang,
+    return sentence("reports.water.interpret.need", run.lang,
                 name=top[name_column("area", run.lang)], index=top["need_index"], share=share)
 
 
@@ -250,7 +251,7 @@ def weights_table(run: PortfolioRun) -> pd.DataFrame:
 
 def title(run: PortfolioRun) -> str:
     """The report's title."""
-    return text("reports.water.title", run.lang, province=_province(run), years=years_text(run))
+    return sentence("reports.water.title", run.lang, province=_province(run), years=years_text(run))
 
 
 def intro(run: PortfolioRun) -> str:
@@ -258,11 +259,11 @@ def intro(run: PortfolioRun) -> str:
     per_year = sorted(set(run.spec.budget_by_year.values()))
     budget = (baht(run, per_year[0]) if len(per_year) == 1
               else f"{baht(run, min(per_year))}–{baht(run, max(per_year))}")
-    out = text("reports.water.intro", run.lang, n_years=len(run.years),
+    out = sentence("reports.water.intro", run.lang, n_years=len(run.years),
                province=_province(run), region=run.province.region_th, budget=budget,
                today=thai.format_date(date.today(), lang=run.lang))
     if run.synthetic:
-        out += f"\n\n**{run.db_meta.get(f'synthetic_note_{run.lang}')}**"
+        out += f"\n\n**{escape_markdown(run.db_meta.get(f'synthetic_note_{run.lang}'))}**"
     return out
 
 
@@ -270,7 +271,7 @@ def interpret_candidates(run: PortfolioRun) -> str:
     """How much the proposals ask for against the budget, and how many are ready."""
     c = run.candidates
     total = c["cost_baht"].sum()
-    return text("reports.water.interpret.candidates", run.lang, n=thai.format_int(len(c)),
+    return sentence("reports.water.interpret.candidates", run.lang, n=thai.format_int(len(c)),
                 total=baht(run, total), ratio=total / run.plan_budget,
                 ready=thai.format_int(int(c["ready"].sum())),
                 eligible=thai.format_int(int(c["eligible"].sum())))
@@ -295,12 +296,12 @@ def interpret_selection(run: PortfolioRun) -> str:
     sel = run.selected
     used = sel["cost_baht"].sum()
     skipped = run.result.skipped_floors
-    out = text("reports.water.interpret.selection", run.lang, n=thai.format_int(len(sel)),
+    out = sentence("reports.water.interpret.selection", run.lang, n=thai.format_int(len(sel)),
                used=baht(run, used), share=used / run.plan_budget * 100,
                households=thai.format_int(sel["households_served"].sum()),
                status=_status_text(run))
     if skipped:
-        out += text("reports.water.interpret.floors_skipped", run.lang, n=len(skipped))
+        out += sentence("reports.water.interpret.floors_skipped", run.lang, n=len(skipped))
     return out
 
 
@@ -312,11 +313,11 @@ def interpret_districts(run: PortfolioRun) -> str:
     n_zero = int((table[col] == 0).sum())
     top = table.index[0] if n_all else "-"
     top_share = table[col].iloc[0] / max(table[col].sum(), 1e-9) * 100 if n_all else 0
-    out = text("reports.water.interpret.districts_top", run.lang, top=top, share=top_share)
+    out = sentence("reports.water.interpret.districts_top", run.lang, top=top, share=top_share)
     if n_zero:
-        return out + text("reports.water.interpret.districts_without", run.lang,
+        return out + sentence("reports.water.interpret.districts_without", run.lang,
                           n_zero=n_zero, n_all=n_all)
-    return out + text("reports.water.interpret.districts_all", run.lang, n_all=n_all)
+    return out + sentence("reports.water.interpret.districts_all", run.lang, n_all=n_all)
 
 
 def interpret_scatter(run: PortfolioRun) -> str:
@@ -324,7 +325,7 @@ def interpret_scatter(run: PortfolioRun) -> str:
     sel, rest = run.selected, run.candidates[~run.candidates["selected"]]
     med_sel = sel["cost_baht"].median() if len(sel) else 0
     med_rest = rest["cost_baht"].median() if len(rest) else 0
-    return text("reports.water.interpret.scatter", run.lang, selected=baht(run, med_sel),
+    return sentence("reports.water.interpret.scatter", run.lang, selected=baht(run, med_sel),
                 rest=baht(run, med_rest))
 
 
@@ -333,13 +334,13 @@ def method_note(run: PortfolioRun) -> str:
     r = run.result
     p = run.params
     lang = run.lang
-    out = text("reports.water.method_note.main", lang,
+    out = sentence("reports.water.method_note.main", lang,
                discount=100 - p.plan.start_discount * 100,
                min_projects=p.plan.district_min_projects)
     if p.plan.district_max_share:
-        out += text("reports.water.method_note.max_share", lang,
+        out += sentence("reports.water.method_note.max_share", lang,
                     max_share=p.plan.district_max_share * 100)
-    return out + text("reports.water.method_note.rest", lang, solver=r.solver,
+    return out + sentence("reports.water.method_note.rest", lang, solver=r.solver,
                       status=r.status, gap="-" if r.gap is None else f"{r.gap * 100:.3f}%",
                       build=r.build_seconds, solve=r.solve_seconds,
                       limit=p.portfolio.time_limit_s)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from oneplan.core import thai
-from oneplan.core.text import text, texts
+from oneplan.core.text import texts
+from oneplan.reports.pages import sentence
 from oneplan.reports.tables import names
 from oneplan.reports.water_run import PortfolioRun, label
 from oneplan.selection import compare, explain, facts
@@ -78,7 +79,7 @@ def interpret_reasons(run: PortfolioRun) -> str:
     n_proven = int((r["confirmed"] & (low > 1e-9)).sum()) if low is not None else n_conf
     n_miss = int((~r["selected"]).sum())
     top = r.loc[~r["selected"], "reason_code"].value_counts()
-    return text("reports.water_compare.interpret.reasons", run.lang,
+    return sentence("reports.water_compare.interpret.reasons", run.lang,
                 n_miss=thai.format_int(n_miss),
                 main=_reason_name(top.index[0], run.lang) if len(top) else "-",
                 n_main=int(top.iloc[0]) if len(top) else 0,
@@ -120,7 +121,7 @@ def interpret_frontier(run: PortfolioRun) -> str:
         return ""
     nxt = above.iloc[0]
     gain = nxt["benefit"] - cur["benefit"]
-    return text("reports.water_compare.interpret.frontier", run.lang,
+    return sentence("reports.water_compare.interpret.frontier", run.lang,
                 extra_m=(nxt["budget_baht"] - cur["budget_baht"]) / 1e6, gain=gain,
                 gain_pct=gain / max(cur["benefit"], 1e-9) * 100)
 
@@ -175,7 +176,7 @@ def interpret_methods(run: PortfolioRun) -> str:
     diff = m.set_index("method")["benefit_vs_optimum_pct"] if "method" in m else None
     if diff is None:
         return ""
-    return text("reports.water_compare.interpret.methods", run.lang,
+    return sentence("reports.water_compare.interpret.methods", run.lang,
                 priority_order=diff.get("priority_order", float("nan")),
                 equal_shares=diff.get("equal_shares", float("nan")))
 

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.core import thai
+from oneplan.core.files import write_csv, write_xlsx
 from oneplan.core.text import text
 from oneplan.selection.candidates import cost_profile, is_missing
 
@@ -312,16 +313,13 @@ def write_facts(facts: FollowUpFacts, path: str | Path) -> Path:
         note = (f"{text('selection.facts.synthetic', 'th')} / "
                 f"{text('selection.facts.synthetic', 'en')}" if facts.synthetic else
                 f"follow-up facts, {facts.months} months")
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            pd.DataFrame({"note": [note]}).to_excel(writer, sheet_name="README", index=False)
-            facts.events.to_excel(writer, sheet_name="events", index=False)
-            facts.budget_changes.to_excel(writer, sheet_name="budget", index=False)
-            proposals.to_excel(writer, sheet_name="proposals", index=False)
+        write_xlsx({"README": pd.DataFrame({"note": [note]}), "events": facts.events,
+                    "budget": facts.budget_changes, "proposals": proposals}, path)
     elif path.suffix.lower() == ".csv":
         stem = path.with_suffix("")
-        facts.events.to_csv(path, index=False, encoding="utf-8")
-        facts.budget_changes.to_csv(f"{stem}.budget.csv", index=False, encoding="utf-8")
-        proposals.to_csv(f"{stem}.proposals.csv", index=False, encoding="utf-8")
+        write_csv(facts.events, path, encoding="utf-8")
+        write_csv(facts.budget_changes, f"{stem}.budget.csv", encoding="utf-8")
+        write_csv(proposals, f"{stem}.proposals.csv", encoding="utf-8")
     else:
         raise FactsError(f"{path}: write facts as .xlsx or .csv")
     return path

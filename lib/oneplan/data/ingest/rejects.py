@@ -5,11 +5,10 @@ again (the rows keep the file and row they were first typed in as their source).
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
-from oneplan.core.files import write_atomic
+from oneplan.core.files import save_workbook, xlsx_value
 from oneplan.data.ingest.check import Row
 from oneplan.data.ingest.messages import message
 from oneplan.data.templates import FIRST_DATA_ROW, REJECT_COLUMNS, Kind, write_sheet
@@ -82,10 +81,8 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[Row]]]) -> Path:
     heads = [message(f"data.ingest.rejects.{name}") for name in _PROBLEM_COLUMNS]
     ws.append([f"{h.th} / {h.en}" for h in heads] + list(message("data.ingest.rejects.problem")))
     for pr in problems_rows:
-        ws.append(pr)
+        ws.append([xlsx_value(v) for v in pr])  # the values as text, never a formula
     for letter, width in zip("ABCDEFGHIJK", (16, 10, 24, 14, 10, 10, 24, 20, 18, 60, 60)):
         ws.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    # a rejects file being re-imported is replaced only when complete
-    return write_atomic(out, buffer.getvalue())
+    # a rejects file being re-imported is replaced only when complete; every cell inert
+    return save_workbook(wb, out)
