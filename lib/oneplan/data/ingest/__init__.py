@@ -38,11 +38,16 @@ Decisions (see ``docs/import.md``):
 from __future__ import annotations
 
 from oneplan.data.ingest.check import Problem
+from oneplan.data.ingest.errors import (
+    ImportFileError,
+    ImportPathError,
+    IngestError,
+    RejectsDirError,
+)
 from oneplan.data.ingest.load import SheetResult, row_hash
 from oneplan.data.ingest.read import (
     HEADER_SEARCH_ROWS,
     MIN_HEADER_MATCHES,
-    ImportFileError,
     decode_csv,
     detect_header,
     is_header_row,
@@ -52,15 +57,18 @@ from oneplan.data.ingest.read import (
 from oneplan.data.ingest.rejects import rejects_path, write_rejects
 from oneplan.data.ingest.run import (
     FileResult,
+    check_rejects_dir,
     expand_paths,
     import_file,
     import_files,
-    summary_lines,
 )
+from oneplan.data.ingest.sheets import SkippedSheet
+from oneplan.data.ingest.summary import accounting, summary_lines
 
 __all__ = [
-    "HEADER_SEARCH_ROWS", "MIN_HEADER_MATCHES", "FileResult", "ImportFileError", "Problem",
-    "SheetResult", "decode_csv", "detect_header", "expand_paths", "import_file",
-    "import_files", "is_header_row", "match_header", "read_grids", "rejects_path",
-    "row_hash", "summary_lines", "write_rejects",
+    "HEADER_SEARCH_ROWS", "MIN_HEADER_MATCHES", "FileResult", "ImportFileError",
+    "ImportPathError", "IngestError", "Problem", "RejectsDirError", "SheetResult",
+    "SkippedSheet", "accounting", "check_rejects_dir", "decode_csv", "detect_header",
+    "expand_paths", "import_file", "import_files", "is_header_row", "match_header",
+    "read_grids", "rejects_path", "row_hash", "summary_lines", "write_rejects",
 ]
