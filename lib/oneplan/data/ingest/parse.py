@@ -138,6 +138,7 @@ def _in_range(x: float, v: object, low: float, high: float) -> float:
     return x
 
 
+_EXPONENT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]{1,5}")
 _MILLION_RE = re.compile(r"^(.*?)\s*ล้าน\s*(บาท)?\s*$")
 
 
@@ -155,7 +156,8 @@ def _number(v: object, col: Column) -> float:
         text, scale = m[1], 1e6
     text = re.sub(r"\s*(ครัวเรือน|คน|หลังคาเรือน|หลัง)$", "", text)
     try:
-        x = thai.parse_number(text)
+        x = (float(text) if _EXPONENT_RE.fullmatch(text)   # 1.25E+06, as Excel exports
+             else thai.parse_number(text))
     except thai.ThaiNumberError:
         x = None
     if x is None:   # not a number, or only a unit ("บาท")

@@ -289,8 +289,8 @@ class Workbook:
 
     def _cell(self, el) -> tuple[int, int, object] | None:
         ref = el.get("r")
-        if not ref:
-            return None   # cells without a reference are not written by any spreadsheet
+        if not ref or not len(el):
+            return None   # only formatting; or no reference, which no spreadsheet writes
         letters, r = coordinate_from_string(ref)
         c = column_index_from_string(letters)
         if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COLUMN):
@@ -308,7 +308,9 @@ class Workbook:
                 inline = _text_of(child)
         if t == "inlineStr":
             value: object = inline
-        elif formula is not None and not has_v:
+        elif formula is not None and (not has_v or (not v_text and t != "str")):
+            # no value Excel calculated (other programs write <v/> or nothing); a text
+            # formula whose value is "" (t="str") is a calculated empty cell
             value = CellFault("formula", "=" + formula)
         elif v_text is None or v_text == "":
             value = None if t not in ("str", "s") else ""
@@ -335,8 +337,8 @@ class Workbook:
             x: float | int = int(text) if re.fullmatch(r"-?\d+", text.strip()) else float(text)
         except ValueError:
             return text
-        if isinstance(x, float) and math.isnan(x):
-            return text                 # "NaN" stays text: rejected as not a number
+        if isinstance(x, float) and not math.isfinite(x):
+            return text                 # "1E+400", "NaN" as written: rejected per cell
         if style in self.date_styles and math.isfinite(x):
             try:
                 return from_excel(x, self.epoch)
