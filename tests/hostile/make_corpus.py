@@ -112,6 +112,15 @@ def cases() -> list[Case]:  # noqa: C901 - one list, read top to bottom
     add(_case("multiline_cell.csv", "csv quoting",
               _csv(H + [need(1, desc="ขุดลอกคลอง\nสายหลัก\nและคลองซอย")] + needs(2, start=2)),
               accepted=3, phrase=""))
+    last = [NEEDS_TH[:4] + NEEDS_TH[5:] + [NEEDS_TH[4]]] + [r[:4] + r[5:] + [r[4]]
+                                                            for r in needs(5)]
+    text = csv_text(last).replace("ความต้องการที่ 4\r\n", '"ความต้องการที่ 4\r\n', 1)
+    add(_case("quote_unclosed_last_column.csv", "csv quoting", _text(text), accepted=3,
+              rejected=2, codes=frozenset({"quote"})))
+    add(_case("multiline_cell_with_commas.csv", "csv quoting",
+              _csv(H + [need(1, desc="ปัญหา:\nฝนตก, น้ำท่วม, วัสดุขาด, ผู้รับเหมาทิ้งงาน, อื่น ๆ,"
+                                     " ล่าช้า, ยกเลิก\nแก้ไขแล้ว")] + needs(3, start=2)),
+              accepted=4))
     add(_case("quote_mid_field.csv", "csv quoting",
               _csv(H + [need(1, desc='ท่อ 4" ยาว 20 เมตร')] + needs(2, start=2)), accepted=3))
     big = "ก" * 200_000

@@ -23,6 +23,7 @@ import io
 import logging
 import re
 import statistics
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -145,9 +146,30 @@ def _alone(line: str, dialect) -> list[str]:
     return next(csv.reader([line], dialect), [])
 
 
-def _typical_width(records: list[tuple[int, int, list[str]]]) -> int:
-    widths = [len(cells) for start, end, cells in records if start == end and len(cells) > 1]
-    return int(statistics.median(widths)) if widths else 0
+def _shape(cell: str) -> str:
+    """What the first cell of a row looks like: digits, empty or text."""
+    cell = cell.strip()
+    return "empty" if not cell else "digits" if _DIGITS_RE.fullmatch(cell) else "text"
+
+
+_DIGITS_RE = re.compile(r"[0-9\u0e50-\u0e59.,]+")
+
+
+class _RowShape:
+    """What the rows of a file look like (from the rows on one line each): how many
+    cells they have and what their first cell looks like."""
+
+    def __init__(self, records: list[tuple[int, int, list[str]]]):
+        """The shape of the single-line rows of ``records`` (the first is the header)."""
+        single = [cells for start, end, cells in records[1:] if start == end and len(cells) > 1]
+        self.width = int(statistics.median(len(c) for c in single)) if single else 0
+        firsts = Counter(_shape(c[0]) for c in single)
+        self.first = firsts.most_common(1)[0][0] if firsts else ""
+
+    def like_a_row(self, cells: list[str]) -> bool:
+        """Whether ``cells`` (one physical line read alone) look like a row of the file."""
+        return (self.width >= 3 and len(cells) >= max(3, self.width - 1)
+                and _shape(cells[0]) == self.first)
 
 
 def read_csv(path: Path) -> Grid:
@@ -172,10 +194,10 @@ def read_csv(path: Path) -> Grid:
         except csv.Error as exc:   # not expected once the limit is raised: never a traceback
             raise ImportFileError(path.name, *message("data.ingest.file.csv_error",
                                                       line=last + 1, error=str(exc))) from None
-        typical = _typical_width(records)
+        shape = _RowShape(records)
         grid = Grid(None, [], lines=len(lines))
         for start, end, cells in records:
-            if end > start and _swallowed(lines, start, end, cells, typical, dialect):
+            if end > start and _swallowed(lines, start, end, cells, shape, dialect):
                 col = max(len(_alone(CONTROL_RE.sub("", lines[start - 1]), dialect)) - 1, 0)
                 for n in range(start, end + 1):
                     key = "open" if n == start else "inside"
@@ -190,18 +212,26 @@ def read_csv(path: Path) -> Grid:
     return grid
 
 
-def _swallowed(lines: list[str], start: int, end: int, cells: list[str], typical: int,
+def _swallowed(lines: list[str], start: int, end: int, cells: list[str], shape: _RowShape,
                dialect) -> bool:
-    """Whether a quoted cell running over lines ``start``–``end`` swallowed whole rows
-    (an unclosed quote): one of its later lines looks like a row, or it is longer than a
-    cell can be."""
+    """Whether a quoted cell running over lines ``start``–``end`` swallowed whole rows (a
+    quote left open) rather than holding line breaks: it runs to the end of the file
+    without its closing quote, or it is longer than a cell can be, or two of its lines
+    look like rows of the file (one, when the row it ends has not the usual number of
+    cells)."""
     if any(len(c) > LONG_CELL for c in cells):
         return True
-    if typical < 3:
-        return False
-    least = max(3, typical - 1)
-    return any(len(_alone(CONTROL_RE.sub("", lines[n - 1]), dialect)) >= least
+    if end == len(lines):
+        try:
+            for _ in csv.reader((CONTROL_RE.sub("", ln) for ln in lines[start - 1:end]),
+                                dialect, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return True
+    rows = sum(shape.like_a_row(_alone(CONTROL_RE.sub("", lines[n - 1]), dialect))
                for n in range(start + 1, end + 1))
+    return rows >= 2 or (rows == 1 and len(cells) != shape.width)
 
 
 def _add(grid: Grid, raw: list[str], cells: list[str], line: int,
