@@ -655,9 +655,13 @@ def test_hidden_and_headerless_sheets_are_named_not_read(dbfile, tmp_path):
     assert (fr.sheets[0].inserted, fr.hidden_sheets, fr.skipped_sheets) == (
         1, ["หมู่ 2 (ซ่อน)"], ["สรุป"])
     lines = ingest.summary_lines([fr], "en")
-    assert '  sheet "หมู่ 2 (ซ่อน)" skipped: it is hidden (unhide it if it holds data to ' \
-           'import)' in lines
-    assert '  sheet "สรุป" skipped: no header row' in lines
+    assert '  sheet "หมู่ 2 (ซ่อน)" not read (2 rows): it is hidden (unhide it if it holds ' \
+           'data to import)' in lines
+    assert '  sheet "สรุป" not read (1 rows): no header row with the template\'s column ' \
+           'names (add one if it holds data)' in lines
+    # every row of the workbook is accounted for: 2 + 2 + 1 rows
+    assert '  file moo.xlsx: 5 rows in the file = accepted 1 + rejected 0 + skipped 4 ' \
+           '(header rows 1, rows of sheets not read 3)' in lines
 
 
 def test_every_message_key_of_the_importer_exists():

@@ -10,6 +10,7 @@
     oneplan plan list --province 40
     oneplan portal [--out DIR] [--fiscal-year 2570]  rewrite reports/index.html
     oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
+                   [--province 32 | --multi-province]
     oneplan templates [--province 32] [--out DIR]  write the Excel import templates
     oneplan needs stage --need N2570-32-000001 --to tambon_screened --on 20/06/2568
     oneplan needs classify --province 32       write the params' authority / strategy rules
@@ -181,7 +182,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     path = check.database(args.db)
     rejects = check.rejects_dir(args.rejects)
-    results = ingest.import_files(args.files, path, kind=args.kind, rejects_dir=rejects)
+    results = ingest.import_files(args.files, path, kind=args.kind, rejects_dir=rejects,
+                                  province=args.province,
+                                  multi_province=args.multi_province)
     for line in ingest.summary_lines(results):
         print(line)
     read = sum(r.total("read") for r in results)
@@ -369,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rejects", metavar="DIR",
                    help="folder for <name>.rejected.xlsx (default: beside each file; "
                         "created if its parent folder exists)")
+    p.add_argument("--province", **dict(
+        plan_province, help="the province every file is of (default: the province most "
+                            "of a file's rows are in)"))
+    p.add_argument("--multi-province", action="store_true",
+                   help="files of several provinces by design (a national file)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("templates", help="write the Excel import templates")

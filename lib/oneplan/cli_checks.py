@@ -115,8 +115,14 @@ def formats(value: str) -> tuple[str, ...]:
 
 
 def province(value: str) -> str:
-    """``--province``: a DOPA province code (Thai digits accepted), Bangkok included."""
+    """``--province``: a DOPA province code (Thai digits accepted) or a province's Thai or
+    English name (``สุรินทร์``, ``Surin``), Bangkok included."""
     code = thai.thai_digits_to_arabic(str(value)).strip()
+    if not code.isdigit():
+        names = {}
+        for p in areas.all_provinces():
+            names[p.name_th] = names[p.name_en.casefold()] = p.code
+        code = names.get(code.removeprefix("จังหวัด").strip(), names.get(code.casefold(), code))
     try:
         return areas.province(code).code
     except areas.UnknownAreaError:

@@ -1,7 +1,10 @@
 """Checking the rows of one sheet: every cell parsed by its column's type, codes and ids
 looked up in the database (:class:`References`), the rules between the columns of a row
 (a village inside its district, a merged need with its link, …) and keys repeated within
-the file. A row with any :class:`Problem` is rejected whole; nothing is dropped silently.
+the file. A row with any :class:`Problem` is rejected whole; nothing is dropped silently:
+every row of the sheet is a data row (accepted or rejected) or counted as skipped with
+its reason (:attr:`RowChecker.skipped`: title rows, header rows, blank rows, continuation
+lines of a CSV cell with line breaks).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from oneplan.data.ingest.parse import (
     province_code_of,
 )
 from oneplan.data.ingest.read import Grid, Header, is_blank, is_header_row
+from oneplan.data.ingest.xlsx import CellFault
 
 
 @dataclass
@@ -89,10 +93,14 @@ class References:
         for prov, no in con.execute(
                 "SELECT province_code, issue_no FROM strategic_issues").fetchall():
             self.strategies.setdefault(prov, set()).add(int(no))
-        self.projects = {r[0] for r in con.execute(
-            "SELECT project_id FROM proposals UNION SELECT project_id FROM water_projects"
-        ).fetchall()}
-        self.needs = {r[0] for r in con.execute("SELECT need_id FROM needs").fetchall()}
+        # the province each project and need is in (a file of one province cannot move them)
+        self.project_province: dict[str, str] = dict(con.execute(
+            "SELECT project_id, province_code FROM water_projects UNION ALL "
+            "SELECT project_id, province_code FROM proposals").fetchall())
+        self.projects = set(self.project_province)
+        self.need_province: dict[str, str] = dict(con.execute(
+            "SELECT need_id, province_code FROM needs").fetchall())
+        self.needs = set(self.need_province)
         # keys loaded by this run: (kind, key) -> (file, row); two files of one import that
         # carry the same key overwrite each other, which the user should hear about
         self.run_keys: dict[tuple, tuple[str, int]] = {}
@@ -207,6 +215,8 @@ class RowChecker:
         self.where = {c.code: (column_letter(j), header.header_text[j])
                       for j, c in header.columns.items()}
         self.headless: dict[str, int] = {}   # column letter -> first row with a value
+        # rows of the sheet that are not data, by reason (see the module docstring)
+        self.skipped: dict[str, int] = {}
 
     def problem(self, row: Row, code: str | None, err: CellError) -> None:
         """Add ``err`` to the problems of ``row``, at column ``code`` (None: the row)."""
@@ -217,26 +227,66 @@ class RowChecker:
                                     err.code, row.raw.get(code) if code else None,
                                     err.th, err.en, code))
 
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
     def rows(self) -> list[Row]:
-        """Every data row of the sheet, parsed and checked (blank and repeated header rows
-        left out)."""
+        """Every data row of the sheet, parsed and checked; the other rows (titles above
+        the header, header rows, blank rows) counted in :attr:`skipped`."""
+        start = self.h.first_row - self.h.span
+        for k, (_, cells) in enumerate(self.grid.rows[:self.h.first_row]):
+            self._skip("header" if k >= start else
+                       "blank" if all(is_blank(v) for v in cells) else "title")
+        if self.grid.continuation:
+            self.skipped["continuation"] = self.grid.continuation
         out = []
         for number, cells in self.grid.rows[self.h.first_row:]:
-            if all(is_blank(v) for v in cells) or is_header_row(self.kind, cells):
-                continue
+            read_problems = self.grid.problems.get(number, [])
+            if not read_problems:
+                if all(is_blank(v) for v in cells):
+                    self._skip("blank")
+                    continue
+                if is_header_row(self.kind, cells):
+                    self._skip("header")
+                    continue
             raw = {c.code: (cells[j] if j < len(cells) else None)
                    for j, c in self.h.columns.items()}
             extra = {t: cells[j] for j, t in self.h.unknown.items()
                      if j < len(cells) and not is_blank(cells[j])}
+            headless = []
             for j, v in enumerate(cells):
                 # values under no header at all: not imported, but never silently dropped
                 if j not in self.h.header_text and not is_blank(v):
                     extra[f"({column_letter(j)})"] = v
+                    headless.append(column_letter(j))
                     self.headless.setdefault(column_letter(j), number)
             row = Row(self.grid.sheet, number, raw, extra, origin=self._origin(cells))
-            self.check(row)
+            for rp in read_problems:
+                self._read_problem(row, rp)
+            if headless and all(is_blank(v) for j, v in enumerate(cells)
+                                if j in self.h.header_text):
+                # a stray value far from the table is not a data row with every cell missing
+                row.problems.append(Problem(
+                    self.file, row.sheet, number, headless[0], None, "only_headless",
+                    None, *message("data.ingest.row.only_headless",
+                                   columns=", ".join(headless[:5]))))
+            else:
+                self.check(row)
             out.append(row)
         return out
+
+    def _read_problem(self, row: Row, rp) -> None:
+        """Add a problem found while the file was read (a quote, a NUL) to ``row``."""
+        j = rp.column
+        letter = column_letter(j) if j is not None else None
+        fields = dict(rp.fields)
+        if "column" in fields:
+            fields["column"] = column_letter(fields["column"])
+        col = self.h.columns.get(j) if j is not None else None
+        row.problems.append(Problem(
+            self.file, row.sheet, row.number, letter,
+            self.h.header_text.get(j) if j is not None else None, rp.code, None,
+            *message(rp.key, **fields), col.code if col else None))
 
     def _origin(self, cells: list) -> tuple[str, str | None, int] | None:
         """The original file, sheet and row a rejects file names for a row."""
@@ -246,7 +296,9 @@ class RowChecker:
             return None
         try:
             number = int(float(digits_text(row)))
-        except ValueError:
+        except (ValueError, OverflowError):
+            return None
+        if not 1 <= number <= 10_000_000:   # not a row any file has: keep this file's row
             return None
         sheet = got.get("_sheet")
         return cell_text(file), None if is_blank(sheet) else cell_text(sheet), number
@@ -263,6 +315,13 @@ class RowChecker:
                         header_th=col.th, header_en=col.en))
                 continue
             v = row.raw.get(col.code)
+            if isinstance(v, CellFault):   # a formula never calculated, an Excel error
+                row.values[col.code] = None
+                self.problem(row, col.code, CellError(
+                    "formula_uncached", "data.ingest.value.formula_uncached", formula=v.text)
+                    if v.kind == "formula" else CellError(
+                    "excel_error", "data.ingest.value.excel_error", error=v.text))
+                continue
             if is_blank(v):
                 row.values[col.code] = None
                 if col.required:

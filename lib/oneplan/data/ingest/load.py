@@ -55,6 +55,8 @@ class SheetResult:
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)   # (th, en)
+    lines: int = 0                  # rows of the sheet (CSV: physical lines) = read + skipped
+    skipped: dict[str, int] = field(default_factory=dict)   # rows not data, by reason
 
     @property
     def accepted(self) -> int:

@@ -11,12 +11,28 @@ from pathlib import Path
 from oneplan.core.files import save_workbook, xlsx_value
 from oneplan.data.ingest.check import Row
 from oneplan.data.ingest.messages import message
+from oneplan.data.ingest.xlsx import CellFault
 from oneplan.data.templates import FIRST_DATA_ROW, REJECT_COLUMNS, Kind, write_sheet
 
 PROBLEMS_SHEET = "ปัญหา"
 """The sheet of a rejects file that lists every problem (never imported as data)."""
 _PROBLEM_COLUMNS = ("sheet_here", "row_here", "source_file", "source_sheet", "source_row",
                     "column", "header", "value", "code")
+
+
+def problems_header() -> list[str]:
+    """The header row of the ``ปัญหา`` sheet of a rejects file (how the import knows the
+    sheet is that list and not data)."""
+    heads = [message(f"data.ingest.rejects.{name}") for name in _PROBLEM_COLUMNS]
+    return [f"{h.th} / {h.en}" for h in heads] + list(message("data.ingest.rejects.problem"))
+
+
+def _as_typed(v: object) -> object:
+    """A cell value as the rejects file shows it: a date without midnight, a formula Excel
+    never calculated or an Excel error as its text."""
+    if isinstance(v, datetime) and not v.time():
+        return v.date()
+    return str(v) if isinstance(v, CellFault) else v
 
 
 def rejects_path(path: Path, rejects_dir: str | Path | None = None) -> Path:
@@ -61,8 +77,7 @@ def write_rejects(out: Path, rejected: list[tuple[Kind, list[Row]]]) -> Path:
             names = list(dict.fromkeys(kind.column(p.field).th for p in r.problems if p.field))
             vals += [src_file, src_sheet or "", src_row, ", ".join(names),
                      "; ".join(p.th for p in r.problems), "; ".join(p.en for p in r.problems)]
-            data.append([v.date() if isinstance(v, datetime) and not v.time() else v
-                         for v in vals])
+            data.append([_as_typed(v) for v in vals])
             problems_rows += [
                 [kind.sheet_th, i, src_file, src_sheet or "", src_row,
                  get_column_letter(codes.index(p.field) + 1) if p.field in codes else "",

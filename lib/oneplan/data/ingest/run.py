@@ -1,18 +1,25 @@
-"""One import run: files and folders read, each file checked and loaded in one
-transaction (needs before proposals before progress), the rejects files written, and the
-summary a user reads.
+"""One import run: the paths checked first (missing files, empty folders, an unusable
+rejects folder stop the run before anything is imported), files and folders read, each
+file checked and loaded in one transaction (needs before proposals before progress), the
+rejects files written.
+
+Every row of every file is accounted for: ``rows in the file = accepted + rejected +
+skipped`` (skipped with a reason: title and header rows, blank rows, continuation lines
+of a CSV cell with line breaks, rows of sheets not read), per sheet and per file
+(:class:`FileResult`); the summary (:mod:`~oneplan.data.ingest.summary`) prints it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from oneplan.core.text import LANGS, check_lang
+from oneplan.core import areas
 from oneplan.data import db
 from oneplan.data.ingest.check import (
     References,
@@ -21,46 +28,73 @@ from oneplan.data.ingest.check import (
     header_warnings,
     mark_duplicates,
 )
+from oneplan.data.ingest.errors import ImportPathError, RejectsDirError
 from oneplan.data.ingest.load import SheetResult, load_rows
 from oneplan.data.ingest.messages import Message, message
+from oneplan.data.ingest.parse import CellError, province_code_of
+from oneplan.data.ingest.provinces import ProvinceScope
 from oneplan.data.ingest.read import (
+    CSV_SUFFIXES,
     HEADER_SEARCH_ROWS,
     MIN_HEADER_MATCHES,
+    XLSX_SUFFIXES,
     Grid,
     Header,
     ImportFileError,
     detect_header,
     read_grids,
 )
-from oneplan.data.ingest.rejects import PROBLEMS_SHEET, rejects_path, write_rejects
-from oneplan.data.templates import (
-    INSTRUCTIONS_SHEET,
-    KINDS,
-    LISTS_SHEET,
-    REFERENCE_SHEETS,
-    Kind,
-)
+from oneplan.data.ingest.rejects import rejects_path, write_rejects
+from oneplan.data.ingest.sheets import SkippedSheet, template_sheet
+from oneplan.data.templates import KINDS, Kind
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class FileResult:
-    """What happened to one input file."""
+    """What happened to one input file, every row of it accounted for:
+    ``lines == accepted + rejected + skipped`` (see :meth:`skipped_by_reason`)."""
 
     path: Path
     sheets: list[SheetResult] = field(default_factory=list)
     rejects_path: Path | None = None
     error: ImportFileError | None = None
-    skipped_sheets: list[str] = field(default_factory=list)   # no header row found
-    hidden_sheets: list[str] = field(default_factory=list)    # hidden in Excel: not read
+    skipped: list[SkippedSheet] = field(default_factory=list)   # sheets not read, and why
+    lines: int | None = None        # rows in the file (CSV: physical lines); None: unread
+    unit: str = "row"               # "line" for a CSV file, "row" for a workbook
+    province: str | None = None     # the province of the file (None: several, or unknown)
 
     def total(self, attr: str) -> int:
         """The sum of a count (``read``, ``accepted``, ``rejected`` …) over the sheets."""
         return sum(getattr(s, attr) for s in self.sheets)
 
+    @property
+    def skipped_sheets(self) -> list[str]:
+        """Sheets holding values but no header row (not read)."""
+        return [s.name for s in self.skipped if s.reason == "no_header"]
 
-_NOT_DATA_SHEETS = {INSTRUCTIONS_SHEET, PROBLEMS_SHEET, *REFERENCE_SHEETS}
+    @property
+    def hidden_sheets(self) -> list[str]:
+        """Sheets hidden in Excel (not read)."""
+        return [s.name for s in self.skipped if s.reason == "hidden"]
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Rows of the file not read as data, by reason (``title``, ``header``,
+        ``blank``, ``continuation``, ``sheet``)."""
+        out: dict[str, int] = {}
+        for s in self.sheets:
+            for reason, n in s.skipped.items():
+                out[reason] = out.get(reason, 0) + n
+        rows = sum(s.rows for s in self.skipped)
+        if rows:
+            out["sheet"] = rows
+        return out
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows of the file not read as data (every one with a reason)."""
+        return sum(self.skipped_by_reason().values())
 
 
 @dataclass
@@ -69,46 +103,62 @@ class PreparedFile:
 
     path: Path
     sheets: list[tuple[Grid, Header]]
-    skipped: list[str]
-    hidden: list[str]
+    skipped: list[SkippedSheet]
+    lines: int = 0
+    unit: str = "row"
 
 
 def prepare(path: Path, kind_name: str | None) -> PreparedFile:
-    """Read ``path`` and find the header of each data sheet (sheets in load order).
+    """Read ``path`` and find the header of each data sheet (sheets in load order); every
+    other sheet is named with its reason (:mod:`~oneplan.data.ingest.sheets`).
 
     Raises:
-        ImportFileError: the file cannot be read, or no sheet has a header row.
+        ImportFileError: the file cannot be read, or no sheet holds data.
     """
     grids = read_grids(path)
-    sheets, skipped, hidden = [], [], []
+    sheets, skipped = [], []
     for g in grids:
-        # the template's own instructions and the rejects file's problem list are not data
-        if g.sheet in _NOT_DATA_SHEETS:
-            continue
-        if g.hidden:
-            if g.sheet != LISTS_SHEET:   # the templates' own drop-down lists
-                hidden.append(g.sheet)
-            continue
-        h = detect_header(g, kind_name, file=path.name)
-        if h is None:
-            if g.sheet is not None and g.rows:
-                skipped.append(g.sheet)
+        reason = template_sheet(g) if g.sheet is not None else None
+        if reason is None and g.hidden:
+            reason = "hidden"
+        h = None
+        if reason is None:
+            h = detect_header(g, kind_name, file=path.name)
+            if h is None:
+                reason = "no_header" if any(any(c is not None for c in cells)
+                                            for _, cells in g.rows) else "empty"
+        if reason is not None:
+            if g.sheet is not None:
+                skipped.append(SkippedSheet(g.sheet, reason, g.lines))
             continue
         sheets.append((g, h))
     if not sheets:
-        expected = "; ".join(f"{k.name}: " + ", ".join(c.th for c in k.columns if c.required)
-                             for k in ([KINDS[kind_name]] if kind_name else KINDS.values()))
+        if all(s.reason in ("no_header", "empty") for s in skipped):
+            expected = "; ".join(f"{k.name}: " + ", ".join(c.th for c in k.columns
+                                                           if c.required)
+                                 for k in ([KINDS[kind_name]] if kind_name
+                                           else KINDS.values()))
+            raise ImportFileError(path.name, *message(
+                "data.ingest.file.no_header", rows=HEADER_SEARCH_ROWS,
+                least=MIN_HEADER_MATCHES, expected=expected))
+        listed = [(s.name, s.why) for s in skipped]
         raise ImportFileError(path.name, *message(
-            "data.ingest.file.no_header", rows=HEADER_SEARCH_ROWS, least=MIN_HEADER_MATCHES,
-            expected=expected))
+            "data.ingest.file.no_data_sheet",
+            sheets=Message("; ".join(f'"{n}" ({w.th})' for n, w in listed),
+                           "; ".join(f'"{n}" ({w.en})' for n, w in listed))))
     sheets.sort(key=lambda gh: list(KINDS).index(gh[1].kind.name))
-    return PreparedFile(path, sheets, skipped, hidden)
+    return PreparedFile(path, sheets, skipped, sum(g.lines for g in grids),
+                        "line" if path.suffix.lower() in CSV_SUFFIXES else "row")
 
 
 def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str | None = None,
-                rejects_dir: str | Path | None = None) -> FileResult:
+                rejects_dir: str | Path | None = None, scope: ProvinceScope | None = None
+                ) -> FileResult:
     """Import one file (a path, or a file already read by :func:`prepare`) into the open
     database ``con``, in one transaction.
+
+    Args:
+        scope: the province rule of the file (default: one province, told by its rows).
 
     Returns:
         The file's result (counts per sheet, problems, rejects file). File-level errors
@@ -122,12 +172,12 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
             prep = prepare(Path(prep), kind)
         except ImportFileError as exc:
             return FileResult(Path(prep), error=exc)
+    scope = scope or ProvinceScope()
     path = prep.path
-    result = FileResult(path)
-    result.skipped_sheets, result.hidden_sheets = prep.skipped, prep.hidden
+    result = FileResult(path, skipped=prep.skipped, lines=prep.lines, unit=prep.unit)
     rejected: list[tuple[Kind, list[Row]]] = []
-    new_projects: set[str] = set()
-    new_needs: set[str] = set()
+    new_projects: dict[str, str] = {}
+    new_needs: dict[str, str] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         for grid, header in prep.sheets:
@@ -136,10 +186,12 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
             checker = RowChecker(path.name, grid, header, refs)
             rows = checker.rows()
             mark_duplicates(checker, rows)
+            scope.check(checker, rows, refs)
             for letter, first in checker.headless.items():
                 sr.warnings.append(message("data.ingest.warning.headless_column",
                                            column=letter, first=first))
             sr.read = len(rows)
+            sr.lines, sr.skipped = grid.lines, checker.skipped
             good = [r for r in rows if not r.problems]
             bad = [r for r in rows if r.problems]
             written = {c.code for c in header.columns.values()}
@@ -158,9 +210,11 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
                                            count=len(repeats), shown=shown, more=more))
             sr.rejected = len(bad)
             sr.problems = [p for r in bad for p in r.problems]
-            if sr.read != sr.accepted + sr.rejected:
-                raise AssertionError(f"{path.name} {grid.sheet}: read {sr.read} != accepted "
-                                     f"{sr.accepted} + rejected {sr.rejected}")
+            if sr.read != sr.accepted + sr.rejected or (
+                    sr.lines != sr.read + sum(sr.skipped.values())):
+                raise AssertionError(f"{path.name} {grid.sheet}: {sr.lines} rows = read "
+                                     f"{sr.read} (accepted {sr.accepted} + rejected "
+                                     f"{sr.rejected}) + skipped {sr.skipped}")
             if bad:
                 merged = next((rs for k, rs in rejected if k is header.kind), None)
                 if merged is None:
@@ -170,42 +224,100 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
             result.sheets.append(sr)
             # later sheets and files of the same run may cite what this one brought in
             if header.kind.name == "proposals":
-                new_projects.update({r.values["project_id"] for r in good} - refs.projects)
+                new_projects.update({r.values["project_id"]: r.values["province_code"]
+                                     for r in good if r.values["project_id"]
+                                     not in refs.project_province})
+                refs.project_province.update(new_projects)
                 refs.projects.update(new_projects)
             elif header.kind.name == "needs":
-                new_needs.update({r.values["need_id"] for r in good} - refs.needs)
+                new_needs.update({r.values["need_id"]: r.values["province_code"]
+                                  for r in good if r.values["need_id"]
+                                  not in refs.need_province})
+                refs.need_province.update(new_needs)
                 refs.needs.update(new_needs)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
-        refs.projects -= new_projects   # nothing of this file is in the database
-        refs.needs -= new_needs
+        # nothing of this file is in the database
+        for pid in new_projects:
+            refs.projects.discard(pid)
+            refs.project_province.pop(pid, None)
+        for nid in new_needs:
+            refs.needs.discard(nid)
+            refs.need_province.pop(nid, None)
         raise
+    result.province = scope.province if not scope.multi else None
+    if result.lines != (result.total("accepted") + result.total("rejected")
+                        + result.skipped_rows):
+        raise AssertionError(f"{path.name}: {result.lines} rows in the file != accepted + "
+                             f"rejected + skipped {result.skipped_by_reason()}")
     if rejected:
         result.rejects_path = write_rejects(rejects_path(path, rejects_dir), rejected)
     return result
 
 
+def check_rejects_dir(rejects_dir: str | Path | None) -> Path | None:
+    """The folder for the rejects files, created when its parent exists; checked before
+    any file is imported so that no rejected row is ever written nowhere.
+
+    Raises:
+        RejectsDirError: it is a file, its parent folder is missing, or it cannot be
+            written into.
+    """
+    if rejects_dir is None:
+        return None
+    folder = Path(rejects_dir)
+    if folder.exists() and not folder.is_dir():
+        raise RejectsDirError(*message("data.ingest.path.rejects_is_file", path=folder))
+    if not folder.exists():
+        parent = folder.absolute().parent
+        if not parent.is_dir():
+            raise RejectsDirError(*message("data.ingest.path.rejects_parent_missing",
+                                           path=folder, parent=parent))
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise RejectsDirError(*message("data.ingest.path.rejects_not_writable",
+                                           path=folder, error=exc.strerror or exc)) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RejectsDirError(*message("data.ingest.path.rejects_not_writable", path=folder,
+                                       error="permission denied"))
+    return folder
+
+
 def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
-                 kind: str | None = None, rejects_dir: str | Path | None = None
+                 kind: str | None = None, rejects_dir: str | Path | None = None,
+                 province: str | None = None, multi_province: bool = False
                  ) -> list[FileResult]:
     """Import files into the central database; needs before proposals before progress.
 
     Args:
-        paths: XLSX or CSV files.
+        paths: XLSX or CSV files, or folders of them.
         db_path: the database (default ``$ONEPLAN_DB`` or ``data/oneplan.duckdb``); it must
             exist (``oneplan build-sample`` or a real build).
         kind: ``needs``, ``proposals`` or ``progress`` to skip detection from headers.
-        rejects_dir: folder for the rejects files (default: beside each input).
+        rejects_dir: folder for the rejects files (default: beside each input); created
+            when its parent exists.
+        province: the province every file is of (code or name); default: each file's is
+            the province most of its rows are in (:mod:`~oneplan.data.ingest.provinces`).
+        multi_province: the files hold several provinces by design (a national file):
+            rows are not checked against one province of the file.
 
     Returns:
         One result per file, in the order the files were loaded.
 
     Raises:
+        ImportPathError: a path is missing, or a folder without files to import.
+        RejectsDirError: ``rejects_dir`` cannot be used.
         db.DatabaseMissingError: the database file does not exist.
+        oneplan.core.errors.UserError: ``province`` is unknown, or given with
+            ``multi_province``.
     """
     from oneplan.core.paths import default_db_path
 
+    files = expand_paths(paths)
+    rejects = check_rejects_dir(rejects_dir)
+    fixed = _province_option(province, multi_province)
     target = Path(db_path) if db_path else default_db_path()
     if not target.exists():
         raise db.DatabaseMissingError(
@@ -217,7 +329,7 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
         refs = References(con)
         order = {name: i for i, name in enumerate(KINDS)}
         failed, prepared = [], []
-        for p in expand_paths(paths):
+        for p in files:
             try:
                 prepared.append(prepare(p, kind))
             except ImportFileError as exc:
@@ -227,7 +339,8 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
         results = failed
         for pr in prepared:
             try:
-                results.append(import_file(con, refs, pr, rejects_dir=rejects_dir))
+                results.append(import_file(con, refs, pr, rejects_dir=rejects,
+                                           scope=ProvinceScope(fixed, multi=multi_province)))
             except duckdb.Error as exc:   # rolled back: nothing of this file is loaded
                 log.exception("loading %s failed", pr.path)
                 results.append(FileResult(pr.path, error=ImportFileError(
@@ -240,83 +353,51 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
     return results
 
 
-_IMPORTABLE = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
+def _province_option(province: str | None, multi: bool) -> str | None:
+    """The code of the ``--province`` option (given by code or name).
+
+    Raises:
+        ImportPathError: unknown, or given together with ``multi``.
+    """
+    if province is None:
+        return None
+    try:
+        code = province_code_of(str(province))
+        areas.province(code)
+    except (CellError, areas.UnknownAreaError):
+        raise ImportPathError(*message("data.ingest.path.unknown_province",
+                                       value=province)) from None
+    if multi:
+        raise ImportPathError(*message("data.ingest.path.province_and_multi"))
+    return code
+
+
+_IMPORTABLE = XLSX_SUFFIXES + CSV_SUFFIXES
 
 
 def expand_paths(paths: list[str | Path]) -> list[Path]:
     """Files to import: each path, and for a folder its ``.xlsx``/``.csv`` files (sorted;
-    ``*.rejected.xlsx`` and Excel's ``~$`` lock files left out — import a rejects file by
-    naming it).
+    ``*.rejected.xlsx``, Excel's ``~$`` lock files and sub-folders left out — import a
+    rejects file by naming it).
 
     Returns:
         The file paths, in order.
+
+    Raises:
+        ImportPathError: a path does not exist, or is a folder (whatever its name, even
+            ``x.xlsx``) without a file to import; checked before anything is imported.
     """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir()
-                          if f.suffix.lower() in _IMPORTABLE and not f.name.startswith("~$")
-                          and not f.stem.endswith(".rejected"))
-        else:
+            found = sorted(f for f in p.iterdir()
+                           if f.suffix.lower() in _IMPORTABLE and not f.name.startswith("~$")
+                           and not f.stem.endswith(".rejected") and f.is_file())
+            if not found:
+                raise ImportPathError(*message("data.ingest.path.empty_folder", path=p))
+            out += found
+        elif p.exists():
             out.append(p)
+        else:
+            raise ImportPathError(*message("data.ingest.path.missing", path=p))
     return out
-
-
-def summary_lines(results: list[FileResult], lang: str = "both") -> list[str]:
-    """Human summary: per file and sheet, rows read / accepted (new, updated, unchanged) /
-    rejected, warnings, problems and the rejects file.
-
-    Args:
-        lang: ``"th"``, ``"en"`` or ``"both"`` (each Thai line followed by its English one).
-
-    Returns:
-        The lines, without line ends.
-
-    Raises:
-        AssertionError: a sheet's counts do not add up (rows read != accepted + rejected).
-    """
-    lines = _summary_both(results)
-    if lang == "both":
-        return lines
-    # _summary_both alternates Thai and English lines
-    return lines[LANGS.index(check_lang(lang))::2]
-
-
-def _indented(m: Message) -> list[str]:
-    return [f"  {m.th}", f"  {m.en}"]
-
-
-def _summary_both(results: list[FileResult]) -> list[str]:
-    lines = []
-    for fr in results:
-        if fr.error:
-            lines.append(f"✗ {fr.error.file}: {fr.error.th}")
-            lines.append(f"  {fr.error.file}: {fr.error.en}")
-            continue
-        for s in fr.sheets:
-            where = f"{s.file}" + (f" [{s.sheet}]" if s.sheet else "")
-            if s.read != s.accepted + s.rejected:   # never: rows would have been lost
-                raise AssertionError(f"{where}: read {s.read} != accepted {s.accepted} + "
-                                     f"rejected {s.rejected}")
-            counts = message("data.ingest.summary.counts", read=s.read, accepted=s.accepted,
-                             inserted=s.inserted, updated=s.updated, unchanged=s.unchanged,
-                             rejected=s.rejected)
-            lines.append(f"{'✓' if not s.rejected else '!'} {where} ({s.kind}): {counts.th}")
-            lines.append(f"  {counts.en}")
-            for th, en in s.warnings:
-                lines += _indented(message("data.ingest.summary.warning",
-                                           warning=Message(th, en)))
-            for p in s.problems[:20]:
-                lines.append(f"  - {p.text('th')}")
-                lines.append(f"    {p.text('en')}")
-            if len(s.problems) > 20:
-                lines += _indented(message("data.ingest.summary.more_problems",
-                                           count=len(s.problems) - 20))
-        for name in fr.hidden_sheets:
-            lines += _indented(message("data.ingest.summary.hidden_sheet", sheet=name))
-        for name in fr.skipped_sheets:
-            lines += _indented(message("data.ingest.summary.skipped_sheet", sheet=name))
-        if fr.rejects_path:
-            lines += _indented(message("data.ingest.summary.rejects_file",
-                                       path=fr.rejects_path))
-    return lines
