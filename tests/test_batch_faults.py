@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,10 +36,30 @@ PROVINCES = ("32", "45")
 REPORTS = ("needs_plan", "complaints")
 
 
-def _env() -> dict[str, str]:
+@pytest.fixture
+def scratch():
+    """A short folder for the batch's temporary files (Chromium puts sockets there, whose
+    paths may not be long)."""
+    path = Path(tempfile.mkdtemp(prefix="opf-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    """The batch's environment: this tree's library; temporary files (browser profiles,
+    kernel logs) and kernel connection files in folders of the test, to be checked."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), env.get("PYTHONPATH", "")])
+    for var, name in (("TMPDIR", "tmp"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+        (tmp / name).mkdir(exist_ok=True)
+        env[var] = str(tmp / name)
     return env
+
+
+def _left_behind(tmp: Path) -> list[str]:
+    """Browser profiles, kernel logs and kernel connection files still there."""
+    return sorted([p.name for p in (tmp / "tmp").glob("oneplan-*")]
+                  + [p.name for p in (tmp / "runtime").glob("kernel-*.json")])
 
 
 def _argv(out: Path, db: Path) -> list[str]:
@@ -96,11 +117,12 @@ def batch_db(sample_db, tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_killed_batch_leaves_no_process_and_no_unrecorded_file(batch_db, tmp_path, sig):
+def test_killed_batch_leaves_no_process_and_no_unrecorded_file(batch_db, tmp_path, scratch,
+                                                                 sig):
     out = tmp_path / "reports"
     err = tmp_path / "stderr.txt"
     with open(err, "wb") as err_fh:
-        batch = subprocess.Popen(_argv(out, batch_db), env=_env(), cwd=ROOT,
+        batch = subprocess.Popen(_argv(out, batch_db), env=_env(scratch), cwd=ROOT,
                                  stdout=subprocess.DEVNULL, stderr=err_fh)
     parent = psutil.Process(batch.pid)
     seen: dict[int, psutil.Process] = {}
@@ -139,6 +161,9 @@ def test_killed_batch_leaves_no_process_and_no_unrecorded_file(batch_db, tmp_pat
     time.sleep(5)
     survivors = [(p.pid, _cmd(p)[:120]) for p in _living(tree)]
     assert not survivors, survivors
+    # the workers cleaned up after their kernels and browsers (also after SIGKILL: a
+    # worker gets SIGTERM when the batch dies, and runs its kill callbacks)
+    assert not _left_behind(scratch), _left_behind(scratch)
     assert _ok_reports(out) >= 1
     assert not _unlisted(out), _unlisted(out)
     staging = out / "2570" / STAGING_DIR
@@ -146,7 +171,7 @@ def test_killed_batch_leaves_no_process_and_no_unrecorded_file(batch_db, tmp_pat
         assert not staging.exists(), list(staging.rglob("*"))
 
     # the same command completes, doing what was left, and clears a dead batch's staging
-    done = subprocess.run(_argv(out, batch_db), env=_env(), cwd=ROOT, capture_output=True,
+    done = subprocess.run(_argv(out, batch_db), env=_env(scratch), cwd=ROOT, capture_output=True,
                           text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     manifest = json.loads((out / "2570" / MANIFEST_NAME).read_text(encoding="utf-8"))
@@ -159,6 +184,7 @@ def test_killed_batch_leaves_no_process_and_no_unrecorded_file(batch_db, tmp_pat
             assert (out / rel).is_file(), rel
     assert not _unlisted(out), _unlisted(out)
     assert not staging.exists() and not (out / "2570" / JOURNAL_NAME).exists()
+    assert not _left_behind(scratch), _left_behind(scratch)
 
 
 # ------------------------------------------------------------------------- in process

@@ -65,6 +65,28 @@ def _parameters(job: Job, nb, output_dir: Path) -> dict:
     return params
 
 
+def _refuse_signal_handler(*args, **kwargs):
+    raise RuntimeError("oneplan.batch keeps its own SIGINT/SIGTERM handlers")
+
+
+def keep_signal_handlers() -> None:
+    """Keep nbclient from taking over SIGINT and SIGTERM.
+
+    While it runs a notebook nbclient hands both signals to its event loop (to shut the
+    kernel down and carry on), and afterwards resets them to the default: the batch's own
+    handlers (stop everything now, :mod:`oneplan.batch.runner` and
+    :mod:`oneplan.batch.pool`) would be lost. The event loop nbclient runs on (the one
+    ``jupyter_core`` keeps for this thread) is told to refuse signal handlers, which
+    nbclient accepts as "not in the main thread".
+    """
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if getattr(loop, "add_signal_handler", None) is not _refuse_signal_handler:
+        loop.add_signal_handler = _refuse_signal_handler
+        loop.remove_signal_handler = _refuse_signal_handler
+
+
 class ReportRunError(Exception):
     """A report run failed; the message is the one line the batch lists."""
 
@@ -85,6 +107,8 @@ class Engine:
     # -- kernel
     def _client(self, nb, cwd: Path, deadline: float | None = None):
         from nbclient import NotebookClient
+
+        keep_signal_handlers()
 
         timeout_func = None
         if deadline is not None:
@@ -188,11 +212,21 @@ class Engine:
     def kill(self) -> None:
         """Kill the kernel and the browser now, without asking them (for a process told
         to die): their process groups get SIGKILL, their files are removed."""
+        from oneplan.batch import export
+
         if self._printer is not None:
             self._printer.kill()
             self._printer = None
-        procs.kill_group(self._kernel_pid)
+        export.kill_browsers()  # also one still starting
+        # the kernel's pid is known as soon as it is launched, before warm-up ends
+        procs.kill_group(self._kernel_pid
+                         or getattr(getattr(self._km, "provisioner", None), "pid", None))
         self._kernel_pid = None
+        if self._kc is not None:
+            try:
+                self._kc.stop_channels()  # this process's own sockets: no waiting
+            except Exception:  # noqa: BLE001 — the process is going away
+                log.debug("stop_channels failed", exc_info=True)
         for path in (getattr(self._km, "connection_file", None), self._log_path):
             if path:
                 Path(path).unlink(missing_ok=True)

@@ -407,6 +407,16 @@ def _guarded(cmd: list[str]) -> list[str]:
     return [sys.executable, "-c", _GUARDED, str(os.getpid()), *cmd]
 
 
+_LIVE: set = set()  # browsers of this process not closed yet (see kill_browsers)
+
+
+def kill_browsers() -> None:
+    """Kill every browser this process started and has not closed, also one still
+    starting, and remove their profiles (for a process told to die)."""
+    for chrome in list(_LIVE):
+        chrome.kill()
+
+
 class _Chromium:
     """A headless Chromium driven over the DevTools protocol on a pipe (NUL-framed JSON)."""
 
@@ -436,6 +446,7 @@ class _Chromium:
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
+        _LIVE.add(self)
         try:
             self.call("Browser.getVersion", timeout_s=min(60.0, timeout_s))
         except BaseException:
@@ -558,6 +569,7 @@ class _Chromium:
                 _kill_group(self.proc)
         self._cleanup_fds()
         shutil.rmtree(self._dir, ignore_errors=True)
+        _LIVE.discard(self)
 
     def kill(self) -> None:
         """Kill the browser and its children now and remove its profile, without waiting
@@ -565,6 +577,7 @@ class _Chromium:
         procs.kill_group(self.proc.pid)
         self._cleanup_fds()
         shutil.rmtree(self._dir, ignore_errors=True)
+        _LIVE.discard(self)
 
     def _cleanup_fds(self) -> None:
         for fd in (getattr(self, "_to_child", None), getattr(self, "_from_child", None)):
@@ -699,5 +712,6 @@ __all__ = [
     "find_browser",
     "html_to_pdf",
     "htmls_to_pdfs",
+    "kill_browsers",
     "notebook_to_html",
 ]
