@@ -12,7 +12,8 @@ own pipe and hands every result to a callback in the calling process as it comes
   runs their kill callbacks (:func:`oneplan.batch.procs.on_kill`), then SIGKILL for any
   still there a few seconds later;
 * every worker asks for SIGTERM when the batch process dies, even by SIGKILL
-  (:func:`oneplan.batch.procs.die_with_parent`), and stops when its pipe closes;
+  (:func:`oneplan.batch.procs.die_with_parent`), checks its parent once a second (where
+  there is no such signal), and stops when its pipe closes;
 * workers ignore Ctrl-C: the terminal sends it to the whole process group, and only the
   batch decides what stops.
 """
@@ -23,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -51,11 +53,21 @@ def _die(signum, frame) -> None:  # noqa: ARG001
     os._exit(128 + signum)
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """Poll the parent once a second; when it is gone, stop like on SIGTERM (for systems
+    without a parent-death signal, and in case it was lost)."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    _die(signal.SIGTERM, None)
+
+
 def _serve(conn: Connection, parent_pid: int, initializer: Callable | None,
            initargs: tuple, target: Callable[[Any], Any]) -> None:
     """A worker's main loop: run ``target`` on each task received, send back
     ``(True, result)`` or ``(False, error line)``; stop on ``None`` or a closed pipe."""
     procs.die_with_parent(signal.SIGTERM, parent_pid)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="oneplan-parent-watch",
+                     daemon=True).start()
     signal.signal(signal.SIGTERM, _die)
     signal.signal(signal.SIGINT, _ignore)
     if initializer is not None:

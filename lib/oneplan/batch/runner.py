@@ -318,7 +318,12 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     Raises:
         oneplan.core.areas.UnknownAreaError: a province code is unknown.
         oneplan.data.db.DatabaseMissingError: the database does not exist.
+        oneplan.data.db.DatabaseFileError: the database path is a folder or not DuckDB.
+        oneplan.data.db.DatabaseBusyError: an import held the database past the wait.
         ValueError: an unknown report name.
+        KeyboardInterrupt: Ctrl-C, once the batch has stopped cleanly (module docstring,
+            "Stopping"); SIGTERM and SIGHUP end the process the same way.
+        BatchInterrupted: a stop signal whose own handling did not end the process.
     """
     codes = [areas.province(c).code for c in province_codes]
     specs = available_reports(reports)
