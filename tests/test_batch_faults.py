@@ -234,3 +234,37 @@ def test_pool_close_now_kills_busy_workers():
     pids = seen[0]
     assert len(pids) == 2 and not [p for p in pids if psutil.pid_exists(p)
                                    and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+
+
+HEAVY_MAIN = """
+import time
+if __name__ != "__main__":   # a main module's slow imports, were a worker to re-run them
+    time.sleep(120)          # (multiprocessing's spawn does, before the worker's own code)
+from oneplan.batch.pool import WorkerPool
+if __name__ == "__main__":
+    WorkerPool(2, time.sleep, initializer=time.sleep, initargs=(120,)).run(
+        [120, 120], lambda *a: None)
+"""
+
+
+def test_workers_die_with_a_killed_batch_even_while_starting(tmp_path):
+    """The batch process killed while its workers are still starting (in their
+    initializer): they go at once. They never re-run the batch's main module, and they
+    ask for the parent-death signal before anything else."""
+    main = tmp_path / "heavy_main.py"
+    main.write_text(HEAVY_MAIN, encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, str(main)], env=_env(tmp_path), cwd=tmp_path)
+    parent = psutil.Process(batch.pid)
+    try:
+        for _ in range(600):
+            kids = parent.children(recursive=True)
+            if len(kids) >= 2:
+                break
+            time.sleep(0.05)
+        assert len(kids) >= 2
+        time.sleep(1.0)
+    finally:
+        batch.kill()
+        batch.wait()
+    time.sleep(5)
+    assert not _living(kids), [(p.pid, _cmd(p)) for p in _living(kids)]

@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from oneplan.batch import procs
+from oneplan.batch import export, procs
 from oneplan.batch.jobs import Job, ReportOutcome
 from oneplan.batch.manifest import timestamp
 from oneplan.core.files import write_atomic
@@ -212,8 +212,6 @@ class Engine:
     def kill(self) -> None:
         """Kill the kernel and the browser now, without asking them (for a process told
         to die): their process groups get SIGKILL, their files are removed."""
-        from oneplan.batch import export
-
         if self._printer is not None:
             self._printer.kill()
             self._printer = None
@@ -222,14 +220,11 @@ class Engine:
         procs.kill_group(self._kernel_pid
                          or getattr(getattr(self._km, "provisioner", None), "pid", None))
         self._kernel_pid = None
-        if self._kc is not None:
-            try:
-                self._kc.stop_channels()  # this process's own sockets: no waiting
-            except Exception:  # noqa: BLE001 — the process is going away
-                log.debug("stop_channels failed", exc_info=True)
         for path in (getattr(self._km, "connection_file", None), self._log_path):
             if path:
                 Path(path).unlink(missing_ok=True)
+        # no goodbye on the kernel's sockets: this may run in a signal handler that
+        # interrupted them
         self._km = self._kc = self._log_path = None
 
     # -- one report
@@ -280,8 +275,6 @@ class Engine:
 
     def printer(self):
         """This worker's PDF printer (one Chromium, started on first use)."""
-        from oneplan.batch import export
-
         if self._printer is None:
             self._printer = export.PdfPrinter()
         return self._printer
@@ -360,8 +353,6 @@ class Engine:
         """Write the executed notebook, params file, HTML and PDF into ``staging``; returns
         kind → file name."""
         import nbformat
-
-        from oneplan.batch import export
 
         spec = job.spec
         summary_path = staging / spec.summary_file

@@ -362,7 +362,8 @@ def _print_cli(browser: Path, html_path: Path, pdf_path: Path, timeout_s: float)
         with open(err, "wb") as err_fh:
             proc = subprocess.Popen(_guarded(cmd), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=err_fh,
-                                    start_new_session=True)
+                                    start_new_session=True,
+                                    env={**os.environ, "TMPDIR": profile})
             try:
                 rc = proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
@@ -436,9 +437,11 @@ class _Chromium:
                "--remote-debugging-pipe", "about:blank"]
         try:
             with open(self._err_path, "wb") as err_fh:
+                # the browser's own temporary files go in its folder, removed with it
                 self.proc = subprocess.Popen(
                     cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True)
+                    stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(self._dir)})
         except OSError as exc:
             self._cleanup_fds()
             shutil.rmtree(self._dir, ignore_errors=True)

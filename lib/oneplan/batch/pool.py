@@ -1,8 +1,8 @@
 """The batch's worker processes: a small pool whose workers never outlive the batch.
 
-:class:`WorkerPool` starts ``size`` worker processes (``spawn``: each starts clean, with no
-copied threads, locks or open database handles), gives each one task at a time over its
-own pipe and hands every result to a callback in the calling process as it comes. Unlike
+:class:`WorkerPool` starts ``size`` worker processes (fresh Python interpreters: no copied
+threads, locks or open database handles), gives each one task at a time over its own
+socket and hands every result to a callback in the calling process as it comes. Unlike
 ``concurrent.futures.ProcessPoolExecutor`` it knows its workers, so it can stop them:
 
 * a worker that dies (a crash, the out-of-memory killer) costs only its own task, which
@@ -11,22 +11,30 @@ own pipe and hands every result to a callback in the calling process as it comes
   browsers), and with ``now=True`` (Ctrl-C, SIGTERM) tells them to die: SIGTERM, which
   runs their kill callbacks (:func:`oneplan.batch.procs.on_kill`), then SIGKILL for any
   still there a few seconds later;
-* every worker asks for SIGTERM when the batch process dies, even by SIGKILL
-  (:func:`oneplan.batch.procs.die_with_parent`), checks its parent once a second (where
-  there is no such signal), and stops when its pipe closes;
+* a worker asks for SIGTERM when the batch process dies, even by SIGKILL
+  (:func:`oneplan.batch.procs.die_with_parent`), as the very first thing it does (before
+  any heavy import: ``multiprocessing``'s spawn would first re-import the batch's main
+  module, seconds in which a killed batch's worker would linger), checks its parent once
+  a second (where there is no such signal), and stops when its socket closes;
 * workers ignore Ctrl-C: the terminal sends it to the whole process group, and only the
   batch decides what stops.
+
+A worker is ``python -c "from oneplan.batch.pool import serve_worker; serve_worker()"
+FD PARENT_PID``; it receives the batch's ``sys.path``, then the initializer, its
+arguments and the task function (pickled, so module-level functions), then the tasks.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
+from multiprocessing import Pipe
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable
 
@@ -37,9 +45,10 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 2
 """How many times a task runs when its worker dies under it."""
 
-
 WORKER_DIED = "the worker process died"
 """The ``error`` :meth:`WorkerPool.run` reports for a task whose worker died every time."""
+
+_BOOT = "from oneplan.batch.pool import serve_worker; serve_worker()"
 
 
 def _ignore(signum, frame) -> None:  # noqa: ARG001
@@ -47,29 +56,48 @@ def _ignore(signum, frame) -> None:  # noqa: ARG001
     starts)."""
 
 
+_DYING: list[int] = []
+
+
 def _die(signum, frame) -> None:  # noqa: ARG001
-    """SIGTERM in a worker: stop its kernel and browser, then end now."""
+    """SIGTERM in a worker (the batch's order, or its death): stop its kernel and browser,
+    then end now. Runs in the main thread only (a signal handler); a second signal while
+    it runs is ignored, so the cleanup is not cut short."""
+    if _DYING:
+        return
+    _DYING.append(signum)
     procs.run_kill_callbacks()
     os._exit(128 + signum)
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """Poll the parent once a second; when it is gone, stop like on SIGTERM (for systems
-    without a parent-death signal, and in case it was lost)."""
+def _watch_parent(parent_pid: int, grace_s: float = 10.0) -> None:
+    """Poll the parent once a second (for systems without a parent-death signal, and in
+    case it was lost); when it is gone, send this process SIGTERM (:func:`_die` in the
+    main thread), and end it outright if that has not happened ``grace_s`` later (its
+    kernel and browser then die with it)."""
     while os.getppid() == parent_pid:
         time.sleep(1.0)
-    _die(signal.SIGTERM, None)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(grace_s)
+    os._exit(128 + signal.SIGTERM)
 
 
-def _serve(conn: Connection, parent_pid: int, initializer: Callable | None,
-           initargs: tuple, target: Callable[[Any], Any]) -> None:
-    """A worker's main loop: run ``target`` on each task received, send back
-    ``(True, result)`` or ``(False, error line)``; stop on ``None`` or a closed pipe."""
+def serve_worker() -> None:
+    """A worker's main (its command line: ``FD PARENT_PID``): tie its life to the
+    parent's, then run the task function on each task received and send back
+    ``(True, result)`` or ``(False, error line)``; stop on ``None`` or a closed socket."""
+    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
     procs.die_with_parent(signal.SIGTERM, parent_pid)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), name="oneplan-parent-watch",
-                     daemon=True).start()
     signal.signal(signal.SIGTERM, _die)
     signal.signal(signal.SIGINT, _ignore)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="oneplan-parent-watch",
+                     daemon=True).start()
+    conn = Connection(fd)
+    try:
+        sys.path[:0] = [p for p in conn.recv() if p not in sys.path]
+        initializer, initargs, target = conn.recv()
+    except (EOFError, OSError):
+        return
     if initializer is not None:
         initializer(*initargs)
     while True:
@@ -90,17 +118,34 @@ def _serve(conn: Connection, parent_pid: int, initializer: Callable | None,
 
 
 class _Worker:
-    """One worker process and the parent's end of its pipe."""
+    """One worker process and the parent's end of its socket."""
 
-    def __init__(self, ctx, initializer, initargs, target):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, name="oneplan-batch-worker",
-                                   args=(child, os.getpid(), initializer, initargs, target),
-                                   daemon=True)
-        self.process.start()
-        child.close()
+    def __init__(self, initializer, initargs, target):
+        self.conn, child = Pipe(duplex=True)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(child.fileno()), str(os.getpid())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
+        finally:
+            child.close()
         self.task: Any = None
         self.attempt = 0
+        try:
+            self.conn.send(list(sys.path))
+            self.conn.send((initializer, initargs, target))
+        except (OSError, ValueError):
+            pass  # died at once: seen as a dead worker when it gets a task
+
+    def alive(self) -> bool:
+        """Whether the process is still running."""
+        return self.process.poll() is None
+
+
+def _join(process: subprocess.Popen, timeout_s: float) -> None:
+    try:
+        process.wait(timeout=max(0.0, timeout_s))
+    except subprocess.TimeoutExpired:
+        pass
 
 
 class WorkerPool:
@@ -113,26 +158,25 @@ class WorkerPool:
             raise ValueError(f"a pool needs at least one worker, not {size}")
         self.size = size
         self._target, self._initializer, self._initargs = target, initializer, initargs
-        self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
-        return [w.process.pid for w in self._workers if w.process.is_alive()]
+        return [w.process.pid for w in self._workers if w.alive()]
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self._initializer, self._initargs, self._target)
+        worker = _Worker(self._initializer, self._initargs, self._target)
         self._workers.append(worker)
         return worker
 
     def _drop(self, worker: _Worker) -> None:
         self._workers.remove(worker)
         worker.conn.close()
-        worker.process.join(timeout=5)
-        if worker.process.is_alive():
+        _join(worker.process, 5)
+        if worker.alive():
             worker.process.kill()
-            worker.process.join(timeout=5)
+            _join(worker.process, 5)
 
     def run(self, tasks: list, done: Callable[[Any, Any, str | None], None]) -> None:
         """Run every task; call ``done(task, result, error)`` in this process as each
@@ -141,7 +185,7 @@ class WorkerPool:
         queue: deque = deque((t, 1) for t in tasks)
         while len(self._workers) < min(self.size, len(queue)):
             self._spawn()
-        idle = [w for w in self._workers]
+        idle = list(self._workers)
         busy: dict[Connection, _Worker] = {}
         while queue or busy:
             while queue and idle:
@@ -155,28 +199,21 @@ class WorkerPool:
                     idle.append(self._spawn())
                     continue
                 busy[worker.conn] = worker
-            sentinels = {w.process.sentinel: w for w in busy.values()}
-            for ready in wait([*busy, *sentinels]):
-                worker = busy.get(ready) or sentinels.get(ready)
-                if worker is None or worker.conn not in busy:
-                    continue  # both its pipe and its sentinel were ready: handled
-                reply = None
-                if ready is worker.conn or worker.conn.poll():
-                    try:
-                        reply = worker.conn.recv()
-                    except (EOFError, OSError):
-                        reply = None
-                del busy[worker.conn]
-                if reply is not None:
-                    ok, value = reply
+            # a worker's socket is readable when it replies, and at EOF when it dies
+            for ready in wait(list(busy)):
+                worker = busy.pop(ready)
+                try:
+                    ok, value = ready.recv()
+                except (EOFError, OSError):
+                    pass  # the worker died under its task
+                else:
                     idle.append(worker)
                     done(worker.task, value if ok else None, None if ok else value)
                     continue
-                # the worker died under its task
-                log.warning("a batch worker (pid %s) died; exit code %s", worker.process.pid,
-                            worker.process.exitcode)
                 task, attempt = worker.task, worker.attempt
                 self._drop(worker)
+                log.warning("a batch worker (pid %s) died; exit code %s", worker.process.pid,
+                            worker.process.returncode)
                 if attempt < ATTEMPTS:
                     queue.appendleft((task, attempt + 1))
                     idle.append(self._spawn())
@@ -198,14 +235,14 @@ class WorkerPool:
                     pass
             deadline = time.monotonic() + timeout_s
             for w in workers:
-                w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+                _join(w.process, deadline - time.monotonic())
         for w in workers:
-            if w.process.is_alive():
+            if w.alive():
                 w.process.terminate()
         deadline = time.monotonic() + 5.0
         for w in workers:
-            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if w.process.is_alive():
+            _join(w.process, deadline - time.monotonic())
+            if w.alive():
                 w.process.kill()
-                w.process.join(timeout=5)
+                _join(w.process, 5)
             w.conn.close()

@@ -145,10 +145,9 @@ def _worker_init(log_level: int, thread_env: dict[str, str]) -> None:
     os.environ.update(thread_env)  # before the kernel starts: BLAS reads them at import
     _WORKER = Engine()
     procs.on_kill(_WORKER.kill)  # SIGTERM or the batch's death: kernel and browser now
-    # a normal end: shut them down properly (multiprocessing runs Finalize at exit)
-    import multiprocessing.util
+    import atexit
 
-    multiprocessing.util.Finalize(_WORKER, _WORKER.close, exitpriority=10)
+    atexit.register(_WORKER.close)  # a normal end: shut them down properly
 
 
 def _worker_run(job: Job) -> ReportOutcome:
