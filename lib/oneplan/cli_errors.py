@@ -143,7 +143,7 @@ def ended(exc: Exception, argv: list[str] | None, verbose: bool = False) -> int:
         return EXIT_USAGE
     if isinstance(exc, Failure):
         say(user_line(exc, "core.cli.prefix.failure"))
-        return EXIT_FAILURE
+        return getattr(exc, "exit_code", EXIT_FAILURE)  # 128 + signal for a stopped batch
     try:
         path: Path | str = write_crash_log(exc, argv)
     except OSError:

@@ -17,6 +17,8 @@ PDF
     Chromium's default header/footer with date, title and file URL, or none). With
     ``page_numbers=False`` :func:`html_to_pdf` uses that plain command line instead.
     No browser is ever downloaded: :func:`find_browser` looks for an installed one.
+    The browser runs in its own process group and dies with the process that started it
+    (parent-death signal, :mod:`oneplan.batch.procs`); its renderers die with it.
 
 Text layer
     :func:`oneplan.core.pdf.pdf_text` reads it back with pypdf, honouring the
@@ -38,7 +40,6 @@ import logging
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,7 @@ if "jsonschema" not in sys.modules and not os.environ.get(FULL_JSONSCHEMA_ENV):
 
 import nbformat  # noqa: E402
 
+from oneplan.batch import procs
 from oneplan.core.files import write_atomic
 from oneplan.core.fonts import FONT_FAMILY, thai_font_css
 from oneplan.core.text import check_lang, text
@@ -346,10 +348,7 @@ def _tail(path: Path, limit: int = 2000) -> str:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    procs.kill_group(proc.pid)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover
@@ -371,8 +370,10 @@ def _print_cli(browser: Path, html_path: Path, pdf_path: Path, timeout_s: float)
                f"--user-data-dir={Path(profile) / 'profile'}", f"--print-to-pdf={tmp_pdf}",
                html_path.as_uri()]
         with open(err, "wb") as err_fh:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err_fh, start_new_session=True)
+            proc = subprocess.Popen(_guarded(cmd), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err_fh,
+                                    start_new_session=True,
+                                    env={**os.environ, "TMPDIR": profile})
             try:
                 rc = proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
@@ -396,10 +397,35 @@ def _high_fd(fd: int) -> int:
     return new
 
 
-# Puts the two pipe ends on fds 3 and 4, where --remote-debugging-pipe expects them, then
-# becomes the browser. (Portable: no bash, no preexec_fn, works through wrapper scripts.)
-_TRAMPOLINE = ("import os,sys; os.dup2(int(sys.argv[1]),3); os.dup2(int(sys.argv[2]),4); "
-               "os.execv(sys.argv[3], sys.argv[3:])")
+# Asks for SIGKILL when its parent (the batch worker) dies and ends if the parent is gone
+# already (oneplan.batch.procs.die_with_parent, Linux; the setting survives exec), then
+# becomes the browser. The browser's own children (zygote, renderers, GPU) end when it
+# does. (Portable: no bash, no preexec_fn, works through wrapper scripts.)
+_DIE_WITH_PARENT = (
+    "import ctypes,os,signal,sys\n"
+    "try: ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)\n"
+    "except (OSError, AttributeError): pass\n"
+    "if os.getppid() != int(sys.argv[1]): os._exit(137)\n")
+_GUARDED = _DIE_WITH_PARENT + "os.execv(sys.argv[2], sys.argv[2:])"
+# The same, and the two pipe ends put on fds 3 and 4, where --remote-debugging-pipe
+# expects them.
+_TRAMPOLINE = (_DIE_WITH_PARENT + "os.dup2(int(sys.argv[2]),3); os.dup2(int(sys.argv[3]),4)\n"
+               "os.execv(sys.argv[4], sys.argv[4:])")
+
+
+def _guarded(cmd: list[str]) -> list[str]:
+    """``cmd`` run so that it dies with this process (see ``_DIE_WITH_PARENT``)."""
+    return [sys.executable, "-c", _GUARDED, str(os.getpid()), *cmd]
+
+
+_LIVE: set = set()  # browsers of this process not closed yet (see kill_browsers)
+
+
+def kill_browsers() -> None:
+    """Kill every browser this process started and has not closed, also one still
+    starting, and remove their profiles (for a process told to die)."""
+    for chrome in list(_LIVE):
+        chrome.kill()
 
 
 class _Chromium:
@@ -416,14 +442,16 @@ class _Chromium:
         to_child_r, self._to_child = map(_high_fd, os.pipe())
         self._from_child, from_child_w = map(_high_fd, os.pipe())
         os.set_blocking(self._to_child, False)
-        cmd = [sys.executable, "-c", _TRAMPOLINE, str(to_child_r), str(from_child_w),
-               str(browser), *_BASE_FLAGS, f"--user-data-dir={self._dir / 'profile'}",
+        cmd = [sys.executable, "-c", _TRAMPOLINE, str(os.getpid()), str(to_child_r),
+               str(from_child_w), str(browser), *_BASE_FLAGS, f"--user-data-dir={self._dir / 'profile'}",
                "--remote-debugging-pipe", "about:blank"]
         try:
             with open(self._err_path, "wb") as err_fh:
+                # the browser's own temporary files go in its folder, removed with it
                 self.proc = subprocess.Popen(
                     cmd, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True)
+                    stdout=subprocess.DEVNULL, stderr=err_fh, start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(self._dir)})
         except OSError as exc:
             self._cleanup_fds()
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -431,6 +459,7 @@ class _Chromium:
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
+        _LIVE.add(self)
         try:
             self.call("Browser.getVersion", timeout_s=min(60.0, timeout_s))
         except BaseException:
@@ -553,6 +582,15 @@ class _Chromium:
                 _kill_group(self.proc)
         self._cleanup_fds()
         shutil.rmtree(self._dir, ignore_errors=True)
+        _LIVE.discard(self)
+
+    def kill(self) -> None:
+        """Kill the browser and its children now and remove its profile, without waiting
+        (for a process that is being told to die; see :mod:`oneplan.batch.procs`)."""
+        procs.kill_group(self.proc.pid)
+        self._cleanup_fds()
+        shutil.rmtree(self._dir, ignore_errors=True)
+        _LIVE.discard(self)
 
     def _cleanup_fds(self) -> None:
         for fd in (getattr(self, "_to_child", None), getattr(self, "_from_child", None)):
@@ -618,6 +656,12 @@ class PdfPrinter:
             self._chrome.close()
             self._chrome = None
 
+    def kill(self) -> None:
+        """Kill the browser now (no goodbye over the pipe), if one is running."""
+        chrome, self._chrome = self._chrome, None
+        if chrome is not None:
+            chrome.kill()
+
     def __enter__(self) -> PdfPrinter:
         return self
 
@@ -681,5 +725,6 @@ __all__ = [
     "find_browser",
     "html_to_pdf",
     "htmls_to_pdfs",
+    "kill_browsers",
     "notebook_to_html",
 ]

@@ -1,11 +1,18 @@
 """Fingerprints of what a report depends on, so the batch can tell an up-to-date report.
 
 A report is up to date when its fingerprint (notebook file, library source, database
-identity, resolved parameters, language, formats, extra parameters, package versions and,
-for national reports and cookbooks, the province summaries) equals the manifest's. This
-module computes the parts: :func:`digest` and its helpers, :func:`library_digest`,
-:func:`database_identity`, :func:`package_versions`, :func:`browser_version` and
+identity, the data it shows, resolved parameters, language, formats, extra parameters,
+package versions and, for national reports and cookbooks, the province summaries) equals
+the manifest's. This module computes the parts: :func:`digest` and its helpers,
+:func:`library_digest`, :func:`database_state` (identity and data),
+:func:`data_digest`, :func:`package_versions`, :func:`browser_version` and
 :func:`summaries_digest`.
+
+The data a province report shows are the province's own rows and the country-wide ones
+(:func:`oneplan.data.db.content_digests`); a national report (and a cookbook, which ranks
+the provinces) shows everything. So an import into one province redoes that province's
+reports and the national ones, and an import that changes nothing redoes nothing: the
+database file's size, time or ``meta.last_import_at`` play no part.
 """
 
 from __future__ import annotations
@@ -53,22 +60,32 @@ def library_digest() -> str:
     return digest("\n".join(parts))
 
 
-def database_identity(db_path: str | Path | None) -> dict:
-    """What identifies the database's content: file, size, modification time, meta table.
+def database_state(db_path: str | Path | None) -> tuple[dict, dict[str, dict[str, str]]]:
+    """The database's identity (its path and ``meta`` table, without the keys that only
+    say when something was written) and its content digests per province
+    (:func:`oneplan.data.db.content_digests`), read in one short read-only connection.
 
     Raises:
         oneplan.data.db.DatabaseMissingError: the file does not exist.
+        oneplan.data.db.DatabaseBusyError: a writer held it longer than the wait.
     """
     path = Path(db_path) if db_path else default_db_path()
     con = db.connect(path, read_only=True)
     try:
-        meta = db.meta(con)
+        meta = {k: v for k, v in db.meta(con).items() if k not in db.VOLATILE_META}
+        digests = db.content_digests(con)
     finally:
         con.close()
-    st = path.stat()
-    wal = path.with_name(path.name + ".wal")
-    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "wal_size": wal.stat().st_size if wal.exists() else 0, "meta": meta}
+    return {"path": str(path.resolve()), "meta": meta}, digests
+
+
+def data_digest(digests: dict[str, dict[str, str]], province_code: str | None) -> str:
+    """Fingerprint of the data a report shows: a province's rows and the country-wide ones
+    (``province_code``), or everything (None: national reports and cookbooks)."""
+    if province_code is None:
+        return json_digest(digests)
+    return json_digest({"": digests.get("", {}),
+                        province_code: digests.get(province_code, {})})
 
 
 def package_versions() -> dict[str, str]:

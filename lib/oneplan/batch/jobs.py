@@ -4,6 +4,7 @@ a batch (parameters resolved and shared fingerprints computed once)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class Job:
     fingerprints: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     """Set in the kernel: ONEPLAN_DB, ONEPLAN_PARAMS, ONEPLAN_REPORTS of the batch."""
+    staging_root: str = ""
+    """The batch's staging folder (default: ``<fy>/.staging/<this process id>``)."""
 
     @property
     def key(self) -> str:
@@ -38,6 +41,14 @@ class Job:
     def out_dir(self) -> Path:
         """The folder the report's files go to."""
         return registry.report_dir(self.out_root, self.fiscal_year, self.province_code)
+
+    @property
+    def staging(self) -> Path:
+        """The folder the report is written into before the batch moves it into place:
+        ``<staging root>/<code or national>-<name>``."""
+        root = Path(self.staging_root) if self.staging_root else \
+            staging_root(self.out_root, self.fiscal_year)
+        return root / self.key.replace("/", "-")
 
     @property
     def fingerprint(self) -> str:
@@ -61,6 +72,10 @@ class ReportOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step: ``kernel`` (start + imports, when this report paid it), ``reset``,
     ``execute``, ``html``, ``pdf``."""
+    staging: str | None = None
+    """Set by a worker: the staging folder holding ``files`` (names in it) until the batch
+    moves them into place; None once placed (``files`` are then relative to the output
+    folder)."""
 
     @property
     def ok(self) -> bool:
@@ -73,6 +88,17 @@ class ReportOutcome:
         return f"{self.province_code or 'national'}/{self.report}"
 
 
+STAGING_DIR = ".staging"
+"""Folder of the year's output folder where reports are written before they are moved
+into place (one sub-folder per batch process, removed when the batch ends)."""
+
+
+def staging_root(out_root: str | Path, fiscal_year: int, pid: int | None = None) -> Path:
+    """``<out_root>/<fy>/.staging/<pid>``: the staging folder of the batch process ``pid``
+    (default: this process)."""
+    return Path(out_root) / str(fiscal_year) / STAGING_DIR / str(pid or os.getpid())
+
+
 class Planner:
     """Builds the jobs of a batch; fingerprints shared by all jobs are computed once."""
 
@@ -82,12 +108,13 @@ class Planner:
         self.scenario, self.db_path = scenario, db_path
         self.lang, self.formats = lang, formats
         self.packages = fingerprints.package_versions()
+        identity, self._digests = fingerprints.database_state(db_path or None)
         self.shared = {
             "library": fingerprints.library_digest(),
-            "database": fingerprints.json_digest(
-                fingerprints.database_identity(db_path or None)),
+            "database": fingerprints.json_digest(identity),
             "packages": fingerprints.json_digest(self.packages),
         }
+        self._data: dict[str | None, str] = {}
         self._notebooks: dict[Path, str] = {}
         self._params: dict = {}
 
@@ -112,11 +139,17 @@ class Planner:
                           "lang": lang, "formats": formats, "scenario": self.scenario,
                           "extra": spec.extra, "fiscal_year": self.fiscal_year,
                           "summary": spec.summary_file, "params_file": spec.params_file}))
-        if spec.scope == "national" or spec.after_provinces:
+        whole_country = spec.scope == "national" or spec.after_provinces
+        shown = None if whole_country else code
+        if shown not in self._data:
+            self._data[shown] = fingerprints.data_digest(self._digests, shown)
+        prints["data"] = self._data[shown]
+        if whole_country:
             prints["inputs"] = fingerprints.summaries_digest(
                 self.out_root / str(self.fiscal_year), registry.input_summaries())
         env = {"ONEPLAN_DB": self.db_path or str(default_db_path()),
                "ONEPLAN_PARAMS": str(default_params_dir()),
                "ONEPLAN_REPORTS": str(self.out_root)}
         return Job(spec, code, self.fiscal_year, lang, self.scenario, self.db_path,
-                   str(self.out_root), formats, prints, env)
+                   str(self.out_root), formats, prints, env,
+                   str(staging_root(self.out_root, self.fiscal_year)))

@@ -8,6 +8,10 @@ leak into the next: the user namespace is emptied (``%reset -f``), open figures 
 matplotlib's rcParams, the working folder, ``os.environ``, ``sys.path``, warning filters and
 the root logger's level and handlers are restored. Imported modules stay imported (that is
 the point); module-level state a notebook changes on purpose is not undone.
+
+:func:`warm_up` also ties the kernel's life to the batch worker that started it: the kernel
+receives SIGKILL when the worker dies (:func:`oneplan.batch.procs.die_with_parent`; before
+that, ipykernel's own poller ends a kernel whose parent is gone within a second).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import sys
 import warnings
 
@@ -24,6 +29,10 @@ _STATE: dict = {}
 def warm_up() -> list[str]:
     """Pay the heavy imports every report notebook makes and snapshot the fresh state;
     returns the names of the modules imported."""
+    from oneplan.batch import procs
+
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    procs.die_with_parent(signal.SIGKILL, int(parent) if parent.isdigit() else None)
     import IPython.display
     import matplotlib.pyplot
     import numpy

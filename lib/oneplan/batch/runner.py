@@ -1,11 +1,13 @@
 """The national report batch: every report notebook for every province, then the national
-ones; fast (warm kernels), resumable (up-to-date reports are skipped), and one bad province
-never stops the others. :func:`run_batch` is the entry point (the ``oneplan report`` command).
+ones; fast (warm kernels), resumable (up-to-date reports are skipped), one bad province
+never stops the others, and no process outlives it. :func:`run_batch` is the entry point
+(the ``oneplan report`` command).
 
 Layout of the output folder::
 
     reports/index.html
     reports/<fy>/manifest.json                         run manifest (oneplan.batch.manifest)
+    reports/<fy>/manifest.journal                      its records since the last rewrite
     reports/<fy>/<code>/water_portfolio.ipynb          executed notebook
     reports/<fy>/<code>/water_portfolio.html           HTML, code hidden
     reports/<fy>/<code>/water_portfolio.pdf            A4 PDF, Thai text layer, bookmarks
@@ -15,405 +17,137 @@ Layout of the output folder::
     reports/<fy>/<code>/<name>.summary.json            its summary (report-notebook contract)
     reports/<fy>/<code>/<name>.failed.ipynb            a failed run, with the traceback
     reports/<fy>/<name>.{ipynb,html,pdf,summary.json}  national reports (province_code "")
+    reports/<fy>/.staging/<pid>/                       reports being written (while a batch runs)
 
 The parts of the batch: which reports there are (:mod:`oneplan.batch.registry`), what a
 report depends on (:mod:`oneplan.batch.fingerprints`), the jobs (:mod:`oneplan.batch.jobs`),
-the run manifest (:mod:`oneplan.batch.manifest`), the code run inside a kernel
-(:mod:`oneplan.batch.kernel`) and the HTML/PDF export (:mod:`oneplan.batch.export`). This
-module runs them.
-
-Engine
-    Each worker process keeps one IPython kernel alive and runs many notebooks in it
-    (nbclient, parameters injected like papermill: a cell tagged ``injected-parameters``
-    after the ``parameters`` cell). Heavy imports are paid once per kernel
-    (:func:`oneplan.batch.kernel.warm_up`); before each notebook the kernel is reset to that
-    state (:func:`oneplan.batch.kernel.reset`) so reports cannot leak into each other. HTML
-    is exported with a warm in-process nbconvert exporter and PDFs are printed by one
-    Chromium per worker (:class:`oneplan.batch.export.PdfPrinter`). Each notebook has a time
-    limit; a timed-out or crashed kernel is restarted and only that report fails.
+the run manifest (:mod:`oneplan.batch.manifest`), the engine of a worker
+(:mod:`oneplan.batch.engine`) and the code it runs inside a kernel
+(:mod:`oneplan.batch.kernel`), the worker processes (:mod:`oneplan.batch.pool`) and what
+keeps them from outliving the batch (:mod:`oneplan.batch.procs`), and the HTML/PDF export
+(:mod:`oneplan.batch.export`). This module runs them.
 
 Atomic and resumable
-    A notebook writes into a staging folder; its files, the executed notebook, HTML and PDF
-    are moved into place with ``os.replace`` once all of them exist, so a crash never
-    leaves a half-written report, and a failed re-run keeps the last good files (the
-    manifest says it failed). The manifest is rewritten (atomically) after every report.
+    A worker writes a report into the batch's staging folder and returns the file names;
+    only this process (the coordinator) moves files into the output folder: it journals
+    them in the manifest first (``placing``), moves each with ``os.replace`` (each file is
+    replaced whole), then records the report. A crash never leaves a half-written report
+    unrecorded, and a failed re-run keeps the last good files (the manifest says it failed).
     A report is up to date when its files exist and its fingerprint equals the manifest's;
     up-to-date reports are skipped unless ``force``.
+
+Stopping
+    Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the batch: the workers are told to die (they
+    kill their kernels and browsers), what finished stays recorded in the manifest, the
+    staging folder is removed, one line says so on stderr, and then the signal takes its
+    usual course: the process ends as killed by it (exit status 130 for Ctrl-C, 143 for
+    SIGTERM, 129 for SIGHUP; ``KeyboardInterrupt`` for a caller in Python). When the batch
+    process is killed outright (SIGKILL), its workers, kernels and browsers die with it
+    (parent-death signals, :mod:`oneplan.batch.procs`); the next batch removes the staging
+    folder left behind.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import multiprocessing
 import os
-import re
 import shutil
+import signal
+import sys
+import threading
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Iterator
 
+from oneplan.batch import pool as workers_pool
+from oneplan.batch import procs
+from oneplan.batch.engine import KERNEL, Engine, ReportRunError
 from oneplan.batch.fingerprints import browser_version
-from oneplan.batch.jobs import Job, Planner, ReportOutcome
+from oneplan.batch.jobs import STAGING_DIR, Job, Planner, ReportOutcome, staging_root
 from oneplan.batch.manifest import Manifest, manifest_path, timestamp, up_to_date
 from oneplan.batch.registry import ReportSpec, available_reports
 from oneplan.core import areas
-from oneplan.core.files import write_atomic
-from oneplan.core.paths import NOTEBOOKS_DIR, default_reports_dir
+from oneplan.core.errors import Failure
+from oneplan.core.paths import default_reports_dir
+from oneplan.core.text import text
 from oneplan.data.params import load_params
 
 log = logging.getLogger(__name__)
 
-KERNEL = "python3"
-"""The Jupyter kernel the report notebooks run in."""
+__all__ = ["KERNEL", "BatchInterrupted", "BatchResult", "ReportRunError", "run_batch",
+           "write_index"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""The signals that stop a batch cleanly."""
 
 
-# ------------------------------------------------------------------------------- engine
+class BatchInterrupted(Failure):
+    """The batch was stopped by a signal whose usual handling did not end the process;
+    ``exit_code`` is 128 + the signal number (the shell's convention)."""
 
-_PARAM_NAME = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", re.M)
-
-
-def _declared_parameters(nb) -> set[str]:
-    """Names assigned in the notebook's ``parameters`` cell."""
-    for cell in nb.cells:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            return set(_PARAM_NAME.findall(cell.source))
-    return set()
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
 
 
-def _parameters(job: Job, nb, output_dir: Path) -> dict:
-    """Parameters injected into the notebook: the contract's five, ``scenario`` and
-    ``interactive`` when the notebook declares them, and the report's extras."""
-    declared = _declared_parameters(nb)
-    params: dict[str, Any] = dict(province_code=job.province_code,
-                                  fiscal_year=job.fiscal_year, lang=job.lang,
-                                  db_path=job.db_path, output_dir=str(output_dir))
-    if "scenario" in declared:
-        params["scenario"] = job.scenario
-    if "interactive" in declared:
-        params["interactive"] = False
-    params.update(dict(job.spec.extra))
-    return params
+class _Stop(BaseException):
+    """Raised in the batch's main thread by a stop signal (not an ``Exception``: nothing
+    on the way may swallow it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
-class ReportRunError(Exception):
-    """A report run failed; the message is the one line the batch lists."""
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While the batch runs, a stop signal raises :class:`_Stop` once (a second one, while
+    the batch is cleaning up, is ignored); the previous handlers are put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only delivered to the main thread; its owner decides
+        return
+    stopping: list[int] = []
+
+    def handler(signum, frame):  # noqa: ARG001
+        if not stopping:
+            stopping.append(signum)
+            raise _Stop(signum)
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
-class _Engine:
-    """One long-lived kernel (and browser) that runs many report notebooks in turn."""
-
-    def __init__(self):
-        self._km = None
-        self._kc = None
-        self._printer = None
-        self._log_path: Path | None = None
-        self.kernel_starts = 0
-        self.notebooks_run = 0
-        self.timings: dict[str, float] = {}
-
-    # -- kernel
-    def _client(self, nb, cwd: Path, deadline: float | None = None):
-        from nbclient import NotebookClient
-
-        timeout_func = None
-        if deadline is not None:
-            def timeout_func(cell):  # noqa: ARG001 — what is left of the notebook's limit
-                return max(1, int(deadline - time.monotonic()))
-        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=600,
-                                timeout_func=timeout_func, startup_timeout=120,
-                                resources={"metadata": {"path": str(cwd)}},
-                                record_timing=False)
-        client.kc = self._kc
-        return client
-
-    def _run_code(self, source: str, timeout_s: float = 120) -> None:
-        """Run ``source`` in the kernel (one request, no notebook around it).
-
-        Raises:
-            RuntimeError: the code raised in the kernel, or no reply within ``timeout_s``.
-        """
-        from jupyter_core.utils import run_sync
-
-        try:
-            reply = run_sync(self._kc.execute_interactive)(
-                source, silent=False, store_history=False, allow_stdin=False,
-                timeout=timeout_s, output_hook=lambda msg: None)
-        except TimeoutError as exc:
-            raise RuntimeError(f"kernel did not answer within {timeout_s:g} s") from exc
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
-
-    def start_kernel(self) -> None:
-        """Start the kernel and pay the imports (:func:`oneplan.batch.kernel.warm_up`)."""
-        from jupyter_client.manager import AsyncKernelManager
-
-        self.stop_kernel()
-        self._km = AsyncKernelManager(kernel_name=KERNEL)
-        self._kc = None
-        # the kernel process's own output (ipykernel's start-up warnings, C libraries
-        # printing, a crash message) goes to a log, not the batch's terminal; its tail is
-        # quoted when the kernel dies
-        import tempfile
-
-        fd, log_path = tempfile.mkstemp(prefix="oneplan-kernel-", suffix=".log")
-        self._log_path = Path(log_path)
-        import nbformat
-
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            "import oneplan.batch.kernel as _bk\n_bk.warm_up()")])
-        nb.metadata["kernelspec"] = {"name": KERNEL, "language": "python"}
-        client = self._client(nb, NOTEBOOKS_DIR, time.monotonic() + 300)
-        try:
-            # starts the kernel; keeps it (the client does not own km)
-            client.execute(stdout=fd, stderr=fd)
-        except BaseException:
-            self._kc = client.kc
-            self.stop_kernel()
-            raise
-        finally:
-            os.close(fd)  # the kernel holds its own copy
-        self._kc = client.kc
-        self.kernel_starts += 1
-
-    def kernel_log_tail(self, limit: int = 300) -> str:
-        """The last line of the kernel process's output (empty when none)."""
-        try:
-            lines = [ln for ln in self._log_path.read_text(errors="replace").splitlines()
-                     if ln.strip() and "without encryption" not in ln]
-        except (AttributeError, OSError):
-            return ""
-        return lines[-1][-limit:] if lines else ""
-
-    def stop_kernel(self) -> None:
-        """Stop the kernel (if any) and remove its log."""
-        from jupyter_core.utils import run_sync
-
-        if self._kc is not None:
-            try:
-                self._kc.stop_channels()
-            except Exception:  # noqa: BLE001 — tearing down a possibly dead kernel
-                log.debug("stop_channels failed", exc_info=True)
-        if self._km is not None:
-            try:
-                run_sync(self._km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
-                log.debug("shutdown_kernel failed", exc_info=True)
-        self._km = self._kc = None
-        if getattr(self, "_log_path", None) is not None:
-            self._log_path.unlink(missing_ok=True)
-            self._log_path = None
-
-    def close(self) -> None:
-        """Stop the kernel and the browser."""
-        self.stop_kernel()
-        if self._printer is not None:
-            self._printer.close()
-            self._printer = None
-
-    # -- one report
-    def execute(self, nb, cwd: Path, timeout_s: float, env: dict[str, str] | None = None):
-        """Run ``nb`` (parameters already injected) in the warm kernel after a reset.
-
-        Raises:
-            nbclient.exceptions.CellExecutionError: a cell raised (the notebook keeps the
-                traceback in its outputs).
-            ReportRunError: time limit reached or the kernel died (it is restarted).
-        """
-        from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-        t = time.perf_counter()
-        if self._km is None:
-            self.start_kernel()
-            self.timings["kernel"] = time.perf_counter() - t
-            t = time.perf_counter()
-        reset = f"import oneplan.batch.kernel as _bk\n_bk.reset({str(cwd)!r}, {env or {}!r})"
-        try:
-            self._run_code(reset)
-        except Exception:  # noqa: BLE001 — a kernel that cannot reset is replaced
-            log.warning("kernel reset failed; starting a new kernel", exc_info=True)
-            self.start_kernel()
-            self._run_code(reset)
-        self.timings["reset"] = time.perf_counter() - t
-        t = time.perf_counter()
-        deadline = time.monotonic() + timeout_s
-        self.notebooks_run += 1
-        try:
-            self._client(nb, cwd, deadline).execute()
-            self.timings["execute"] = time.perf_counter() - t
-        except CellTimeoutError:
-            self.stop_kernel()
-            raise ReportRunError(f"time limit of {timeout_s:g} s reached; kernel restarted") \
-                from None
-        except DeadKernelError:
-            tail = self.kernel_log_tail()
-            self.stop_kernel()
-            raise ReportRunError("the kernel died (crash or out of memory); kernel restarted"
-                               + (f"; its last output: {tail}" if tail else "")) from None
-        except RuntimeError as exc:
-            if "kernel" in str(exc).lower():  # e.g. "Kernel didn't respond in N seconds"
-                self.stop_kernel()
-                raise ReportRunError(f"kernel error: {exc}") from None
-            raise
-        return nb
-
-    def printer(self):
-        """This worker's PDF printer (one Chromium, started on first use)."""
-        from oneplan.batch import export
-
-        if self._printer is None:
-            self._printer = export.PdfPrinter()
-        return self._printer
-
-    def run(self, job: Job) -> ReportOutcome:
-        """Run one report and export it; never raises (the outcome carries the error)."""
-        started = time.perf_counter()
-        self.timings = {}
-        out_dir = job.out_dir
-        staging = out_dir / f".{job.spec.name}.staging-{os.getpid()}"
-        nb = None
-        try:
-            import nbformat
-            from nbclient.exceptions import CellExecutionError
-            from papermill.parameterize import parameterize_notebook
-
-            spec = job.spec
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            nb = nbformat.read(spec.notebook_path, as_version=4)
-            nb.metadata.setdefault("papermill", {})
-            for cell in nb.cells:  # as papermill's loader does; its helpers expect tags
-                cell.metadata.setdefault("tags", [])
-            params = _parameters(job, nb, staging)
-            nb = parameterize_notebook(nb, params, kernel_name=KERNEL, language="python")
-            nb.metadata.papermill.update(input_path=str(spec.notebook_path),
-                                         start_time=timestamp(), exception=None)
-            try:
-                self.execute(nb, spec.notebook_path.parent, spec.timeout_s, job.env)
-            except CellExecutionError as exc:
-                nb.metadata.papermill["exception"] = True
-                raise ReportRunError(f"{exc.ename}: {exc.evalue}") from None
-            except ReportRunError:  # time limit or dead kernel: keep the outputs made so far
-                nb.metadata.papermill["exception"] = True
-                raise
-            nb.metadata.papermill.update(end_time=timestamp(),
-                                         duration=round(time.perf_counter() - started, 2),
-                                         parameters=params)
-            files = self._export(job, nb, staging)
-            moved = _move_into_place(staging, out_dir, Path(job.out_root))
-            (out_dir / f"{spec.name}.failed.ipynb").unlink(missing_ok=True)
-            summary = json.loads((out_dir / spec.summary_file).read_text(encoding="utf-8"))
-            return ReportOutcome(spec.name, job.province_code, "ok",
-                                 time.perf_counter() - started,
-                                 {**{k: moved[v] for k, v in files.items()},
-                                  **{n: p for n, p in moved.items()
-                                     if n not in files.values()}},
-                                 summary={k: v for k, v in summary.items()
-                                          if k not in ("params", "selected_ids")},
-                                 timings={k: round(v, 3) for k, v in self.timings.items()})
-        except Exception as exc:  # noqa: BLE001 — a batch isolates every report's failure
-            log.debug("%s failed:\n%s", job.key, traceback.format_exc())
-            message = str(exc) if isinstance(exc, ReportRunError) else \
-                f"{type(exc).__name__}: {exc}"
-            message = (message.strip().splitlines() or [type(exc).__name__])[0][:800]
-            if nb is not None and nb.metadata.get("papermill", {}).get("exception"):
-                kept = _keep_failed(nb, out_dir / f"{job.spec.name}.failed.ipynb")
-                message += f" (executed notebook kept in {kept})"
-            return ReportOutcome(job.spec.name, job.province_code, "failed",
-                                 time.perf_counter() - started, error=message,
-                                 timings={k: round(v, 3) for k, v in self.timings.items()})
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def _export(self, job: Job, nb, staging: Path) -> dict[str, str]:
-        """Write the executed notebook, params file, HTML and PDF into ``staging``; returns
-        kind → file name."""
-        import nbformat
-
-        from oneplan.batch import export
-
-        spec = job.spec
-        summary_path = staging / spec.summary_file
-        if not summary_path.is_file():
-            raise ReportRunError(f"the notebook did not write its summary {spec.summary_file}")
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        files = {"summary": spec.summary_file, "ipynb": f"{spec.name}.ipynb"}
-        write_atomic(staging / files["ipynb"], nbformat.writes(nb))
-        if spec.params_file:
-            if "params" not in summary:
-                raise ReportRunError(f"{spec.summary_file} has no 'params' for {spec.params_file}")
-            write_atomic(staging / spec.params_file,
-                                json.dumps(summary["params"], ensure_ascii=False, indent=2))
-            files["params"] = spec.params_file
-        t = time.perf_counter()
-        page = export.notebook_to_html(nb, title=spec.title(job.lang, job.province_code),
-                                       lang=job.lang, synthetic=bool(summary.get("synthetic")))
-        files["html"] = f"{spec.name}.html"
-        write_atomic(staging / files["html"], page)
-        self.timings["html"] = time.perf_counter() - t
-        if "pdf" in job.formats:
-            t = time.perf_counter()
-            files["pdf"] = f"{spec.name}.pdf"
-            try:
-                self.printer().print(staging / files["html"], staging / files["pdf"])
-            except export.PdfExportError as exc:
-                raise ReportRunError(f"PDF: {exc}") from None
-            self.timings["pdf"] = time.perf_counter() - t
-        return files
+def _reraise(stop: _Stop, message: str) -> None:
+    """After a clean stop, let the signal take its usual course (with the handlers the
+    batch found): Ctrl-C raises ``KeyboardInterrupt``, SIGTERM ends the process. Raises
+    :class:`BatchInterrupted` when the signal's handling returns."""
+    print(message, file=sys.stderr, flush=True)
+    signal.raise_signal(stop.signum)
+    raise BatchInterrupted(message, stop.signum)
 
 
-def _move_into_place(staging: Path, out_dir: Path, out_root: Path) -> dict[str, str]:
-    """Move every file of ``staging`` into ``out_dir`` (``os.replace``, so each file is
-    replaced whole); returns file name → path relative to ``out_root``."""
-    moved = {}
-    for src in sorted(staging.rglob("*")):
-        if src.is_file():
-            rel = src.relative_to(staging)
-            dst = out_dir / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
-            moved[rel.as_posix()] = dst.relative_to(out_root).as_posix()
-    return moved
+# ------------------------------------------------------------------------------ workers
 
-
-def _keep_failed(nb, path: Path) -> Path:
-    """Write the failed notebook (tracebacks in its outputs) with papermill's error banner
-    on top, pointing at the cell that raised."""
-    import nbformat
-
-
-    nb = nbformat.from_dict(nb)
-    failed_index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                         and any(o.get("output_type") == "error"
-                                 for o in c.get("outputs", []))), None)
-    if failed_index is not None:
-        count = nb.cells[failed_index].get("execution_count")
-        nb.cells[failed_index].metadata.setdefault("tags", []).append("papermill-error-cell")
-        banner = nbformat.v4.new_markdown_cell(
-            '<span style="color:red; font-size:2em">An Exception was encountered at '
-            f"'In [{count}]'.</span>")
-        banner.metadata["tags"] = ["papermill-error-cell-tag"]
-        nb.cells.insert(0, banner)
-    return write_atomic(path, nbformat.writes(nb))
-
-
-_WORKER: _Engine | None = None
+_WORKER: Engine | None = None
 
 
 def _worker_init(log_level: int, thread_env: dict[str, str]) -> None:
     global _WORKER
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     os.environ.update(thread_env)  # before the kernel starts: BLAS reads them at import
-    _WORKER = _Engine()
-    # multiprocessing children skip atexit; Finalize runs when the worker exits
-    multiprocessing.util.Finalize(_WORKER, _WORKER.close, exitpriority=10)
+    _WORKER = Engine()
+    procs.on_kill(_WORKER.kill)  # SIGTERM or the batch's death: kernel and browser now
+    import atexit
+
+    atexit.register(_WORKER.close)  # a normal end: shut them down properly
 
 
 def _worker_run(job: Job) -> ReportOutcome:
@@ -422,64 +156,107 @@ def _worker_run(job: Job) -> ReportOutcome:
 
 
 class _Runner:
-    """Runs jobs on ``workers`` processes (each with its own engine), or in this process
-    when ``workers`` is 1. Kept across the batch's phases so kernels stay warm."""
+    """Runs jobs on ``workers`` processes (:class:`oneplan.batch.pool.WorkerPool`, each
+    with its own engine), or in this process when ``workers`` is 1. Kept across the
+    batch's phases so kernels stay warm."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._engine: _Engine | None = None
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn: workers start clean (no copied threads, locks or open DuckDB handles)
-        # parallel kernels each with a BLAS/OpenMP pool of all cores would oversubscribe
-        # the machine: each worker gets its share (unless the variables are set already)
-        share = str(max(1, (os.cpu_count() or 1) // self.workers))
-        thread_env = {v: os.environ.get(v, share) for v in _THREAD_VARS}
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init,
-                                   initargs=(logging.getLogger().level, thread_env))
+        self._engine: Engine | None = None
+        self._pool: workers_pool.WorkerPool | None = None
 
     def run(self, jobs: list[Job], done: Callable[[Job, ReportOutcome], None]) -> None:
-        """Run ``jobs`` and call ``done`` with each outcome as it comes; a worker that
-        dies is replaced and its unfinished jobs run once more."""
+        """Run ``jobs`` and call ``done`` with each outcome as it comes (in this process);
+        a worker that dies is replaced and its job runs once more."""
         if not jobs:
             return
         if self.workers == 1:
-            self._engine = self._engine or _Engine()
+            if self._engine is None:
+                self._engine = Engine()
             for job in jobs:
                 done(job, self._engine.run(job))
             return
-        retry: list[Job] = []
-        for attempt in (1, 2):
-            self._pool = self._pool or self._new_pool()
-            futures = {self._pool.submit(_worker_run, job): job for job in jobs}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    done(job, fut.result())
-                except BrokenProcessPool:
-                    retry.append(job)
-                except Exception as exc:  # noqa: BLE001 — never lose a report silently
-                    done(job, ReportOutcome(job.spec.name, job.province_code, "failed",
-                                            error=f"worker error: {type(exc).__name__}: {exc}"))
-            if not retry:
-                return
-            # a worker process died: the pool is unusable; the unfinished jobs run once more
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-            if attempt == 2:
-                for job in retry:
-                    done(job, ReportOutcome(job.spec.name, job.province_code, "failed",
-                                            error="the worker process died twice"))
-            jobs, retry = retry, []
+        if self._pool is None:
+            # parallel kernels each with a BLAS/OpenMP pool of all cores would
+            # oversubscribe the machine: each worker gets its share (unless set already)
+            share = str(max(1, (os.cpu_count() or 1) // self.workers))
+            thread_env = {v: os.environ.get(v, share) for v in _THREAD_VARS}
+            self._pool = workers_pool.WorkerPool(
+                self.workers, _worker_run, initializer=_worker_init,
+                initargs=(logging.getLogger().level, thread_env))
 
-    def close(self) -> None:
-        """Stop the engine or the worker pool."""
+        def finished(job: Job, outcome: ReportOutcome | None, error: str | None) -> None:
+            if outcome is None:
+                error = ("the worker process died twice" if error == workers_pool.WORKER_DIED
+                         else f"worker error: {error}")
+                outcome = ReportOutcome(job.spec.name, job.province_code, "failed",
+                                        error=error, staging=str(job.staging))
+            done(job, outcome)
+
+        self._pool.run(jobs, finished)
+
+    def close(self, *, now: bool = False) -> None:
+        """Stop the engine or the workers; ``now``: kill kernels and browsers at once."""
         if self._engine is not None:
-            self._engine.close()
-        if self._pool is not None:  # after Ctrl-C: do not start what is still queued
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._engine.kill() if now else self._engine.close()
+            self._engine = None
+        if self._pool is not None:
+            self._pool.close(now=now)
+            self._pool = None
+
+
+# ---------------------------------------------------------------------------- placement
+
+
+def _place(job: Job, outcome: ReportOutcome, manifest: Manifest) -> ReportOutcome:
+    """Move a worker's staged files into the output folder, journaled in ``manifest``
+    first; returns the outcome with ``files`` relative to the output folder. An ``ok``
+    report brings every file of its staging folder (and its old failed notebook goes); a
+    failed one only its failed notebook."""
+    staging = Path(outcome.staging) if outcome.staging else None
+    outcome.staging = None
+    if staging is None:
+        return outcome
+    out_root, out_dir = Path(job.out_root), job.out_dir
+    try:
+        if outcome.status == "ok":
+            names = sorted(f.relative_to(staging).as_posix() for f in staging.rglob("*")
+                           if f.is_file())
+        else:
+            names = sorted(n for n in outcome.files.values() if (staging / n).is_file())
+        dest = {n: (out_dir / n).relative_to(out_root).as_posix() for n in names}
+        kinds = {k: v for k, v in outcome.files.items() if v in dest}
+        files = {**{k: dest[v] for k, v in kinds.items()},
+                 **{n: p for n, p in dest.items() if n not in kinds.values()}}
+        if files:
+            manifest.placing(job, files)
+        for name in names:
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+        if outcome.status == "ok":
+            (out_dir / f"{job.spec.name}.failed.ipynb").unlink(missing_ok=True)
+        outcome.files = files
+    except OSError as exc:
+        outcome.status, outcome.files = "failed", {}
+        outcome.error = f"could not move the report into {out_dir}: {exc}"[:800]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return outcome
+
+
+def _clear_stale_staging(out_root: Path, fiscal_year: int) -> None:
+    """Remove staging folders of batches that are no longer running (killed ones)."""
+    folder = out_root / str(fiscal_year) / STAGING_DIR
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if not (sub.name.isdigit() and procs.alive(int(sub.name))):
+            shutil.rmtree(sub, ignore_errors=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # another batch is writing here
 
 
 # -------------------------------------------------------------------------------- batch
@@ -540,7 +317,12 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     Raises:
         oneplan.core.areas.UnknownAreaError: a province code is unknown.
         oneplan.data.db.DatabaseMissingError: the database does not exist.
+        oneplan.data.db.DatabaseFileError: the database path is a folder or not DuckDB.
+        oneplan.data.db.DatabaseBusyError: an import held the database past the wait.
         ValueError: an unknown report name.
+        KeyboardInterrupt: Ctrl-C, once the batch has stopped cleanly (module docstring,
+            "Stopping"); SIGTERM and SIGHUP end the process the same way.
+        BatchInterrupted: a stop signal whose own handling did not end the process.
     """
     codes = [areas.province(c).code for c in province_codes]
     specs = available_reports(reports)
@@ -565,10 +347,12 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
                    desc="reports", smoothing=0.1)
 
     def done(job: Job, outcome: ReportOutcome) -> None:
-        """Keep ``outcome``, record it in the manifest and show it on the progress bar."""
-        outcomes.append(outcome)
+        """Move the report into place, keep ``outcome``, record it in the manifest and
+        show it on the progress bar."""
         if outcome.status != "skipped":
+            outcome = _place(job, outcome, manifest)
             manifest.record(job, outcome)
+        outcomes.append(outcome)
         if bar is not None:
             bar.update()
             if outcome.status == "failed":
@@ -594,18 +378,34 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
 
     n_jobs = len(codes) * len(prov_specs) + len(nat_specs)
     runner = _Runner(max(1, min(workers or os.cpu_count() or 1, n_jobs or 1)))
-
-    try:
-        runner.run(plan([(s, c) for c in codes for s in first]), done)
-        # national reports and cookbooks read the provinces' summaries, so they are
-        # planned after them (a cookbook's rank among provinces sees every province)
-        runner.run(plan([(s, c) for s in later for c in codes]
-                        + [(s, "") for s in nat_specs]), done)
-    finally:
-        manifest.save()  # also after Ctrl-C: what finished stays recorded
-        if bar is not None:
-            bar.close()
-        runner.close()  # workers stop their kernels and browsers
+    _clear_stale_staging(out_root, fy)
+    stop: _Stop | None = None
+    with _stop_on_signals():
+        try:
+            runner.run(plan([(s, c) for c in codes for s in first]), done)
+            # national reports and cookbooks read the provinces' summaries, so they are
+            # planned after them (a cookbook's rank among provinces sees every province)
+            runner.run(plan([(s, c) for s in later for c in codes]
+                            + [(s, "") for s in nat_specs]), done)
+        except _Stop as exc:
+            stop = exc
+        except KeyboardInterrupt:
+            stop = _Stop(signal.SIGINT)
+        finally:
+            # also after a stop or an error: workers, kernels and browsers end, what
+            # finished stays recorded, nothing half-written is left
+            if bar is not None:
+                bar.close()
+            runner.close(now=stop is not None)
+            if stop is not None:
+                manifest.data["last_run"] = {
+                    "finished": timestamp(), "stopped_by": signal.Signals(stop.signum).name,
+                    "provinces": codes, "written": sum(o.status == "ok" for o in outcomes)}
+            manifest.save()
+            shutil.rmtree(staging_root(out_root, fy), ignore_errors=True)
+            _clear_stale_staging(out_root, fy)
+    if stop is not None:
+        _reraise(stop, _stopped_message(stop.signum, outcomes, manifest.path))
     outcomes.sort(key=lambda o: (o.province_code or "~", o.report))
     result = BatchResult(outcomes, time.perf_counter() - started)
     manifest.data["last_run"] = {
@@ -618,6 +418,13 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     result.manifest = manifest.path
     result.index = write_index(out_root, fy)
     return result
+
+
+def _stopped_message(signum: int, outcomes: list[ReportOutcome], manifest: Path) -> str:
+    """The one line a stopped batch prints: Thai, then English."""
+    fields = dict(signal=signal.Signals(signum).name, manifest=manifest,
+                  done=sum(o.status == "ok" for o in outcomes))
+    return " / ".join(text("batch.runner.stopped", lang, **fields) for lang in ("th", "en"))
 
 
 def write_index(out_root: str | Path, fiscal_year: int) -> Path:

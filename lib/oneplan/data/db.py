@@ -2,12 +2,31 @@
 
 The schema is documented in ``schema.sql`` beside this module. :func:`oneplan.samples.build.build_sample`
 creates it from the synthetic sample.
-Reports open the database read-only, so many batch workers can read it at once.
+
+Sharing the file
+    DuckDB lets one process write the file, or many read it, never both at once. Imports
+    and other writers open it read-write; reports open it read-only, read what they need
+    and close it at once, so a writer can get in between. :func:`connect` waits for a
+    lock another process holds: it says once on stderr that it is waiting, tries again
+    with a growing pause, and gives up after ``$ONEPLAN_DB_WAIT`` seconds (default
+    :data:`DEFAULT_WAIT_S`) with :class:`DatabaseBusyError`. A path that is a folder or
+    not a DuckDB file is refused with :class:`DatabaseFileError`, naming the path.
+
+What a report depends on
+    :func:`content_digests` fingerprints the stored data of each province (and the
+    country-wide rows apart), so a report is redone when, and only when, the data it shows
+    changed (:mod:`oneplan.batch.fingerprints`); an import that changes nothing changes no
+    digest.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import random
+import re
+import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -15,15 +34,33 @@ import duckdb
 import pandas as pd
 
 from oneplan.core import areas
-from oneplan.core.errors import UserError
-from oneplan.core.vocab import FUND_SOURCES
+from oneplan.core.errors import Failure, UserError
 from oneplan.core.paths import default_db_path
+from oneplan.core.text import text
+from oneplan.core.vocab import FUND_SOURCES
 
 log = logging.getLogger(__name__)
 
+WAIT_ENV = "ONEPLAN_DB_WAIT"
+DEFAULT_WAIT_S = 300.0
+"""How long :func:`connect` waits for another process's lock, seconds (``$ONEPLAN_DB_WAIT``)."""
+
+
+def _both(key: str, **fields) -> str:
+    """The catalogue text ``data.db.<key>`` as one line: Thai / English."""
+    return " / ".join(text(f"data.db.{key}", lang, **fields) for lang in ("th", "en"))
+
 
 class DatabaseMissingError(UserError, FileNotFoundError):
-    """The central database file does not exist yet (a user error: exit 2)."""
+    """The central database file does not exist yet."""
+
+
+class DatabaseFileError(UserError):
+    """The database path is a folder, or a file that is not a DuckDB database."""
+
+
+class DatabaseBusyError(Failure):
+    """Another process kept the database locked longer than the wait allows."""
 
 
 def schema_sql() -> str:
@@ -31,30 +68,183 @@ def schema_sql() -> str:
     return resources.files("oneplan.data").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = True
-            ) -> duckdb.DuckDBPyConnection:
-    """Open the central database.
+def wait_seconds() -> float:
+    """How long to wait for a lock: ``$ONEPLAN_DB_WAIT`` seconds, else :data:`DEFAULT_WAIT_S`.
+
+    Raises:
+        oneplan.core.errors.UserError: the variable is not a number ≥ 0.
+    """
+    raw = os.environ.get(WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise UserError(_both("bad_wait", var=WAIT_ENV, value=raw))
+    return value
+
+
+_LOCKED = re.compile(r"Could not set lock on file|Conflicting lock is held", re.I)
+_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = True,
+            wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the central database, waiting while another process holds it.
 
     Args:
         path: database file; default ``$ONEPLAN_DB`` or ``data/oneplan.duckdb``.
         read_only: reports read only; only the build and imports write.
+        wait_s: how long to wait for another process's lock (default
+            :func:`wait_seconds`); the wait is said once on stderr.
 
     Raises:
-        DatabaseMissingError: the file does not exist; the message names the command
-            that builds it.
+        DatabaseMissingError: the file does not exist (read-only); the message names the
+            command that builds it.
+        DatabaseFileError: the path is a folder, or not a DuckDB database file, or cannot
+            be opened.
+        DatabaseBusyError: still locked by another process after the wait.
     """
     path = Path(path) if path else default_db_path()
+    if path.is_dir():
+        raise DatabaseFileError(_both("is_folder", path=path))
     if read_only and not path.exists():
-        raise DatabaseMissingError(
-            f"central database {path} does not exist; build it with "
-            f"`oneplan build-sample --db {path}` (or `make run`)"
-        )
-    return duckdb.connect(str(path), read_only=read_only)
+        raise DatabaseMissingError(_both("missing", path=path))
+    limit = wait_seconds() if wait_s is None else wait_s
+    deadline = time.monotonic() + limit
+    pause, said = 0.05, False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if not _LOCKED.search(message):
+                if "not a valid DuckDB database" in message:
+                    raise DatabaseFileError(_both("not_duckdb", path=path)) from None
+                reason = message.split("Error: ", 1)[-1].splitlines()[0][:300]
+                raise DatabaseFileError(_both("cannot_open", path=path, reason=reason)) \
+                    from None
+            holder = (_HOLDER.search(message) or [None, "?"])[1]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DatabaseBusyError(_both("busy", path=path, pid=holder, seconds=f"{limit:g}",
+                                          var=WAIT_ENV)) from None
+        if not said:
+            said = True
+            line = _both("waiting", path=path, pid=holder)
+            log.info(line)
+            print(line, file=sys.stderr, flush=True)
+        time.sleep(min(left, pause * random.uniform(0.5, 1.0)))
+        pause = min(pause * 1.6, 1.0)
 
 
 def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The ``meta`` table as a dict (synthetic flag, seed, versions, build time)."""
     return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+# --- what the reports depend on -----------------------------------------------------------
+
+VOLATILE_META = frozenset({"last_import_at"})
+"""``meta`` keys that say when something was written, not what the data are."""
+
+NOT_REPORTED = frozenset({"meta", "complaint_rejects"})
+"""Tables no report shows: ``meta`` (its other keys identify the build, see
+:data:`VOLATILE_META`) and the problems of rejected complaint rows (appended at every
+import of a feed)."""
+
+VOLATILE_COLUMNS = frozenset({"imported_at", "linked_at"})
+"""Columns that say when a row was written, not what it holds."""
+
+PROVINCE_OF: dict[str, tuple[str, str]] = {
+    "need_stages": ("need_stages t LEFT JOIN needs p ON p.need_id = t.need_id",
+                    "p.province_code"),
+    "progress": ("progress t LEFT JOIN proposals p ON p.project_id = t.project_id "
+                 "LEFT JOIN water_projects w ON w.project_id = t.project_id",
+                 "coalesce(p.province_code, w.province_code)"),
+    "plan_items": ("plan_items t LEFT JOIN plan_versions p ON p.version_id = t.version_id",
+                   "p.province_code"),
+    "complaint_truth": ("complaint_truth t LEFT JOIN complaints p "
+                        "ON p.complaint_id = t.complaint_id", "p.province_code"),
+}
+"""Tables without a ``province_code`` column: the rows they are joined to (the table is
+``t``) and the province of a row. A table with a ``province_code`` column belongs to that
+province; a row with no province (central agencies, a table not named here) belongs to
+the whole country ("")."""
+
+SPREAD_OVER_PROVINCES = {"complaint_clusters": ("complaints", "complaint_id", "cluster_id")}
+"""Tables whose groups span provinces (table: (the table giving the province, the key
+joining them, the group)): a matter (cluster) of complaints in two provinces counts for
+both, since each province's report shows the whole matter."""
+
+COUNTRY_FIGURES = {
+    "as_of": "SELECT n.fiscal_year, max(s.stage_on) FROM need_stages s "
+             "JOIN needs n ON n.need_id = s.need_id GROUP BY 1",
+}
+"""Figures of the whole country that every province's report uses: the day the plan data
+stand at (:func:`oneplan.plan.needs.as_of_date`, when the database sets no
+``plan_as_of``)."""
+
+
+def _row_hash(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
+    cols = [c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = 'main' ORDER BY ordinal_position", [table]).fetchall()
+        if c not in VOLATILE_COLUMNS]
+    return "hash(" + ", ".join(f'{alias}."{c}"' for c in cols) + ")"
+
+
+def content_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """What the stored data of each province are, as ``{province code: {table: digest}}``
+    (``""``: rows of the whole country and :data:`COUNTRY_FIGURES`).
+
+    A digest is the row count with the sum and the XOR of the rows' hashes (columns of
+    :data:`VOLATILE_COLUMNS` left out), so it changes when a row of that province is
+    added, changed or deleted, and not when an import rewrites nothing. Tables of
+    :data:`NOT_REPORTED` are left out. One pass over the data (≈ 0.3 s for the whole
+    country's sample).
+    """
+    tables = [t for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_type = 'BASE TABLE' ORDER BY 1").fetchall() if t not in NOT_REPORTED]
+    out: dict[str, dict[str, str]] = {}
+
+    def add(table: str, rows) -> None:
+        for prov, n, total, xor in rows:
+            out.setdefault(prov or "", {})[table] = f"{n}:{total}:{xor}"
+
+    for table in tables:
+        h = _row_hash(con, table, "t")
+        if table in SPREAD_OVER_PROVINCES:
+            owner, key, group = SPREAD_OVER_PROVINCES[table]
+            add(table, con.execute(f"""
+                WITH r AS (SELECT t.{group} AS g, {h} AS h, o.province_code AS prov
+                           FROM {table} t LEFT JOIN {owner} o ON o.{key} = t.{key}),
+                     grp AS (SELECT g, hash(g, sum(h), bit_xor(h)) AS gh FROM r GROUP BY g),
+                     pg AS (SELECT DISTINCT prov, g FROM r)
+                SELECT pg.prov, count(*), sum(gh)::VARCHAR, bit_xor(gh)::VARCHAR
+                FROM pg JOIN grp USING (g) GROUP BY 1""").fetchall())
+            continue
+        if table in PROVINCE_OF:
+            source, prov = PROVINCE_OF[table]
+        else:
+            has_prov = con.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+                "AND table_schema = 'main' AND column_name = 'province_code'",
+                [table]).fetchone()[0]
+            source, prov = f"{table} t", "t.province_code" if has_prov else "NULL"
+        add(table, con.execute(
+            f"SELECT {prov} AS prov, count(*), sum({h})::VARCHAR, bit_xor({h})::VARCHAR "
+            f"FROM {source} GROUP BY 1").fetchall())
+    for name, sql in COUNTRY_FIGURES.items():
+        try:
+            rows = con.execute(sql).fetchall()
+        except duckdb.CatalogException:  # an older file without the table
+            rows = []
+        out.setdefault("", {})[name] = repr(sorted(map(repr, rows)))
+    return out
 
 
 _CANDIDATES_SQL = """

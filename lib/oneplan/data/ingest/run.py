@@ -345,7 +345,9 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
                 log.exception("loading %s failed", pr.path)
                 results.append(FileResult(pr.path, error=ImportFileError(
                     pr.path.name, *message("data.ingest.file.db_refused", error=exc))))
-        if any(fr.sheets for fr in results):
+        # only an import that wrote something (reports do not depend on it: see
+        # oneplan.data.db.content_digests)
+        if any(s.inserted or s.updated for fr in results for s in fr.sheets):
             con.execute("INSERT OR REPLACE INTO meta VALUES ('last_import_at', ?)",
                         [datetime.now(timezone.utc).isoformat(timespec="seconds")])
     finally:
