@@ -29,7 +29,7 @@ from oneplan.batch import pool
 from oneplan.batch.jobs import STAGING_DIR
 from oneplan.batch.manifest import JOURNAL_NAME, MANIFEST_NAME, load_manifest
 
-psutil = pytest.importorskip("psutil")
+import psutil  # noqa: E402 — a test dependency (pyproject [test])
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCES = ("32", "45")
