@@ -223,10 +223,7 @@ def database(path: str | Path | None, *, create: bool = False, option: str = "--
         return target
     if not create:
         raise DatabaseMissingError(message("core.cli.path.db_missing", path=target))
-    if not target.parent.is_dir():
-        key = "parent_not_dir" if target.parent.exists() else "parent_missing"
-        raise UserError(message(f"core.cli.path.{key}", option=option,
-                                parent=target.parent, path=target))
+    _parent_folder(target, option)
     _writable_folder(target, option)
     return target
 
@@ -269,23 +266,24 @@ def rejects_dir(path: str | Path | None, option: str = "--rejects") -> Path | No
     target = Path(path)
     if target.exists():
         return out_dir(target, option)
-    if not target.parent.is_dir():
-        key = "parent_not_dir" if target.parent.exists() else "parent_missing"
-        raise UserError(message(f"core.cli.path.{key}", option=option,
-                                parent=target.parent, path=target))
+    _parent_folder(target, option)
     _writable_folder(target, option)
     target.mkdir()
     return target
 
 
+def _parent_folder(target: Path, option: str) -> None:
+    """``target``'s parent is an existing folder, or a UserError says what it is."""
+    if not target.parent.is_dir():
+        key = "parent_not_dir" if target.parent.exists() else "parent_missing"
+        raise UserError(message(f"core.cli.path.{key}", option=option,
+                                parent=target.parent, path=target))
+
+
 def input_file(path: str | Path | None, option: str) -> Path | None:
     """A file to read: it exists and is not a folder."""
-    if path is None:
-        return None
-    target = Path(path)
-    if not target.exists():
-        raise UserError(message("core.cli.path.missing", option=option, path=target))
-    if target.is_dir():
+    target = input_path(path, option)
+    if target is not None and target.is_dir():
         raise UserError(message("core.cli.path.file_is_dir", option=option, path=target))
     return target
 
@@ -297,10 +295,7 @@ def output_file(path: str | Path | None, option: str) -> Path | None:
     target = Path(path)
     if target.is_dir():
         raise UserError(message("core.cli.path.file_is_dir", option=option, path=target))
-    if not target.parent.is_dir():
-        key = "parent_not_dir" if target.parent.exists() else "parent_missing"
-        raise UserError(message(f"core.cli.path.{key}", option=option,
-                                parent=target.parent, path=target))
+    _parent_folder(target, option)
     _writable_folder(target, option)
     return target
 

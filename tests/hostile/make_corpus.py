@@ -26,8 +26,10 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # tests/: plan_free_db
 sys.path.insert(0, str(HERE.parents[1] / "lib"))
 
+from plan_free_db import PLAN_TABLES, build_plan_free  # noqa: E402
 from files import (  # noqa: E402
     NEEDS_EN,
     NEEDS_ID_TH,
@@ -48,7 +50,6 @@ from files import (  # noqa: E402
 
 PROVINCES = ["32", "40"]
 """The database of the corpus: Surin (32) and Khon Kaen (40), plan tables emptied."""
-PLAN_TABLES = ("progress", "proposals", "need_stages", "needs")
 COUNTED = PLAN_TABLES + ("areas", "agencies", "strategic_issues", "water_projects")
 
 
@@ -454,18 +455,7 @@ def xlsx_rows(path: Path) -> int:
 
 def build_db(path: Path) -> Path:
     """The corpus database: the sample of :data:`PROVINCES` with the plan tables empty."""
-    import duckdb
-
-    from oneplan.samples import build
-
-    build.build_sample(path, provinces=PROVINCES)
-    con = duckdb.connect(str(path))
-    try:
-        for table in PLAN_TABLES:
-            con.execute(f"DELETE FROM {table}")
-    finally:
-        con.close()
-    return path
+    return build_plan_free(path, PROVINCES)
 
 
 @dataclass
