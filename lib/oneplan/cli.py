@@ -19,6 +19,9 @@
     oneplan complaints import PATH [--link]    import agency feed files (rejects kept)
     oneplan complaints link [--full]           link new records (or relink everything)
     oneplan complaints export --province 40 --out DIR   tables as CSV/XLSX (no PII)
+    oneplan complaints review export OUT.xlsx [--province 40] [--lang en]
+                                               uncertain pairs for an officer to decide
+    oneplan complaints review import FILE [--relink]   the officer's decisions back
 
 Exit codes: 0 ok, 1 ok but rows were rejected (kept in a rejects file), 2 bad usage or
 input, 3 failure (a report failed, or an unexpected error: one line names the log file
@@ -255,6 +258,8 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
     from oneplan.samples import feeds as generate
     from oneplan.complaints import linkage, stats, store
 
+    if args.action == "review":
+        return _cmd_complaints_review(args)
     if args.action == "generate":
         if not args.out:
             raise _needs("complaints generate", "--out DIR")
@@ -308,6 +313,37 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
     finally:
         con.close()
     return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def _cmd_complaints_review(args: argparse.Namespace) -> int:
+    """``oneplan complaints review export OUT [--province X] [--lang]`` and
+    ``oneplan complaints review import FILE [--relink]``."""
+    from oneplan.complaints import linkage, review
+
+    if args.path not in ("export", "import") or not args.file:
+        raise _needs("complaints review", "export OUT.xlsx | import FILE")
+    if args.path == "export":
+        out = check.output_file(args.file, "OUT")
+        con = db.connect(check.database(args.db), read_only=True)
+        try:
+            done = review.export_review(con, out, province_code=args.province,
+                                        lang=args.lang or "th")
+        finally:
+            con.close()
+        print(done.message())
+        return EXIT_OK
+    source = check.input_file(args.file, "FILE")
+    con = db.connect(check.database(args.db), read_only=False)
+    try:
+        result = review.import_decisions(con, source)
+        print(result.summary_line())
+        if args.relink:
+            st = linkage.link(con, load_params().complaints, incremental=False)
+            print(f"linked {st.new_records:,} records ({st.records:,} in all): "
+                  f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
+    finally:
+        con.close()
+    return EXIT_REJECTED if result.rejected else EXIT_OK
 
 
 class _Parser(argparse.ArgumentParser):
@@ -407,9 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_needs)
 
     p = sub.add_parser("complaints", help="Damrongdhama complaints: import, link, export")
-    p.add_argument("action", choices=["generate", "import", "link", "export"])
+    p.add_argument("action", choices=["generate", "import", "link", "export", "review"])
     p.add_argument("path", nargs="?",
-                   help="import: a folder of agency feed files, or one feed file")
+                   help="import: a folder of agency feed files, or one feed file; "
+                        "review: export or import")
+    p.add_argument("file", nargs="?",
+                   help="review export: the file to write (.xlsx or .csv); "
+                        "review import: the filled review file")
     p.add_argument("--db", help="database file (import creates it if missing)")
     p.add_argument("--province", action="append", **dict(
         plan_province, help="province code (export, generate; repeat for several)"))
@@ -420,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=check.seed, default=2567, help="generate: random seed")
     p.add_argument("--full", action="store_true", help="link: relink everything")
     p.add_argument("--link", action="store_true", help="import: link right after")
+    p.add_argument("--relink", action="store_true",
+                   help="review import: relink everything with the decisions right after")
+    p.add_argument("--lang", choices=["th", "en"], help="review export: language of the file")
     p.add_argument("--rehash", action="store_true",
                    help="import: the earlier salt is lost; re-import these feeds (all of "
                         "them) with the current salt and drop hashes made with the old one")

@@ -333,3 +333,18 @@ CREATE TABLE IF NOT EXISTS complaint_truth (
     truth_matter  BIGINT NOT NULL,
     truth_person  BIGINT NOT NULL
 );
+
+-- The officer's decisions on uncertain pairs (oneplan.complaints.review), kept forever:
+-- 'same' = one matter (must-link), 'different' = two matters (cannot-link); every later
+-- link, full or incremental, respects them. left_id < right_id. decided_by is a role or
+-- desk label from the review file (an officer's name is never stored).
+CREATE TABLE IF NOT EXISTS complaint_link_decisions (
+    left_id      VARCHAR NOT NULL,
+    right_id     VARCHAR NOT NULL,
+    decision     VARCHAR NOT NULL,     -- 'same' / 'different'
+    decided_by   VARCHAR,
+    source_file  VARCHAR NOT NULL,     -- the review file the decision came from (name only)
+    source_row   INTEGER NOT NULL,     -- its row there
+    decided_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (left_id, right_id)
+);
