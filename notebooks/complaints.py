@@ -29,7 +29,7 @@ output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (national:
 export_tables = True   # also write every table as CSV and XLSX (no personal data)
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
 from oneplan.complaints import stats, tracking
@@ -45,6 +45,7 @@ display(Markdown(report.intro(d)))
 # %%
 display(Markdown(report.heading("duplicates", L)))
 display(Markdown(report.interpret_duplicates(d)))
+display(HTML(report.review_note_html(d)))
 display(report.chart_agencies_per_matter(d))
 display(style(stats.duplicates_table(d), hide_index=True))
 

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from oneplan.core import areas
 from oneplan import charts
 from oneplan.core.text import text, texts
-from oneplan.reports.pages import sentence
+from oneplan.reports.pages import escape_html, sentence
 from oneplan.data import db
-from oneplan.complaints import stats, tracking
+from oneplan.complaints import review, stats, tracking
 from oneplan.complaints.stats import ComplaintData, area_name
 
 
@@ -28,6 +28,7 @@ def open_data(province_code: str, fiscal_year: int, db_path: str = "", lang: str
     try:
         data = stats.load(con, province_code or None, fiscal_year, lang=lang)
         data.accuracy = stats.linkage_accuracy(con, data.province_code)
+        data.review_pending = review.pending_count(con, data.province_code)
         data.synthetic = data.synthetic and db.meta(con).get("synthetic") == "true"
     finally:
         con.close()
@@ -191,6 +192,31 @@ def sla_table(d: ComplaintData) -> pd.DataFrame:
     return t.sort_values(t.columns[3], ascending=False).reset_index(drop=True)
 
 
+def review_note(pending: int, province_code: str | None, lang: str) -> str:
+    """The analyst's note on the officer's review queue (HTML, every text escaped): how
+    many pairs of complaints await review and the commands that export them and import
+    the decisions (for the province's own code), or that none does."""
+    def esc(key: str, **fields) -> str:
+        return escape_html(text(f"complaints.review.report.{key}", lang, **fields))
+
+    title = f'<p><strong>{esc("title")}</strong></p>'
+    if not pending:
+        return f'<aside class="analyst-note">{title}<p>{esc("none")}</p></aside>'
+    name = text("complaints.review.report.file", lang) + (
+        f"_{province_code}" if province_code else "") + ".xlsx"
+    export = f"oneplan complaints review export {name}" + (
+        f" --province {province_code}" if province_code else "")
+    imp = f"oneplan complaints review import {name} --relink"
+    return (f'<aside class="analyst-note">{title}<p>{esc("pending", pairs=f"{pending:,}")} '
+            f"<code>{escape_html(export)}</code> {esc('then')} "
+            f"<code>{escape_html(imp)}</code></p></aside>")
+
+
+def review_note_html(d: ComplaintData) -> str:
+    """:func:`review_note` for the section's data (pairs counted by :func:`open_data`)."""
+    return review_note(getattr(d, "review_pending", 0), d.province_code, d.lang)
+
+
 def method_note(d: ComplaintData) -> str:
     """How complaints are linked, in two levels (Markdown)."""
     return sentence("reports.complaints.method", d.lang, window=d.params.matter_window_days)
@@ -205,7 +231,8 @@ def summary_dict(d: ComplaintData, lang: str) -> dict:
            "fiscal_year": int(d.fiscal_year), "lang": lang, **s,
            "bounced_clusters": int(cl["bounced"].sum()),
            "reopened_clusters": int((cl["reopen_count"] > 0).sum()),
-           "hotspots": int(len(stats.hotspots(d)))}
+           "hotspots": int(len(stats.hotspots(d))),
+           "review_pairs_pending": int(getattr(d, "review_pending", 0))}
     acc = d.accuracy
     if acc:
         out.update({"linkage_precision": acc["precision"], "linkage_recall": acc["recall"],
