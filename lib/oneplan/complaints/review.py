@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -65,6 +66,9 @@ COLUMN_WIDTHS = {"pair": 40, "probability": 12, "decision": 16, "decided_by": 18
                  "received": 13, "category": 26, "place": 30, "name": 11, "text": 60}
 """Column widths of the review sheet (characters), by field."""
 
+WRAPPED = ("evidence", "category_1", "category_2", "place_1", "place_2", "text_1", "text_2")
+"""Columns whose text wraps in the review sheet (the long ones)."""
+
 _MAX_DECIDED_BY = 80
 
 
@@ -74,7 +78,14 @@ def _both(key: str, **fields: Any) -> str:
 
 
 def _t(key: str, lang: str, **fields: Any) -> str:
+    if not fields:
+        return _fixed(key, lang)
     return text(f"complaints.review.{key}", lang, **fields)
+
+
+@lru_cache(maxsize=1024)
+def _fixed(key: str, lang: str) -> str:
+    return text(f"complaints.review.{key}", lang)
 
 
 # --- the tables -------------------------------------------------------------------------
@@ -203,10 +214,10 @@ def pending_pairs(con: duckdb.DuckDBPyConnection,
     return con.execute(sql, args).df()
 
 
-def _place(row: pd.Series, s: str, lang: str) -> str:
-    sub, dist = row[f"{s}_subdistrict_code"], row[f"{s}_district_code"]
-    moo = row[f"{s}_moo"]
-    moo_text = "" if pd.isna(moo) else _t("place.moo", lang, moo=int(moo))
+@lru_cache(maxsize=65536)
+def _place(sub: Any, dist: Any, moo: Any, lang: str) -> str:
+    """A complaint's place in words (``ม.3 ต.ในเมือง อ.เมืองขอนแก่น``)."""
+    moo_text = "" if moo is None or pd.isna(moo) else _t("place.moo", lang, moo=int(moo))
     name = f"name_{lang}"
     s_area = _geo("subdistrict", sub)
     d_area = _geo("district", dist if isinstance(dist, str) else
@@ -230,12 +241,18 @@ def _geo(level: str, code: Any):
         return None
 
 
-def _category(row: pd.Series, s: str, lang: str) -> str:
-    name = registry().category_name(row[f"{s}_category"], lang)
-    label = row[f"{s}_agency_category"]
+@lru_cache(maxsize=4096)
+def _category(code: str, label: Any, lang: str) -> str:
+    """The national category's name, with the agency's own label when it differs."""
+    name = registry().category_name(code, lang)
     if isinstance(label, str) and label.strip() and label.strip() != name:
         return _t("category.with_label", lang, category=name, label=privacy.mask_text(label))
     return name
+
+
+@lru_cache(maxsize=4096)
+def _date(d: Any, lang: str) -> str:
+    return thai.format_date(d, lang, "short")
 
 
 def _masked_name(first: Any, last: Any) -> str:
@@ -243,7 +260,7 @@ def _masked_name(first: Any, last: Any) -> str:
     return " ".join(parts) or "—"
 
 
-def _names(row: pd.Series) -> tuple[str, ...]:
+def _names(row: dict) -> tuple[str, ...]:
     return tuple(v for s in ("l", "r") for c in ("first_name", "last_name")
                  if isinstance(v := row[f"{s}_{c}"], str))
 
@@ -262,6 +279,7 @@ _LEVEL = (("missing", ("null", "missing", "not given", "unknown", "no value")),
           ("near", ("within", "near")), ("far", ("far", "apart")))
 
 
+@lru_cache(maxsize=4096)
 def evidence_words(evidence: Any, lang: str = "th") -> str:
     """The linkage's evidence of a pair (a JSON object: comparison → level label, or a
     share) in words of ``lang``: ``"เลขบัตรประชาชน: ไม่มีข้อมูล; ชื่อ: คล้ายกัน"``. Names and
@@ -301,7 +319,7 @@ def review_frame(pairs: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
     heads = headers(lang)
     reg = registry()
     rows = []
-    for _, row in pairs.iterrows():
+    for row in pairs.to_dict("records"):
         names = _names(row)
         out: dict[str, Any] = {
             "pair": f"{row['left_id']}{PAIR_SEP}{row['right_id']}",
@@ -313,11 +331,15 @@ def review_frame(pairs: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
             **{f"same_{k}": _t(f"compare.{row[f'cmp_{k}']}", lang)
                for k in ("id", "phone", "house", "name")}}
         for n, s in (("1", "l"), ("2", "r")):
+            moo = row[f"{s}_moo"]
             out[f"agency_{n}"] = reg.agency_short(row[f"{s}_agency_id"], lang)
             out[f"case_no_{n}"] = str(row[f"{s}_case_no"])
-            out[f"received_{n}"] = thai.format_date(row[f"{s}_received_on"], lang, "short")
-            out[f"category_{n}"] = _category(row, s, lang)
-            out[f"place_{n}"] = _place(row, s, lang)
+            out[f"received_{n}"] = _date(pd.Timestamp(row[f"{s}_received_on"]).date(), lang)
+            out[f"category_{n}"] = _category(row[f"{s}_category"],
+                                             row[f"{s}_agency_category"], lang)
+            out[f"place_{n}"] = _place(row[f"{s}_subdistrict_code"],
+                                       row[f"{s}_district_code"],
+                                       None if pd.isna(moo) else int(moo), lang)
             out[f"name_{n}"] = _masked_name(row[f"{s}_first_name"], row[f"{s}_last_name"])
             out[f"text_{n}"] = privacy.mask_text(str(row[f"{s}_text"]), names)
         rows.append(out)
@@ -419,9 +441,10 @@ def _workbook(frame: pd.DataFrame, lang: str, codes: list[str], pending: int,
         head.font, head.fill, head.alignment = bold, fill, wrap
     n = len(frame)
     prob_col = keys.index("probability") + 1
-    for i in range(2, n + 2):
+    wrapped = [keys.index(k) + 1 for k in WRAPPED]
+    for i in range(2, n + 2):  # styles only where needed: a cell's style costs time
         ws.cell(row=i, column=prob_col).number_format = "0.0"
-        for j in range(1, len(keys) + 1):
+        for j in wrapped:
             ws.cell(row=i, column=j).alignment = wrap
     ws.freeze_panes = ws.cell(row=2, column=keys.index("decided_by") + 1).coordinate
     dec = get_column_letter(keys.index("decision") + 1)
