@@ -91,10 +91,13 @@ PAIRS = [  # left < right, as the linkage writes them
       "category": "same category"}),
     ("dd_province:6701", "doh:R-0091", "person", 0.9,
      {"first_name": "exact match", "last_name": "exact match"}),
+    # labels as the linkage writes them (complaints/linkage_model.py)
     ("dd_province:6702", "dla:๖๗-๐๐๑", "person", 0.61,
-     {"first_name": "Jaro-Winkler >= 0.9", "last_name": "exact match",
-      "house": "different house"}),
-    ("pea:X1", "pea:X2", "matter", 0.55, {"text": 0.38, "received": "within 7 days"}),
+     {"id": "ID missing", "phone": "phone missing", "first_name": "first name JW≥0.9",
+      "last_name": "same last name", "place": "same sub-district, other house"}),
+    ("pea:X1", "pea:X2", "matter", 0.55,
+     {"text": "text J≥0.35", "numbers": "numbers on one side only",
+      "category": "same category", "days": "≤7 days apart", "moo": "หมู่ unknown"}),
 ]
 
 
@@ -177,7 +180,13 @@ def test_export_lists_each_pending_pair_once_in_thai(con, tmp_path):
     assert first["ชื่อ-สกุล"] == "ตรงกัน" and first["ชื่อ ก (ปิดบัง)"] == "ส× ใ×"
     assert first["หลักฐานจากระบบ"] == ("เลขบัตรประชาชน: ไม่มีข้อมูล; โทรศัพท์: ตรงกัน; "
                                       "ข้อความ: เหมือนกัน 41 %; ประเภทเรื่อง: ตรงกัน")
-    second = rows[1]
+    second, third = rows[1], rows[2]
+    assert second["หลักฐานจากระบบ"] == (
+        "เลขบัตรประชาชน: ไม่มีข้อมูล; โทรศัพท์: ไม่มีข้อมูล; ชื่อ: คล้ายกันอย่างน้อย 90 %; "
+        "นามสกุล: ตรงกัน; สถานที่: ตำบลเดียวกัน คนละบ้าน")
+    assert third["หลักฐานจากระบบ"] == (
+        "ข้อความ: คล้ายกันอย่างน้อย 35 %; ตัวเลขในข้อความ: มีตัวเลขฝั่งเดียว; "
+        "ประเภทเรื่อง: ตรงกัน; วันที่รับ: ห่างกันไม่เกิน 7 วัน; หมู่ที่: ไม่มีข้อมูล")
     assert second["ระบบไม่แน่ใจเรื่อง"] == "เป็นผู้ร้องคนเดียวกันหรือไม่"
     assert second["ชื่อ-สกุล"] == "นามสกุลตรงกัน ชื่อต่างกัน"
     assert second["บ้านเลขที่"] == "ต่างกัน" and second["เลขบัตรประชาชน"] == "ไม่ทราบ (ไม่มีข้อมูล)"
@@ -275,6 +284,24 @@ def test_a_later_decision_replaces_the_earlier_one(con, tmp_path):
     assert (res.decided, res.replaced, res.rejected) == (1, 1, 0)
     assert con.execute("SELECT decision, source_file, source_row FROM "
                        "complaint_link_decisions").fetchall() == [("different", "b.csv", 2)]
+
+
+@pytest.mark.parametrize("label, words", [
+    ("same ID", "ตรงกัน"), ("different phone", "ต่างกัน"), ("first name missing", "ไม่มีข้อมูล"),
+    ("last name JW≥0.75", "คล้ายกันอย่างน้อย 75 %"), ("same house", "บ้านเดียวกัน"),
+    ("same sub-district, other หมู่", "ตำบลเดียวกัน คนละหมู่"), ("elsewhere", "ต่างพื้นที่"),
+    ("different text", "ต่างกัน"), ("same numbers", "ตรงกัน"),
+    ("อื่น ๆ (other) on a side", "ฝั่งหนึ่งเป็น อื่น ๆ"), ("same category group", "กลุ่มเรื่องเดียวกัน"),
+    ("further apart", "ห่างกันมาก"), ("different หมู่", "ต่างกัน"), ("same หมู่", "ตรงกัน"),
+    ("something new", "something new"),
+])
+def test_evidence_labels_in_thai_words(label, words):
+    assert review.evidence_words(json.dumps({"x": label}), "th") == f"x: {words}"
+
+
+def test_evidence_that_is_not_an_object():
+    assert review.evidence_words("not json") == "ไม่มีรายละเอียด"
+    assert review.evidence_words("[]", "en") == "no details"
 
 
 @pytest.mark.parametrize("typed, expected", [

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
@@ -271,12 +272,27 @@ _WHAT = (("person_id", "id"), ("national_id", "id"), ("id_hash", "id"), ("phone"
          ("place", "place"), ("category", "category"), ("cat_", "category"),
          ("number", "numbers"), ("text", "text"), ("received", "date"), ("date", "date"),
          ("day", "date"), ("agency", "agency"), ("name", "name"))
-_LEVEL = (("missing", ("null", "missing", "not given", "unknown", "no value")),
-          ("different", ("differ", "mismatch", "no match", "else", "other", "elsewhere",
-                         "not same", "disagree")),
-          ("similar", ("similar", "jaro", "fuzzy", "levenshtein", ">=", "close name")),
-          ("same", ("exact", "same", "equal", "match", "agree")),
-          ("near", ("within", "near")), ("far", ("far", "apart")))
+"""Comparison names of the linkage's evidence (by part) → catalogue key; ``id`` is exact."""
+
+_LEVEL = tuple((re.compile(rx, re.IGNORECASE), key) for rx, key in (
+    (r"missing|unknown|null|not given", "missing"),
+    (r"same sub-district, other หมู่", "other_moo"),
+    (r"same sub-district, other house", "other_house"),
+    (r"same sub-district", "same_subdistrict"),
+    (r"same house", "same_house"),
+    (r"elsewhere", "elsewhere"),
+    (r"same category group", "same_group"),
+    (r"other\) on a side|อื่น", "other_side"),
+    (r"one side only", "one_side"),
+    (r"\bJW?\s*(?:≥|>=)\s*([\d.]+)", "at_least"),
+    (r"(?:≤|<=|within)\s*(\d+)\s*days?", "within_days"),
+    (r"further apart|far apart", "far"),
+    (r"differ|mismatch|no match|else|other", "different"),
+    (r"similar|jaro|fuzzy", "similar"),
+    (r"same|exact|equal|match", "same")))
+"""The linkage's level labels (``linkage_model``: ``same ID``, ``first name JW≥0.9``,
+``text J≥0.6``, ``≤7 days apart``, ``same sub-district, other หมู่`` …) → catalogue key;
+the first rule that matches wins; a number it captures fills the sentence."""
 
 
 @lru_cache(maxsize=4096)
@@ -293,7 +309,8 @@ def evidence_words(evidence: Any, lang: str = "th") -> str:
         return _t("evidence.none", lang)
     out = []
     for name, level in items.items():
-        key = next((k for part, k in _WHAT if part in str(name).lower()), None)
+        low = str(name).lower()
+        key = "id" if low == "id" else next((k for part, k in _WHAT if part in low), None)
         what = _t(f"evidence.what.{key}", lang) if key else str(name)
         out.append(_t("evidence.item", lang, what=what, level=_level_words(level, lang)))
     return privacy.mask_text("; ".join(out))
@@ -306,9 +323,17 @@ def _level_words(level: Any, lang: str) -> str:
         if 0 <= level <= 1:
             return _t("evidence.level.share", lang, pct=f"{100 * level:.0f}")
         return f"{level:g}"
-    label = str(level).lower()
-    key = next((k for k, words in _LEVEL if any(w in label for w in words)), None)
-    return _t(f"evidence.level.{key}", lang) if key else str(level)
+    label = str(level)
+    for rx, key in _LEVEL:
+        m = rx.search(label)
+        if m is None:
+            continue
+        if key == "at_least":
+            return _t("evidence.level.at_least", lang, pct=f"{100 * float(m.group(1)):.0f}")
+        if key == "within_days":
+            return _t("evidence.level.within_days", lang, days=m.group(1))
+        return _t(f"evidence.level.{key}", lang)
+    return label
 
 
 def review_frame(pairs: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
