@@ -415,4 +415,4 @@ def explore_solve(run: PortfolioRun, *, budget_per_year_baht: float | None = Non
     spec = dataclasses.replace(run.spec, budget_by_year=budgets)
     return portfolio.plan_portfolio(
         scored, spec, time_limit_s=min(time_limit_s, run.params.portfolio.time_limit_s),
-        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous)
+        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous, stop_expected=True)
