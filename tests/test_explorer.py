@@ -195,12 +195,18 @@ def test_every_widget_has_a_thai_label_and_a_move_shows_what_changed(run):
     moved = e.panel.value
     assert moved != first
     assert re.search(r"แผนนี้: [\d,]+ โครงการ งบ [\d,]+\.\d ล้านบาท", moved)
-    assert "เทียบกับแผนก่อนหน้า" in moved and "เทียบกับแผนในรายงาน" in moved
+    assert moved.count('class="oneplan-change"') == 1   # the previous plan is the report's
+    assert "เทียบกับแผนในรายงาน (แผนก่อนหน้า)" in moved
     assert "<table" in moved and "เพิ่ม" in moved and "อำเภอที่ได้รับผลกระทบ" in moved
     assert e.shown is not run.result
     n_shown = int(e.shown.plan["selected"].sum())
     assert n_shown != len(run.selected) or not e.shown.plan["selected"].equals(
         run.candidates["selected"])
+
+    e.weights["need"].value = 0.9                    # a second move: both comparisons
+    both = e.panel.value
+    assert both.count('class="oneplan-change"') == 2
+    assert "เทียบกับแผนก่อนหน้า</h4>" in both and "เทียบกับแผนในรายงาน</h4>" in both
 
     e.reset.click()                                  # back to the report's plan, no solve
     assert e.shown is run.result

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import time
+from urllib.parse import parse_qs
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,14 +31,15 @@ from markupsafe import Markup
 
 from oneplan.core import areas, thai, vocab
 from oneplan.core.fonts import FONT_FAMILY, thai_font_instance
-from oneplan.core.text import text
+from oneplan.core.text import check_lang, text
 from oneplan.data import db
 from oneplan.reports import water
 from oneplan.reports.pages import escape_html, render
 from oneplan.reports.tables import name_column, names, style
 from oneplan.selection import portfolio, priority
 
-__all__ = ["CSS_FAMILY", "Explorer", "PlanChange", "app", "change_summary", "change_table",
+__all__ = ["APP_DEFAULT_PROVINCE", "APP_ENV", "CSS_FAMILY", "Explorer", "PlanChange", "app",
+           "app_settings", "change_summary", "change_table",
            "districts_text", "explorer", "font_css", "panel_html", "plan_change",
            "province_choices", "result_line", "status_text", "thai_font_css"]
 
@@ -363,8 +366,8 @@ class Explorer:
         self.value = run.candidates.set_index("project_id")["priority"]
         self._busy = False
         budget0 = float(next(iter(run.spec.budget_by_year.values()))) / 1e6
-        wide = {"description_width": "initial"}
-        layout = w.Layout(width="640px")
+        wide = {"description_width": "300px"}  # the Thai labels, sliders aligned
+        layout = w.Layout(width="760px")
         self.budget = w.FloatSlider(
             value=budget0, min=round(budget0 / 2, 1), max=round(budget0 * 1.5, 1),
             step=_nice_step(budget0 / 40), description=_t("widget.budget", self.lang),
@@ -376,7 +379,7 @@ class Explorer:
                              style=wide, layout=layout, continuous_update=False)
             for k, v in self.report_weights.items()}
         self.reset = w.Button(description=_t("widget.reset", self.lang),
-                              layout=w.Layout(width="auto"))
+                              layout=w.Layout(width="max-content"))
         self.panel = w.HTML()
         self.chart = w.Output()
         for s in (self.budget, *self.weights.values()):
@@ -422,13 +425,16 @@ class Explorer:
         self.show(self.report, seconds=None)
 
     def changes(self, res: portfolio.PlanResult) -> list[tuple[str, str, PlanChange]]:
-        """``res`` against the plan on screen and against the report's plan."""
+        """``res`` against the plan on screen and against the report's plan (one
+        comparison while the plan on screen is the report's)."""
         opts = dict(value=self.value, start_discount=self.run.spec.start_discount,
                     first_year=self.run.years[0])
+        vs_report = plan_change(self.report, res, **opts)
+        if self.shown is self.report:  # one comparison when the previous plan is the report's
+            return [("report", _t("change.vs_report_previous", self.lang), vs_report)]
         return [("previous", _t("change.vs_previous", self.lang),
                  plan_change(self.shown, res, **opts)),
-                ("report", _t("change.vs_report", self.lang),
-                 plan_change(self.report, res, **opts))]
+                ("report", _t("change.vs_report", self.lang), vs_report)]
 
     def show(self, res: portfolio.PlanResult, *, seconds: float | None,
              changes: list[tuple[str, str, PlanChange]] | None = None) -> None:
@@ -470,7 +476,35 @@ def province_choices(db_path: str | None = None, lang: str = "th") -> list[tuple
     return [(f"{getattr(areas.province(c), f'name_{lang}')} ({c})", c) for c in codes]
 
 
-def app(province_code: str = "40", fiscal_year: int | None = None, db_path: str | None = None,
+APP_ENV = {"province_code": "ONEPLAN_APP_PROVINCE", "fiscal_year": "ONEPLAN_APP_FISCAL_YEAR",
+           "lang": "ONEPLAN_APP_LANG"}
+"""The environment variables ``oneplan app`` sets for the app notebook's kernel."""
+
+APP_DEFAULT_PROVINCE = "40"
+"""The province the app opens with when none is given (Khon Kaen)."""
+
+
+def app_settings(province_code: str = "", fiscal_year: int | None = None, lang: str = "",
+                 environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The app's province, fiscal year and language: the notebook's parameters when given,
+    else the page's URL query (``?province=45&lang=en``, which Voilà hands the kernel as
+    ``$QUERY_STRING``), else what ``oneplan app`` set (:data:`APP_ENV`), else Khon Kaen,
+    the params' year, Thai. The province is checked (an unknown code raises
+    :class:`~oneplan.core.areas.UnknownAreaError`)."""
+    env = os.environ if environ is None else environ
+    query = {k: v[-1] for k, v in parse_qs(env.get("QUERY_STRING", "")).items()}
+
+    def pick(name: str, given: Any, query_key: str) -> Any:
+        return given or query.get(query_key) or env.get(APP_ENV[name]) or None
+
+    code = pick("province_code", province_code, "province") or APP_DEFAULT_PROVINCE
+    year = pick("fiscal_year", fiscal_year, "fiscal_year")
+    return {"province_code": areas.planning_province(str(code)).code,
+            "fiscal_year": int(year) if year else None,
+            "lang": check_lang(pick("lang", lang, "lang") or "th")}
+
+
+def app(province_code: str = APP_DEFAULT_PROVINCE, fiscal_year: int | None = None, db_path: str | None = None,
         lang: str = "th"):
     """The Voilà app: a province picker above the province's :class:`Explorer`; picking
     another province plans it and shows its explorer."""
