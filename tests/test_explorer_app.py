@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from argparse import Namespace
 from pathlib import Path
 
 import psutil

@@ -512,6 +512,9 @@ def app(province_code: str = APP_DEFAULT_PROVINCE, fiscal_year: int | None = Non
 
     choices = province_choices(db_path, lang)
     code = areas.province(province_code).code
+    if code not in [c for _, c in choices]:  # asked for, though without candidates: shown
+        choices = [(f"{getattr(areas.province(code), f'name_{lang}')} ({code})", code),
+                   *choices]
     picker = w.Dropdown(options=choices, value=code, description=_t("widget.province", lang),
                         style={"description_width": "initial"})
     body = w.VBox()
