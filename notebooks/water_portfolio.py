@@ -24,7 +24,8 @@
 province_code = "40"   # DOPA code as a string: "40" Khon Kaen, "45" Roi Et, "32" Surin
 fiscal_year = 2570     # first fiscal year of the plan, พ.ศ.
 scenario = ""          # a file in params/scenarios/ without .yml, e.g. drought-first
-output_dir = ""        # where summary.json and the XLSX go; empty: reports/<fiscal_year>/<province_code>
+output_dir = ""        # where summary.json and the XLSX go; empty: reports/<fiscal_year>/<province_code>,
+                       # or nothing at all in an interactive run (JupyterLab)
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 interactive = True     # sliders to re-solve (JupyterLab); batch runs pass False
@@ -36,8 +37,11 @@ from oneplan import charts
 from oneplan.reports import water as waterplan
 from oneplan.core.paths import default_reports_dir
 from oneplan.reports.tables import name_column, style
+from oneplan.reports.explorer import explorer, thai_font_css
 
 charts.use_thai_style()
+if interactive:  # the Thai font for notebook output, on a machine without Thai fonts
+    display(thai_font_css())
 run = waterplan.run_portfolio(province_code, fiscal_year, scenario, db_path or None, lang)
 L = run.lang
 display(Markdown(f"# {waterplan.title(run)}"))
@@ -115,11 +119,15 @@ display(style(waterplan.weights_table(run), hide_index=True, decimals=2))
 display(Markdown(waterplan.method_note(run)))
 
 # %% tags=["remove-cell"]
-out = output_dir or default_reports_dir() / str(run.params.fiscal_year) / run.province.code
-summary_path = waterplan.write_summary(run, out)
-xlsx_path = waterplan.export_plan_xlsx(run, out)
+# Only the batch writes summary.json and the XLSX (it passes output_dir and
+# interactive=False): opening the notebook in JupyterLab writes nothing into reports/.
+if output_dir or not interactive:
+    out = output_dir or default_reports_dir() / str(run.params.fiscal_year) / run.province.code
+    summary_path = waterplan.write_summary(run, out)
+    xlsx_path = waterplan.export_plan_xlsx(run, out)
 
 # %% tags=["remove-cell"]
-# Try other budgets and weights: each change re-scores and re-solves the province.
+# Try other budgets and weights: each change re-scores and re-solves the province and
+# shows what changed against the previous plan and the report's plan.
 if interactive:
-    display(waterplan.explorer(run))
+    display(explorer(run))

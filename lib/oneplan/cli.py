@@ -9,6 +9,7 @@
     oneplan plan revise --province 40 [--facts FILE.xlsx] [--months 6|12]
     oneplan plan list --province 40
     oneplan portal [--out DIR] [--fiscal-year 2570]  rewrite reports/index.html
+    oneplan app [--province 40] [--port 8866]  the planner's explorer as a web app (Voilà)
     oneplan import FILE|DIR ... [--kind needs|need_stages|proposals|progress] [--rejects DIR]
                    [--province 32 | --multi-province]
     oneplan templates [--province 32] [--out DIR]  write the Excel import templates
@@ -167,6 +168,53 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         con.close()
     print(versions.to_string(index=False) if len(versions) else "no plan versions yet")
     return EXIT_OK
+
+
+APP_PORT = 8866
+"""``oneplan app``'s default port (Voilà's own default)."""
+
+
+def app_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """The ``voila`` command line and environment of ``oneplan app``: the explorer
+    notebook served on 127.0.0.1 at ``--port`` (that port or none), code hidden, the
+    province, year, language and database handed to the notebook's kernel through the
+    environment (:data:`oneplan.reports.explorer.APP_ENV`)."""
+    import os
+
+    from oneplan.core.paths import NOTEBOOKS_DIR
+    from oneplan.reports.explorer import APP_DEFAULT_PROVINCE, APP_ENV
+
+    env = {**os.environ, "ONEPLAN_DB": str(check.database(args.db).resolve()),
+           APP_ENV["province_code"]: args.province or APP_DEFAULT_PROVINCE}
+    if args.fiscal_year:
+        env[APP_ENV["fiscal_year"]] = str(args.fiscal_year)
+    if args.lang:
+        env[APP_ENV["lang"]] = args.lang
+    cmd = [sys.executable, "-m", "voila", str(NOTEBOOKS_DIR / "explorer.ipynb"),
+           f"--port={args.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+           "--strip_sources=True", "--show_tracebacks=False"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    return cmd, env
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    import importlib.util
+    import os
+    import socket
+
+    cmd, env = app_command(args)
+    if importlib.util.find_spec("voila") is None:
+        raise Failure(message("reports.explorer.app.no_voila"))
+    with socket.socket() as s:  # a busy port is the user's to change, said before starting
+        try:
+            s.bind(("127.0.0.1", args.port))
+        except OSError:
+            raise UserError(message("reports.explorer.app.port_busy", port=args.port)) from None
+    print(message("reports.explorer.app.starting", url=f"http://127.0.0.1:{args.port}/"),
+          flush=True)
+    os.execve(sys.executable, cmd, env)  # voila takes this process's place (Ctrl-C stops it)
+    return EXIT_OK  # pragma: no cover - not reached
 
 
 def _cmd_portal(args: argparse.Namespace) -> int:
@@ -399,6 +447,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fiscal-year", **dict(fiscal_year, help="fiscal year, พ.ศ. (default "
                                                               "from params)"))
     p.set_defaults(func=_cmd_portal)
+
+    p = sub.add_parser("app", help="the planner's explorer as a web page without code "
+                                   "(Voilà): sliders re-plan a province and show what changed")
+    p.add_argument("--province", **dict(plan_province, help="province to open with (default "
+                                                           "40, Khon Kaen); the page can pick "
+                                                           "another"))
+    p.add_argument("--port", type=check.int_range(1, 65535), default=APP_PORT,
+                   help=f"port on 127.0.0.1 (default {APP_PORT})")
+    p.add_argument("--fiscal-year", **fiscal_year)
+    p.add_argument("--lang", choices=["th", "en"])
+    p.add_argument("--db", help="database file (default $ONEPLAN_DB or data/oneplan.duckdb)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=_cmd_app)
 
     p = sub.add_parser("import", help="import needs, proposals or progress (XLSX/CSV)")
     p.add_argument("files", nargs="+", metavar="FILE", help="XLSX or CSV files, or folders")

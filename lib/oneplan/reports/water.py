@@ -6,7 +6,7 @@ with ``lang="en"``; the words are in ``reports/text/water*.yml``), so every numb
 report can be traced to one function and the row's ``source_*`` columns in the database.
 
 This module owns the need, candidate and plan tables, the maps, the sentences, the XLSX
-for the governor's office and the interactive explorer. The run itself (load, score,
+for the governor's office and the explorer's re-solve (``reports.explorer``). The run itself (load, score,
 solve, labels, summary) is :mod:`oneplan.reports.water_run`, the reasons and comparisons
 :mod:`oneplan.reports.water_compare`; their public names are re-exported here.
 """
@@ -14,7 +14,6 @@ solve, labels, summary) is :mod:`oneplan.reports.water_run`, the reasons and com
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import date
 from pathlib import Path
 from typing import Mapping
@@ -47,7 +46,7 @@ __all__ = [
     "scenarios", "scenarios_table",
     # this module
     "EXPLORER_TIME_LIMIT_S", "budget_by_basin", "budget_by_district", "candidates_by_type",
-    "district_map", "explore_solve", "explorer", "export_plan_xlsx", "interpret_candidates",
+    "district_map", "explore_solve", "export_plan_xlsx", "interpret_candidates",
     "interpret_districts", "interpret_need", "interpret_scatter", "interpret_selection",
     "intro", "method_note", "need_map", "need_tables", "selected_table", "spend_by_year",
     "title", "weights_table",
@@ -416,48 +415,4 @@ def explore_solve(run: PortfolioRun, *, budget_per_year_baht: float | None = Non
     spec = dataclasses.replace(run.spec, budget_by_year=budgets)
     return portfolio.plan_portfolio(
         scored, spec, time_limit_s=min(time_limit_s, run.params.portfolio.time_limit_s),
-        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous)
-
-
-def explorer(run: PortfolioRun):
-    """Sliders for the yearly budget and the criteria weights that re-score and re-solve
-    the province (:func:`explore_solve`) and redraw (JupyterLab). Returns an ipywidgets
-    box; under papermill it is built but nothing waits for input."""
-    import ipywidgets as w
-    from IPython.display import display
-
-    from oneplan import charts
-
-    budget0 = float(next(iter(run.spec.budget_by_year.values())))
-    budget = w.FloatSlider(value=budget0 / 1e6, min=budget0 / 2e6, max=budget0 * 1.5e-6,
-                           step=budget0 / 40e6, description=label("budget_m", run.lang),
-                           style={"description_width": "initial"}, continuous_update=False)
-    sliders = {k: w.FloatSlider(value=v, min=0, max=1, step=0.05, description=k,
-                                continuous_update=False)
-               for k, v in run.params.priority.weights.items()}
-    out = w.Output()
-    shown: dict[str, portfolio.PlanResult] = {"plan": run.result}
-
-    def redraw(*_):
-        weights = {k: s.value for k, s in sliders.items()}
-        if sum(weights.values()) <= 0:
-            return
-        start = time.perf_counter()
-        res = explore_solve(run, budget_per_year_baht=budget.value * 1e6, weights=weights,
-                            previous=shown["plan"])
-        shown["plan"] = res
-        sel = res.plan[res.plan["selected"]]
-        with out:
-            out.clear_output(wait=True)
-            print(text("reports.water.explorer_status", run.lang, n=len(sel),  # widget output
-                       baht_m=sel["cost_baht"].sum() / 1e6,
-                       households=sel["households_served"].sum(), status=res.status,
-                       gap="–" if res.gap is None else f"{res.gap:.3%}",
-                       seconds=time.perf_counter() - start))
-            display(charts.budget_by_district(sel, lang=run.lang,
-                                              district_col=name_column("district", run.lang)))
-
-    for s in (budget, *sliders.values()):
-        s.observe(redraw, names="value")
-    redraw()
-    return w.VBox([budget, *sliders.values(), out])
+        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous, stop_expected=True)

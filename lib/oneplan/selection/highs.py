@@ -473,12 +473,15 @@ def solve_model(
     return outcome
 
 
-def check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str) -> None:
+def check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str, *,
+                  stop_expected: bool = False) -> None:
     """The status policy of every solve that must return a plan.
 
     ``optimal`` passes; a stopped-early status (e.g. ``time_limit``) passes with a logged
-    warning when HiGHS holds a feasible ``what`` (e.g. "plan"); anything else raises
-    :class:`~oneplan.selection.errors.SelectionSolveError` with the status.
+    warning when HiGHS holds a feasible ``what`` (e.g. "plan") — logged at INFO instead
+    with ``stop_expected``, for a solve time-boxed by design whose caller reports the
+    status and gap itself (the explorer's re-solve, a confirming re-solve); anything else
+    raises :class:`~oneplan.selection.errors.SelectionSolveError` with the status.
     """
     if outcome.status == "optimal":
         if not outcome.has_solution:  # pragma: no cover - defensive
@@ -490,8 +493,9 @@ def check_outcome(outcome: SolveOutcome, time_limit_s: float, what: str) -> None
                 f"HiGHS stopped ({outcome.status}) after {outcome.seconds:.2f} s without a "
                 f"feasible {what}; raise time_limit_s (was {time_limit_s})", outcome.status,
             )
-        log.warning("%s not proven optimal: HiGHS stopped with %s, gap %s",
-                    what, outcome.status, outcome.gap)
+        log.log(logging.INFO if stop_expected else logging.WARNING,
+                "%s not proven optimal: HiGHS stopped with %s, gap %s",
+                what, outcome.status, outcome.gap)
     else:
         raise SelectionSolveError(
             f"HiGHS could not solve the {what} model: status {outcome.status}", outcome.status

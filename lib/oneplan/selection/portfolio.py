@@ -361,6 +361,7 @@ def plan_portfolio(
     highs_options: Mapping[str, Any] | None = None,
     mip_start: Mapping[Any, int] | PlanResult | None = None,
     decompose_by: str | None = "auto",
+    stop_expected: bool = False,
 ) -> PlanResult:
     """Choose the projects of a multi-year plan and their start years.
 
@@ -381,6 +382,10 @@ def plan_portfolio(
     decomposed plan is ``"optimal"`` only if its gap to that bound is within
     ``mip_rel_gap``; otherwise HiGHS continues on the whole model from it and the
     tighter of the two bounds is reported (``PlanResult.method`` says what was done).
+
+    ``stop_expected``: the solve is time-boxed by design and the caller reports its status
+    and gap (the explorer, a confirming re-solve), so a stop is logged at INFO, not as a
+    warning (:func:`~oneplan.selection.highs.check_outcome`).
 
     Raises:
         ValueError: bad input (names the column/projects).
@@ -415,7 +420,7 @@ def plan_portfolio(
         err = InfeasibleSelectionError(engine.diagnose_infeasible())
         err.status = outcome.status
         raise err
-    check_outcome(outcome, time_limit_s, "plan")
+    check_outcome(outcome, time_limit_s, "plan", stop_expected=stop_expected)
     result = extract_plan(meta, outcome, x=x)
     result.mip_rel_gap = float(mip_rel_gap)
     result.method = method

@@ -554,7 +554,7 @@ def revise_plan(
             alt = plan_portfolio(cands, new_spec, value_col=value_col,
                                  time_limit_s=confirm_time_limit_s,
                                  mip_rel_gap=mip_rel_gap, threads=threads,
-                                 mip_start=start, **kw)
+                                 mip_start=start, stop_expected=True, **kw)
             alt_starts = plan_starts(alt)
             delta[p] = (net_after - net(alt_starts),
                         _value(values_now, alt_starts, years, discount)
