@@ -228,9 +228,11 @@ def kpi_sentence(cb: Cookbook, kpi_index: int) -> str:
         return text("reports.cookbook.sentence.no_value", lang, **fields)
     if k.direction is None:
         return text("reports.cookbook.sentence.total", lang, **fields)
+    verdict = text(f"reports.cookbook.verdict.{st.verdict or 'none'}", lang)
+    if st.rank is None:
+        return text("reports.cookbook.sentence.rate_unranked", lang, verdict=verdict, **fields)
     return text("reports.cookbook.sentence.rate", lang, rank=rank_text(st, lang),
-                verdict=text(f"reports.cookbook.verdict.{st.verdict or 'none'}", lang),
-                **fields)
+                verdict=verdict, **fields)
 
 
 # --- text and tables ---------------------------------------------------------------------
@@ -363,7 +365,10 @@ def _changes(cb: Cookbook) -> list[str]:
     prev = cb.previous
     if not prev or not isinstance(prev.get("kpis"), list):
         return []
-    before = {k.get("label_en"): k.get("value") for k in prev["kpis"] if isinstance(k, dict)}
+    before = {k.get("label_en"): k.get("value") for k in prev["kpis"]
+              if isinstance(k, dict) and "value" in k}  # a summary of this layout
+    if not before:
+        return []
     out = []
     for i, k in enumerate(cb.content.kpis):
         st = standing(cb, i)
