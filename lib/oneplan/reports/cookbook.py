@@ -374,13 +374,13 @@ def _changes(cb: Cookbook) -> list[str]:
         st = standing(cb, i)
         now = st.value if cb.province else st.stats.median
         old = before.get(k.label.en)
-        if k.label.en not in before or (old is None and now is None):
+        if k.label.en not in before:
             continue
-        if old is not None and now is not None and abs(float(old) - now) <= 1e-9:
-            continue
-        out.append(text("reports.cookbook.changed", cb.lang, kpi=k.label.get(cb.lang),
-                        before=format_value(old, k.kind, cb.lang),
-                        after=format_value(now, k.kind, cb.lang)))
+        # as the reader sees them: a change below the shown precision is no change
+        was, is_ = format_value(old, k.kind, cb.lang), format_value(now, k.kind, cb.lang)
+        if was != is_:
+            out.append(text("reports.cookbook.changed", cb.lang, kpi=k.label.get(cb.lang),
+                            before=was, after=is_))
     return out or [text("reports.cookbook.unchanged", cb.lang)]
 
 
