@@ -196,8 +196,9 @@ def _csv_label(rel: Path, code: str) -> tuple[str, str]:
         m = re.match(rf"([a-z_]+?)_{code}_(.+)$", rel.stem)
         if m:
             owner, table = m.group(1), m.group(2)
-    th, en = stems.get(owner or "", ("", ""))
-    return (f"{th}: {table}" if th else table), (f"{en}: {table}" if en else table)
+    if owner not in stems:
+        return table, table
+    return tuple(f"{name}: {table}" for name in stems[owner])
 
 
 GROUPS = ("reports", "cookbooks", "downloads", "tables", "analyst")
