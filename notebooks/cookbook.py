@@ -37,6 +37,9 @@ from oneplan.reports import cookbook
 charts.use_thai_style()
 cb = cookbook.build(practice, province_code, fiscal_year, lang, db_path or None,
                     output_dir or None)
+display(HTML(cookbook.front_html(cb)))  # cover page and executive summary
+
+# %%
 display(HTML(cookbook.header_html(cb)))
 
 # %%

@@ -17,11 +17,6 @@ from oneplan.core import paths
 from oneplan.core.files import write_atomic
 from oneplan.core.pdf import pdf_text
 
-PENDING_COMMANDS = {"import", "complaints"}
-"""Subcommands other branches are adding (issue 5); the lead merges them before release."""
-PENDING_NOTEBOOKS = {"needs_plan.ipynb", "followup.ipynb", "complaints.ipynb"}
-PENDING_TEMPLATES = {"data/templates/needs.xlsx", "data/templates/proposals.xlsx",
-                     "data/templates/progress.xlsx"}
 
 
 class _Ids(HTMLParser):
@@ -51,7 +46,9 @@ def test_content_is_complete_in_both_languages(practice):
     for t in texts:
         assert thai.search(t.th), t.th       # Thai text in Thai
         assert re.search("[A-Za-z]", t.en), t.en
-    assert c.kpis[0].kind != "text"          # the comparison ranks on the first KPI
+    assert c.kpis[0].is_rate                 # the comparison ranks on the first KPI
+    for s in c.steps:                        # every step names the reader's province
+        assert "{province}" in s.local.th and "{province}" in s.local.en
     # every step that shows figures shows ones with a provider
     for s in c.steps:
         assert all(f in cookbook_figures.FIGURE_PROVIDER for f in s.figures)
@@ -75,27 +72,42 @@ def _subcommands() -> set[str]:
 
 
 def test_commands_notebooks_and_templates_are_real():
+    """Every analyst command parses with the real parser once the reader's code is put in;
+    no content file writes a province's code out; templates and notebooks exist."""
+    from oneplan.data.templates import KINDS
+
     known = _subcommands()
-    pending = set()
     for practice in cookbook_content.PRACTICES:
+        raw = (paths.ROOT / "lib/oneplan/reports/cookbooks" / f"{practice}.yml").read_text(
+            encoding="utf-8")
+        assert not re.search(r"--province[ =]+\d", raw), practice   # award-province codes
+        assert "build-sample" not in raw and "--help" not in raw      # developer commands
         for step in cookbook_content.load_content(practice).steps:
-            for line in step.command:
-                words = shlex.split(line)
-                assert words[0] == "oneplan", line
-                if words[1] not in known:
-                    assert words[1] in PENDING_COMMANDS, f"{practice}: unknown command {line}"
-                    pending.add(words[1])
-                else:  # the command parses with the real parser
-                    if "--help" not in words:
-                        cli.build_parser().parse_args(words[1:])
-            if step.notebook and not (paths.NOTEBOOKS_DIR / step.notebook).is_file():
-                assert step.notebook in PENDING_NOTEBOOKS, step.notebook
-                pending.add(step.notebook)
-            if step.template and not (paths.ROOT / step.template).is_file():
-                assert step.template in PENDING_TEMPLATES, step.template
-                pending.add(step.template)
-    if pending:
-        pytest.skip(f"waiting for other branches: {sorted(pending)}")
+            for line in step.analyst:
+                words = shlex.split(line.format(code="40"))
+                assert words[0] == "oneplan" and words[1] in known, line
+                cli.build_parser().parse_args(words[1:])
+            if step.notebook:
+                assert (paths.NOTEBOOKS_DIR / step.notebook).is_file(), step.notebook
+            if step.template:
+                assert step.template in KINDS
+
+
+def test_content_rejects_written_out_codes_and_ranked_totals():
+    step = dict(title={"th": "ก", "en": "a"}, text={"th": "ก", "en": "a"},
+                local={"th": "ที่{province}", "en": "in {province}"})
+    with pytest.raises(Exception, match="--province"):
+        cookbook_content.Step(**step, analyst=["oneplan select --province 45"])
+    with pytest.raises(Exception, match="province"):
+        cookbook_content.Step(**{**step, "local": {"th": "ที่ขอนแก่น", "en": "in {province}"}})
+    with pytest.raises(Exception, match="unknown report"):
+        cookbook_content.Step(**step, reports=["nope"])
+    assert cookbook_content.Step(**step, analyst=["oneplan select --province {code}"])
+    with pytest.raises(Exception, match="never better or worse"):
+        cookbook_content.Kpi(label={"th": "ก", "en": "a"}, figure="backlog_over_30d",
+                             better="lower")
+    total = cookbook_content.Kpi(label={"th": "ก", "en": "a"}, figure="plan_revisions")
+    assert total.direction is None and not total.is_rate
 
 
 def test_bad_content_is_named(monkeypatch):
@@ -103,6 +115,7 @@ def test_bad_content_is_named(monkeypatch):
         cookbook_content.load_content("nope")
     with pytest.raises(Exception, match="unknown figure key"):
         cookbook_content.Step(title={"th": "ก", "en": "a"}, text={"th": "ก", "en": "a"},
+                              local={"th": "ที่{province}", "en": "in {province}"},
                               figures=["not_a_figure"])
     with pytest.raises(Exception, match="either `figure` or `num`"):
         cookbook_content.Kpi(label={"th": "ก", "en": "a"})
@@ -141,17 +154,22 @@ def test_province_numbers_beside_each_step(monkeypatch, sample_db, tmp_path):
     assert "ยังไม่มีข้อมูล" not in recipe
     kpis = cookbook.kpi_table(cb)
     row = kpis.iloc[0]
-    assert row["จังหวัด"] == "75.0 %"          # 1500 / 2000
-    assert row["ทั้งประเทศ"] == "75.0 %"       # 3000 / 4000
-    assert row["เทียบกับทั้งประเทศ"] == "เท่ากัน"
-    days = kpis.iloc[-1]                        # median days, lower is better, equal here
-    assert days["จังหวัด"] == "45 วัน"
+    among = "3 จังหวัดที่มีข้อมูล จากทั้งหมด 76 จังหวัด"   # the database holds 3 of the 76
+    assert row["จังหวัดสุรินทร์"] == "75.0 %"        # 1500 / 2000
+    assert row["ค่ามัธยฐาน"] == f"75.0 % ({among})"
+    assert row["เทียบกับค่ามัธยฐาน"] == "เท่ากับค่ามัธยฐาน"
     # every province in the database reports the same fake figures: all tie at rank 1
-    assert row["อันดับในประเทศ"] == "1 / 3"
+    assert row["อันดับ"] == f"อันดับ 1 จาก {among} (เท่ากัน 3 จังหวัด)"
+    days = kpis.iloc[-1]                        # median days, lower is better, equal here
+    assert days["จังหวัดสุรินทร์"] == "45 วัน"
+    sentence = cookbook.kpi_sentence(cb, 0)
+    assert sentence.startswith("ร้อยละหมู่บ้านที่ส่งความต้องการ: จังหวัดสุรินทร์ 75.0 %")
+    assert f"ค่ามัธยฐาน {among} คือ 75.0 %" in sentence
     s = cookbook.summary(cb)
-    assert s["kpis"][0]["rank"] == 1 and s["kpis"][0]["ranked_provinces"] == 3
+    assert s["kpis"][0]["rank"] == 1 and s["kpis"][0]["provinces_with_value"] == 3
+    assert s["kpis"][0]["provinces_compared"] == 76 and s["kpis"][0]["tied_with"] == 3
     assert s["figures"]["needs"] == 4000 and s["national_figures"]["needs"] == 8000
-    assert s["kpis"][0]["province"] == pytest.approx(0.75)
+    assert s["kpis"][0]["value"] == pytest.approx(0.75)
     assert s["missing_providers"] == {}
 
 
@@ -194,7 +212,8 @@ def test_water_figures_from_database_and_summary(sample_db, tmp_path):
     assert (f["water_candidates"], f["water_candidates_ready"]) == (n, ready)
     assert f["water_requested_baht"] == pytest.approx(req)
     assert f["water_selected"] == 12 and f["water_solver_status"] == "time_limit"
-    assert nat["water_candidates"] == total and nat["water_solver_status"] == "time_limit (1)"
+    assert nat["water_candidates"] == total and nat["water_solver_status"] == {"time_limit": 1}
+    assert nat["water_reports"] == 1 and f["water_reports"] == 1
     assert "water_selected" not in none  # no report for Roi Et here: absent, not zero
 
 
@@ -210,8 +229,11 @@ def test_province_cookbook_says_where_it_ranks(sample_db, tmp_path):
     expected = sorted(share, key=share.get, reverse=True).index("45") + 1
     assert cookbook.province_rank(cb, 1) == (expected, 3)
     table = cookbook.kpi_table(cb)
-    assert table.iloc[1]["Rank in the country"] == f"{expected} / 3"
-    assert table.iloc[-1]["Rank in the country"] == "–"   # solver status is not ranked
+    assert table.iloc[1]["Rank"] == f"rank {expected} of the 3 provinces with the figure, of 76"
+    assert table.iloc[-1]["Rank"] == "–"          # plan revisions: a total, never ranked
+    assert table.iloc[-1]["Against the median"] == "–"
+    assert table.iloc[-1]["Direction"] == "total (not ranked)"
+    assert "(a total, not ranked)" in cookbook.kpi_sentence(cb, 3)
     assert "compare" not in cookbook.sections(cb)
 
 
@@ -225,18 +247,23 @@ def test_national_cookbook_compares_provinces(sample_db, tmp_path):
     cb = cookbook.build("water", "", 2570, "en", sample_db, fy_dir / "national")
     assert cb.province is None and "compare" in cookbook.sections(cb)
     comp = cb.comparison
-    assert sorted(comp["code"]) == ["32", "40", "45"]
+    assert len(comp) == 76                                  # every planning province
+    assert sorted(comp.dropna(subset=["kpi0"])["code"]) == ["32", "40", "45"]
     ranked = comp.dropna(subset=["kpi0"])
     assert ranked["kpi0"].is_monotonic_decreasing          # higher is better: best first
     assert comp.loc[comp["code"] == "32", "kpi1"].isna().all()  # no water report for Surin
-    # the national "selected / requested" counts only provinces with both figures
     con = db.connect(sample_db)
     req = dict(con.execute("SELECT province_code, sum(cost_baht) FROM water_projects "
                            "WHERE fiscal_year = 2570 GROUP BY 1").fetchall())
     con.close()
-    assert cookbook.national_kpi(cb, 1) == pytest.approx(4e8 / (req["40"] + req["45"]))
-    assert cookbook.kpi_table(cb).iloc[1]["National"] == \
-        f"{4e8 / (req['40'] + req['45']) * 100:,.1f} %"
+    shares = [3e8 / req["40"], 1e8 / req["45"]]
+    stats = cookbook_figures.kpi_stats(comp, 1)             # median of the 2 with a figure
+    assert (stats.n, stats.total) == (2, 76)
+    assert stats.median == pytest.approx(sum(shares) / 2)
+    median = cookbook.kpi_table(cb).iloc[1]["Median"]
+    assert median == f"{sum(shares) / 2 * 100:,.1f} % (the 2 provinces with the figure, of 76)"
+    assert "(sum of the 2 provinces with a water report, of 76)" in \
+        cookbook.section_html(cb, "recipe")
     table = cookbook.comparison_table(cb)
     assert "Khon Kaen" in table["Province"].tolist()
     html = cookbook.section_html(cb, "compare")
@@ -271,6 +298,7 @@ def test_toc_links_resolve_after_export(sample_db, tmp_path):
     for href in toc:
         assert href[1:] in parser.ids, href
     assert "ขอนแก่น" in page and "oneplan select --province 40" in page
+    assert "บทสรุปสำหรับผู้บริหาร" in page and 'class="oneplan-cover"' in page
     assert "cookbook.build" not in page and "Traceback" not in page
     html_path = out / "cookbook_water.html"
     write_atomic(html_path, page)

@@ -1,16 +1,17 @@
-"""The reports portal (reports/index.html): offline, every province, every link resolves."""
+"""The reports portal (reports/index.html): offline, the provinces with reports, every file
+of their folders linked, English behind a switch, every link resolves."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from oneplan.core import areas
 from oneplan.reports import portal
 from oneplan.batch import runner as reports
 
@@ -60,44 +61,100 @@ def tree(tmp_path):
     return tmp_path, made
 
 
-def test_every_link_resolves_and_every_report_is_linked(tree):
+def _province_files(root: Path) -> list[Path]:
+    return sorted(f for code in ("40", "45") for f in (root / "2570" / code).rglob("*")
+                  if f.is_file())
+
+
+def test_every_link_resolves_and_every_file_is_linked(tree):
     root, made = tree
     path = portal.write_portal(root, 2570)
     assert path == root / "index.html"
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
-    targets = [root / unquote(h) for h in page.hrefs]
+    targets = [root / unquote(h) for h in page.hrefs if h != "#all"]
     for t in targets:
         assert t.is_file(), t
-    assert sorted(targets) == sorted(made)       # every report, nothing else
+    national = [f for f in made if "national" in f.parts]
+    # every file of a province's folder (summaries, notes too), the national reports
+    assert sorted(targets) == sorted(_province_files(root) + national)
     assert not page.srcs                          # nothing loaded from anywhere
 
 
-def test_every_province_with_names_region_and_figures(tree):
+def test_only_provinces_with_reports_and_a_link_to_all(tree):
     root, _ = tree
-    text = portal.render_portal(root, 2570)
+    text = portal.render_portal(root, 2570, generated_on=date(2026, 12, 3))
     page = _Page()
     page.feed(text)
-    assert len(page.rows) == 76 == len(areas.planning_provinces())
-    kk = next(r for r in page.rows if "khon kaen" in r["data-search"])
-    assert kk["data-region"] == "northeast" and kk["data-reports"] == "1"
-    assert "40" in kk["data-search"] and "ขอนแก่น" in kk["data-search"]
-    assert sum(r["data-reports"] == "1" for r in page.rows) == 2
-    assert "ขอนแก่น" in text and "Khon Kaen" in text and "ภาคตะวันออกเฉียงเหนือ" in text
+    assert [r["data-search"].split()[0] for r in page.rows] == ["40", "45"]
+    assert "สร้างหน้านี้เมื่อ 3 ธันวาคม 2569" in text        # generation date in พ.ศ.
+    assert "มีรายงาน 2 จาก 76 จังหวัด" in text
+    assert '<a href="#all">ดูทั้ง 76 จังหวัด</a>' in text and "#all:target" in text
+    others = re.findall(r'<li data-code="(\d+)">[^<]*<span class="en" lang="en">[^<]*</span>'
+                        r' — <span class="none">ยังไม่มีรายงาน</span>', text)
+    assert len(others) == 74 and "40" not in others and "45" not in others
+    assert "ขอนแก่น" in text and "Khon Kaen" in text
     assert "1,593.5" in text and "69,945" in text and "4,321" in text   # key figures
     assert "98,765" in text
     assert "ข้อมูลตัวอย่างสังเคราะห์" in text                            # synthetic banner
     assert "ภาพรวมประเทศ" in text and "National overview" in text
 
 
-def test_offline_page_with_embedded_font_and_filter(tree):
+def test_english_behind_a_css_switch(tree):
+    root, _ = tree
+    text = portal.render_portal(root, 2570)
+    assert '<input type="checkbox" id="lang-en">' in text
+    assert ".en { display: none;" in text and "#lang-en:checked ~ main .en" in text
+    # every English text is inside an element marked lang="en" (hidden by default)
+    body = text[text.index("<main>"):text.index("</main>")]
+    visible = re.sub(r'<span class="en" lang="en">.*?</span>', "", body, flags=re.S)
+    for english in ("Water plan", "Khon Kaen", "Reports", "National overview", "Cookbook"):
+        assert english in body and english not in visible, english
+
+
+def test_offline_page_with_embedded_font(tree):
     root, _ = tree
     text = portal.render_portal(root, 2570)
     assert "@font-face" in text and "data:font/ttf;base64," in text
     assert not re.search(r"(src|href)=\"https?://", text)
-    assert 'id="q"' in text and 'id="region"' in text and "addEventListener" in text
-    for code in areas.REGION_NAMES:
-        assert f'<option value="{code}">' in text
+
+
+def test_a_batchs_files_each_in_one_group(tmp_path):
+    """A province folder as the batch writes it: reports, cookbooks, Excel, OC4IDS, CSV
+    tables (in <report>_tables/ and as complaints_<code>_*.csv), notebooks, summaries."""
+    fy = tmp_path / "2570" / "40"
+    names = ["water_portfolio.html", "water_portfolio.pdf", "water_portfolio.ipynb",
+             "summary.json", "params.json", "plan_40_2570.xlsx", "needs_plan.html",
+             "needs_plan.xlsx", "needs_plan.summary.json", "needs_plan_tables/ranking.csv",
+             "oc4ids_40_2570.json", "followup.xlsx", "followup_tables/stale.csv",
+             "complaints.html", "complaints_40.xlsx", "complaints_40_backlog.csv",
+             "cookbook_water.html", "cookbook_water.pdf", "cookbook_water.summary.json",
+             "<script>x.csv"]
+    for n in names:
+        _touch(fy / n)
+    groups = {g.key: g for g in portal.province_files(fy, tmp_path, "40")}
+    assert sum(g.count for g in groups.values()) == len(names)     # each file once
+    labels = {g: [(e[0].th, [l.kind for l in e]) for e in groups[g].entries] for g in groups}
+    assert labels["reports"][0] == ("แผนน้ำ", ["HTML", "PDF"])
+    assert labels["cookbooks"] == [("ตำรา แผนน้ำแบบบูรณาการ", ["HTML", "PDF"])]
+    assert labels["downloads"] == [("แผนน้ำ", ["Excel"]), ("ความต้องการสู่แผน", ["Excel"]),
+                                   ("ติดตามผล", ["Excel"]), ("เรื่องร้องเรียน", ["Excel"]),
+                                   ("ข้อมูลโครงการ OC4IDS", ["JSON"])]
+    assert ("ความต้องการสู่แผน: ranking", ["CSV"]) in labels["tables"]
+    assert ("เรื่องร้องเรียน: backlog", ["CSV"]) in labels["tables"]
+    assert {e[0].href.rsplit("/", 1)[-1] for e in groups["analyst"].entries} == {
+        "water_portfolio.ipynb", "summary.json", "params.json", "needs_plan.summary.json",
+        "cookbook_water.summary.json"}
+    text = portal.render_portal(tmp_path, 2570)
+    assert "<script>x" not in text and "&lt;script&gt;x" in text   # escaped
+    assert 'href="2570/40/%3Cscript%3Ex.csv"' in text             # quoted, relative
+    assert "<details class=\"grp grp-tables\"><summary>ตารางข้อมูล CSV (4)" in text
+
+
+def test_no_report_anywhere(tmp_path):
+    text = portal.render_portal(tmp_path, 2570)
+    assert "ยังไม่มีจังหวัดใดมีรายงาน" in text
+    assert len(re.findall(r'<li data-code="', text)) == 76
 
 
 def test_no_synthetic_banner_for_real_data(tmp_path):
@@ -115,7 +172,7 @@ def test_reports_write_index_is_the_portal(tree):
     path = reports.write_index(root, 2570)
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
-    assert len(page.rows) == 76 and len(page.hrefs) == len(made)
+    assert len(page.rows) == 2 and len(page.hrefs) == len(_province_files(root)) + 4
 
 
 def test_cli_rewrites_the_portal(tree, capsys):
@@ -126,4 +183,4 @@ def test_cli_rewrites_the_portal(tree, capsys):
     assert str(root / "index.html") in capsys.readouterr().out
     page = _Page()
     page.feed((root / "index.html").read_text(encoding="utf-8"))
-    assert len(page.hrefs) == len(made)
+    assert len(page.hrefs) == len(_province_files(root)) + 4  # + national + "#all"

@@ -8,7 +8,10 @@ made up here.
 
 The water provider (:func:`water_figures`) lives in this module: it reads the candidates and
 plan versions from the central database and the province's water report ``summary.json``.
-:func:`comparison` gives every province's KPI values and ranks, computed once per inputs.
+:func:`comparison` gives every planning province's KPI values and ranks (rates only),
+computed once per inputs; :func:`kpi_stats` the median and the number of provinces with a
+value — the "where it stands" of a cookbook is always against all 76 planning provinces,
+with the number that have the figure said.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ PROVIDERS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "water": (None, (  # water_figures, below (it reads the batch's water summaries too)
         "water_candidates", "water_candidates_ready", "water_requested_baht",
         "households_in_need", "water_selected", "water_selected_baht",
-        "water_households_served", "water_solver_status", "plan_versions",
+        "water_households_served", "water_solver_status", "water_reports", "plan_versions",
         "plan_revisions")),
 }
 """Provider name → (its ``cookbook_figures(con, province_code, fiscal_year)``, the keys it
@@ -125,8 +128,10 @@ def water_figures(con, province_code: str | None, fiscal_year: int, *,
     (``plan_versions``, revisions = versions made 6/12 months after approval). From the
     water report's ``summary.json`` under ``fy_dir/<code>/`` (default reports folder), when
     it exists: ``water_selected``, ``water_selected_baht``, ``water_households_served``,
-    ``water_solver_status`` (nationally: the sums over the reports found and the number of
-    reports per status). Keys without a source are left out.
+    ``water_solver_status`` (nationally: the sums over the reports found and
+    ``{status: number of reports}``) and ``water_reports`` (how many water reports these
+    figures come from: 1 for a province, up to 76 nationally). Keys without a source are
+    left out.
     """
     fy = int(fiscal_year)
     code = areas.province(province_code).code if province_code else None
@@ -165,7 +170,8 @@ def water_figures(con, province_code: str | None, fiscal_year: int, *,
         out["water_households_served"] = sum(int(s["households_served"]) for s in summaries)
         statuses = pd.Series([str(s["solver_status"]) for s in summaries]).value_counts()
         out["water_solver_status"] = (statuses.index[0] if code else
-                                      ", ".join(f"{k} ({v})" for k, v in statuses.items()))
+                                      {str(k): int(v) for k, v in statuses.items()})
+        out["water_reports"] = len(summaries)
     return out
 
 
@@ -185,41 +191,64 @@ def kpi_value(kpi: Kpi, figs: Figures) -> float | str | None:
 
 def _comparison(con, content: CookbookContent, fiscal_year: int, lang: str,
                 fy_dir: Path | None) -> pd.DataFrame:
-    """One row per province present in the database: its KPI values ``kpi<i>`` (floats,
-    NaN = none; text KPIs as text) and ranks ``rank<i>`` among the provinces with a value
-    (1 = best by the KPI's direction, ties share a rank). ``rank`` is ``rank0``; rows are
-    sorted by it, provinces without a value last."""
-    codes = [r[0] for r in con.execute(
-        "SELECT code FROM areas WHERE level = 'province' AND code <> ? ORDER BY code",
-        [areas.BANGKOK]).fetchall()]
+    """One row per planning province (all 76, whether the database has it or not): its KPI
+    values ``kpi<i>`` (floats, NaN = none) and, for rates only, ranks ``rank<i>`` among the
+    provinces with a value (1 = best by the KPI's direction, ties share the best rank) with
+    ``ties<i>`` the provinces sharing it. Totals get no rank: a big province is not "better"
+    for having more. ``rank`` is the first KPI's rank; rows are sorted by it, provinces
+    without a value last."""
+    present = {r[0] for r in con.execute(
+        "SELECT code FROM areas WHERE level = 'province'").fetchall()}
     rows = []
     keys = content.figure_keys
-    for code in codes:
-        prov = areas.province(code)
-        figs = collect_figures(con, code, fiscal_year, keys, lang=lang, fy_dir=fy_dir)
-        row = {"code": code, "name_th": prov.name_th, "name_en": prov.name_en,
+    for prov in areas.planning_provinces():
+        figs = (collect_figures(con, prov.code, fiscal_year, keys, lang=lang, fy_dir=fy_dir)
+                if prov.code in present else Figures())
+        row = {"code": prov.code, "name_th": prov.name_th, "name_en": prov.name_en,
                "region": prov.region}
         for i, k in enumerate(content.kpis):
             v = kpi_value(k, figs)
             if k.num:  # kept for the national ratio over provinces with both figures
                 row[f"num{i}"], row[f"den{i}"] = (_num(figs.get(k.num)), _num(figs.get(k.den)))
-            if k.kind == "text":
-                row[f"kpi{i}"] = None if v is None else str(v)
-            else:
-                row[f"kpi{i}"] = float(v) if isinstance(v, (int, float)) else float("nan")
+            row[f"kpi{i}"] = _num(v)
         rows.append(row)
     df = pd.DataFrame(rows)
-    if df.empty:
-        return df
     for i, k in enumerate(content.kpis):
-        if k.kind == "text":
+        values = df[f"kpi{i}"].astype(float)
+        if k.direction is None:
             df[f"rank{i}"] = pd.array([pd.NA] * len(df), dtype="Int64")
+            df[f"ties{i}"] = pd.array([pd.NA] * len(df), dtype="Int64")
             continue
-        df[f"rank{i}"] = df[f"kpi{i}"].astype(float).rank(
-            ascending=k.better == "lower", method="min").astype("Int64")
-    # content files put a numeric KPI first (checked by the tests)
+        rank = values.rank(ascending=k.direction == "lower", method="min").astype("Int64")
+        df[f"rank{i}"] = rank
+        df[f"ties{i}"] = rank.map(rank.value_counts()).astype("Int64")
+    # content files put a rate first (checked by the tests)
     df["rank"] = df["rank0"]
     return df.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class KpiStats:
+    """A KPI over the provinces compared: the median and range of those with a value,
+    ``n`` of them, of ``total`` provinces."""
+
+    median: float | None
+    low: float | None
+    high: float | None
+    n: int
+    total: int
+
+
+def kpi_stats(df: pd.DataFrame | None, kpi_index: int) -> KpiStats:
+    """Median, range and number of provinces with a value of KPI ``kpi_index`` in a
+    comparison (:func:`comparison`)."""
+    if df is None or df.empty:
+        return KpiStats(None, None, None, 0, 0)
+    values = df[f"kpi{kpi_index}"].astype(float).dropna()
+    if values.empty:
+        return KpiStats(None, None, None, 0, len(df))
+    return KpiStats(float(values.median()), float(values.min()), float(values.max()),
+                    int(len(values)), int(len(df)))
 
 
 _COMPARISONS: dict[tuple, pd.DataFrame] = {}
