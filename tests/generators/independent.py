@@ -463,7 +463,7 @@ def generate(cfg: Config) -> tuple[dict[str, list[dict]], pd.DataFrame]:
     places = _places(tuple(cfg.provinces))
     place_of = {p.code: p for p in places}
     mean_copies = sum(k * w for k, w in COPIES.items())
-    n_matters = max(1, round(cfg.n_records / mean_copies))
+    n_matters = max(1, round(cfg.n_records / mean_copies * 1.15))  # spare: n_records exactly
     people = _people(cfg, max(10, round(n_matters / 1.2)), places, rng, nrng)
     matters = _matters(cfg, people, n_matters, rng, nrng)
     ks = nrng.choice(list(COPIES), size=len(matters), p=list(COPIES.values()))
