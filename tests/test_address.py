@@ -27,6 +27,9 @@ SI_PHUM = code("ศรีภูมิ", "เมืองเชียงใหม
 SI_NARONG_SUB = code("ศรีณรงค์", "ชุมพลบุรี", "สุรินทร์")
 NAI_MUEANG_KK = code("ในเมือง", "เมืองขอนแก่น", "ขอนแก่น")
 BAN_YANG_PHUTTHAISONG = code("บ้านยาง", "พุทไธสง", "บุรีรัมย์")
+THANON_PHO = code("ถนนโพธิ์", "โนนไทย", "นครราชสีมา")
+PO_PHAN = code("ปอภาร (ปอพาน)", "เมืองร้อยเอ็ด", "ร้อยเอ็ด")
+PA_AO = code("ปะอาว", "เมืองอุบลราชธานี", "อุบลราชธานี")
 
 # (text, province hint, expected sub-district, expected house, expected หมู่, methods allowed)
 CASES = [
@@ -74,7 +77,14 @@ CASES = [
     ("ตำบน ตั้งใจ อำเภอ เมืองสุรินทร์ จังหวัดสุรินท", None, TANG_CHAI, None, None, {"fuzzy"}),
     ("ต.ตั้งใจ อ.เมืองสุรินทร์ จ.สุรินทน์", None, TANG_CHAI, None, None, {"fuzzy"}),
     ("ต.ศรีภูม อ.เมือง จ.เชียงใหม่", None, SI_PHUM, None, None, {"fuzzy"}),
-    # the district hint picks one of several same-named places
+    # names that look like markers or hold a second spelling
+    ("15 หมู่ 2 ตำบล ถนนโพธิ์ อำเภอ โนนไทย จังหวัด นครราชสีมา", None, THANON_PHO, "15", 2,
+     {"exact"}),
+    ("8 หมู่ 2 ต.ปอภาร (ปอพาน) อ.เมือง จ.ร้อยเอ็ด", None, PO_PHAN, "8", 2, {"abbreviation"}),
+    ("8 หมู่ 2 ต.ปอพาน อ.เมืองร้อยเอ็ด", None, PO_PHAN, "8", 2, {"exact"}),
+    # อ.เมือง with no province: a name found in one capital district only
+    ("24 หมู่ 9 ต.ปะอาว อ.เมือง", None, PA_AO, "24", 9, {"abbreviation"}),
+    # the same name in several districts and nothing to choose
     ("ต.บ้านยาง จ.บุรีรัมย์", None, None, None, None, {"none"}),
 ]
 
@@ -122,6 +132,9 @@ def test_full_written_address_is_fully_confident_and_missing_parts_lower_it():
     ("ต.ในเมือง อ.เมือง", None),              # which province's เมือง?
     ("ต.ศรีสุข จ.สุรินทร์", None),            # สำโรงทาบ and ศรีณรงค์
     ("ต.บ้านยาง อ.เมือง", None),
+    ("ต.หนองบัว อ.เมือง", None),              # in several capital districts
+    ("21 หมู่ 5 ต.หนอบัว อ.เมือง", None),     # a slip, in no province: not guessed
+    ("ต.นาดรนดำ อ.เมือง", None),
 ])
 def test_ambiguous_names_give_no_code(text, hint):
     row = address.parse(pd.Series([text]), province_hint=hint).iloc[0]

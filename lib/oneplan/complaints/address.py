@@ -104,10 +104,13 @@ def _gazetteer() -> _Gazetteer:
             g.sub[d.code] = {}
             for s in geothai.subdistricts(d.code):
                 sk = _key(s.name_th)
-                g.sub[d.code].setdefault(sk, []).append(s.code)
-                g.sub_prov[p.code].setdefault(sk, []).append(s.code)
-                g.sub_all.setdefault(sk, []).append(s.code)
                 g.sub_name[s.code] = sk
+                # "ปอภาร (ปอพาน)": the full name, and each of its two spellings
+                keys = {sk} | {_key(x) for x in re.split(r"[()]", s.name_th) if x.strip()}
+                for k in keys:
+                    g.sub[d.code].setdefault(k, []).append(s.code)
+                    g.sub_prov[p.code].setdefault(k, []).append(s.code)
+                    g.sub_all.setdefault(k, []).append(s.code)
                 for pc in s.postal_codes:
                     g.postal.setdefault(pc, set()).add(p.code)
     for alias in ("กทม", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "bangkok", "bkk"):
@@ -151,7 +154,13 @@ class _Fields:
 def _split(place: str) -> _Fields:
     """The marked parts of a place text (house number and หมู่ already removed)."""
     parts: dict[str, str] = {}
-    marks = list(_MARKER.finditer(place))
+    marks = []
+    for m in _MARKER.finditer(place):
+        # "ตำบล ถนนโพธิ์": a road word right after a level marker begins the name
+        if (m.lastgroup == "road" and marks and marks[-1].lastgroup in ("sub", "dist", "prov")
+                and not place[marks[-1].end():m.start()].strip()):
+            continue
+        marks.append(m)
     rest = [place[: marks[0].start()] if marks else place]
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(place)
@@ -210,10 +219,14 @@ def _similar(raw: str, keys) -> list[tuple[float, str]]:
     return out
 
 
-def _best(raw: str, table: dict[str, list[str]]) -> tuple[list[str], float, str]:
+def _best(raw: str, table: dict[str, list[str]], *,
+          fuzzy: bool = True) -> tuple[list[str], float, str]:
     """Codes of the name in ``table`` that best fits ``raw``, its score and how it matched
-    (``exact`` / ``fuzzy``); no codes when none fits or two fit equally well."""
+    (``exact`` / ``fuzzy``); no codes when none fits or two fit equally well. With
+    ``fuzzy=False`` only the exact name counts (a table too wide to guess a slip in)."""
     found = _similar(raw, table)
+    if not fuzzy:
+        found = [x for x in found if x[0] == 1.0]
     if not found:
         return [], 0.0, "none"
     score, key = found[0]
@@ -273,8 +286,13 @@ def _district(raw: str, prov: str | None, g: _Gazetteer) -> tuple[list[str], flo
 
 def _resolve(f: _Fields, prov_hint: str | None, dist_hint: str | None) -> _Result:
     g = _gazetteer()
+    wide = False   # the candidates span the country: no guessing of slips
     prov, p_conf, p_how = _province(f, prov_hint, g)
     dists, d_conf, d_how = _district(f.dist, prov, g) if f.dist else ([], 1.0, "none")
+    if not dists and prov is None and _key(f.dist) == "เมือง":
+        # อ.เมือง and no province: one of the 76 capital districts; the name may decide
+        dists, d_conf, d_how = sorted(g.capital.values()), 0.9, "abbreviation"
+        wide = True
     if not dists and dist_hint and (prov is None or dist_hint[:2] == prov):
         dists, d_conf, d_how = [dist_hint], 0.97, "hint"
     if prov is None and len({d[:2] for d in dists}) == 1:
@@ -282,7 +300,7 @@ def _resolve(f: _Fields, prov_hint: str | None, dist_hint: str | None) -> _Resul
     res = None
     if f.sub:
         res = _match_sub(f.sub, prov, p_conf, p_how, dists, d_conf, d_how,
-                         bool(f.dist), dist_hint, g)
+                         bool(f.dist) and not wide, dist_hint, g, fuzzy=not wide)
     if res is None or res.sub is None:
         # no ตำบล marker, or its name did not resolve (text run together without spaces):
         # look for real names anywhere in the text
@@ -290,12 +308,13 @@ def _resolve(f: _Fields, prov_hint: str | None, dist_hint: str | None) -> _Resul
         if prov == prov_hint and not f.prov:
             tries.append((None, []))   # the file's province was assumed: the text may name another
         for t_prov, t_dists in tries:
-            sub_raw, s_prov, s_dists = _scan(f.raw, t_prov, t_dists, g)
+            # words marked as a district or province are not sub-district names
+            sub_raw, s_prov, s_dists = _scan(f.sub + " " + f.rest, t_prov, t_dists, g)
             if not sub_raw:
                 continue
             sd_conf, sd_how = (1.0, "exact") if s_dists and not dists else (d_conf, d_how)
             s_res = _match_sub(sub_raw, s_prov, p_conf, p_how, s_dists, sd_conf, sd_how,
-                               bool(s_dists), dist_hint, g)
+                               bool(s_dists) and not wide, dist_hint, g, fuzzy=not wide)
             if s_res.sub is not None:
                 s_res.confidence = round(s_res.confidence * 0.9, 3)
                 return s_res
@@ -306,7 +325,7 @@ def _resolve(f: _Fields, prov_hint: str | None, dist_hint: str | None) -> _Resul
 
 def _match_sub(sub_raw: str, prov: str | None, p_conf: float, p_how: str, dists: list[str],
                d_conf: float, d_how: str, dist_given: bool, dist_hint: str | None,
-               g: _Gazetteer) -> _Result:
+               g: _Gazetteer, *, fuzzy: bool = True) -> _Result:
     """The sub-district named ``sub_raw`` within the district(s) or province found."""
     conf = p_conf
     codes: list[str] = []
@@ -316,7 +335,7 @@ def _match_sub(sub_raw: str, prov: str | None, p_conf: float, p_how: str, dists:
         for d in dists:
             for k, cs in g.sub[d].items():
                 table.setdefault(k, []).extend(cs)
-        codes, s_score, s_how = _best(sub_raw, table)
+        codes, s_score, s_how = _best(sub_raw, table, fuzzy=fuzzy)
         if codes:
             conf *= d_conf * (s_score ** 2 if s_score < 1 else 1.0)
             method = _weakest(s_how, d_how if d_how != "none" else "exact", p_how)
@@ -328,7 +347,7 @@ def _match_sub(sub_raw: str, prov: str | None, p_conf: float, p_how: str, dists:
             method = _weakest(s_how, p_how)
     else:
         scope = g.sub_prov[prov] if prov else g.sub_all
-        codes, s_score, s_how = _best(sub_raw, scope)
+        codes, s_score, s_how = _best(sub_raw, scope, fuzzy=prov is not None)
         conf *= (0.9 if prov else 0.85) * (s_score ** 2 if s_score < 1 else 1.0)
         method = _weakest(s_how, p_how)
         if len(codes) > 1 and dist_hint:   # the name is in several districts: the hint decides
