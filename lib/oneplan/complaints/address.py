@@ -121,6 +121,7 @@ def _gazetteer() -> _Gazetteer:
 # --- reading the text -------------------------------------------------------------------
 
 _ZW = re.compile("[\u200b\u200c\u200d\ufeff]")
+_ODD = re.compile("[\u200b\u200c\u200d\ufeff\u0e50-\u0e59]")
 _HOUSE = re.compile(r"^\s*(?:บ้านเลขที่|บ้านเลข|เลขที่|เลขที|บ้าน\s*เลขที่)?\s*[:.]?\s*"
                     r"(\d{1,5}(?:\s*/\s*\d{1,4})?)(?!\d)(?!\s*(?:ปี|คน|ไร่|ครั้ง))")
 _MOO = re.compile(r"(?:หมู่ที่|หมู่ที|หมู่|หมุ่|ม\.|(?:^|(?<=\s))ม(?=\s*\d))\s*[:.]?\s*"
@@ -498,15 +499,19 @@ def parse(texts: pd.Series, *, province_hint: str | None = None,
         sub-district is not.
     """
     prov_hint = _province_code(province_hint)
-    s = texts.astype("object").where(texts.notna(), "")
-    s = s.map(str)
+    s = texts.astype("object").where(texts.notna(), "").to_numpy()
     if district_hint is not None:
         hints = district_hint.reindex(texts.index).astype("object")
-        hints = hints.where(hints.notna(), "").map(str)
+        hints = hints.where(hints.notna(), "").map(str).to_numpy()
+        h_codes, h_uniques = pd.factorize(hints)
+        # one key per (text, hint): the hint's number after a separator no address holds
+        keys = np.array([f"{t}\x1f{c}" for t, c in zip(s, h_codes)], dtype=object)
+        codes, key_uniques = pd.factorize(keys, sort=False)
+        uniques = [(k.rsplit("\x1f", 1)[0], h_uniques[int(k.rsplit("\x1f", 1)[1])])
+                   for k in key_uniques]
     else:
-        hints = pd.Series("", index=texts.index, dtype="object")
-    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([s.to_numpy(),
-                                                             hints.to_numpy()]), sort=False)
+        codes, t_uniques = pd.factorize(s, sort=False)
+        uniques = [(t, "") for t in t_uniques]
     n = len(uniques)
     house = np.empty(n, dtype=object)
     moo = np.full(n, -1, dtype=np.int64)
@@ -518,8 +523,10 @@ def parse(texts: pd.Series, *, province_hint: str | None = None,
     place_cache: dict[tuple[str, str | None], _Result] = {}
     hint_cache: dict[str, str | None] = {}
     for i, (raw, hint) in enumerate(uniques):
-        text = _ZW.sub("", raw).translate(thai.TO_ARABIC_DIGITS)
-        text = re.sub(r"\s+", " ", text).strip()
+        text = str(raw)
+        if _ODD.search(text):   # zero-width marks, Thai digits: rare, so only then
+            text = _ZW.sub("", text).translate(thai.TO_ARABIC_DIGITS)
+        text = " ".join(text.split())
         h, m, rest = _read_one(text) if text else (None, None, "")
         house[i] = h
         if m is not None:
