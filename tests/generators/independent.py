@@ -238,7 +238,11 @@ def _matters(cfg: Config, people: pd.DataFrame, n_matters: int, rng: random.Rand
     adults = people.index[~people["role"].isin(["boy", "girl"])].to_numpy()
     activity = nrng.choice([1.0, 1.0, 1.0, 1.0, 2.5, 5.0], size=len(adults))
     filers = nrng.choice(adults, size=n_matters, p=activity / activity.sum())
-    by_village = people.groupby(["subdistrict_code", "moo"]).groups
+    recs = people.to_dict("records")   # row access by position, fast
+    by_village: dict[tuple[str, int], list[int]] = {}
+    for r in recs:
+        if r["role"] not in ("boy", "girl"):
+            by_village.setdefault((r["subdistrict_code"], r["moo"]), []).append(r["person"])
     rows = []
     for i in range(n_matters):
         if len(rows) >= n_matters:
@@ -246,23 +250,22 @@ def _matters(cfg: Config, people: pd.DataFrame, n_matters: int, rng: random.Rand
         person = int(filers[i])
         cat = cats[int(nrng.choice(len(cats), p=cw / cw.sum()))]
         day = start + timedelta(days=rng.randrange(days))
-        rows.append(_matter(len(rows), person, cat, day, people, rng, "first"))
+        rows.append(_matter(len(rows), person, cat, day, recs, rng, "first"))
         if rng.random() < cfg.p_same_category_again and len(rows) < n_matters:
             later = day + timedelta(days=rng.randint(14, 60))   # a different matter
-            rows.append(_matter(len(rows), person, cat, later, people, rng, "same_category"))
+            rows.append(_matter(len(rows), person, cat, later, recs, rng, "same_category"))
         if rng.random() < cfg.p_neighbour and len(rows) < n_matters:
-            p = people.loc[person]
-            near = [int(x) for x in by_village[(p["subdistrict_code"], p["moo"])]
-                    if x != person and people.at[x, "role"] not in ("boy", "girl")]
+            p = recs[person]
+            near = [x for x in by_village[(p["subdistrict_code"], p["moo"])] if x != person]
             if near:
-                rows.append(_matter(len(rows), rng.choice(near), cat, day, people, rng,
+                rows.append(_matter(len(rows), rng.choice(near), cat, day, recs, rng,
                                     "neighbour"))
     return pd.DataFrame(rows)
 
 
-def _matter(i: int, person: int, cat: str, day: date, people: pd.DataFrame,
+def _matter(i: int, person: int, cat: str, day: date, people: list[dict],
             rng: random.Random, kind: str) -> dict:
-    p = people.loc[person]
+    p = people[person]
     spot = rng.choice(V.LANDMARKS).format(v=p["village"], moo=p["moo"],
                                           b=rng.choice(V.VILLAGE_B))
     return {"matter": i, "person": person, "category": cat, "day": day, "spot": spot,
@@ -433,16 +436,21 @@ def _route(cat: str, k: int, feeds: dict, handles: dict[str, list[str]], cfg: Co
     return chosen
 
 
+_LABELS: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
+
+
 def _label(feed: dict, cat: str, feeds: dict, cfg: Config,
            rng: random.Random) -> tuple[str, str]:
     """(category label as the agency typed it, kind: own / other_word / foreign_label)."""
     cats = feed.get("categories") or {}
-    own = [lab for lab, code in cats.items() if code == cat]
+    key = (id(feed), cat)
+    if key not in _LABELS:
+        _LABELS[key] = ([str(lab) for lab, code in cats.items() if code == cat], sorted(
+            {str(lab) for f in feeds.values() for lab, code in (f.get("categories") or {})
+             .items() if code == cat and lab not in cats}))
+    own, foreign = _LABELS[key]
     if own and rng.random() >= cfg.p_unknown_label:
-        return str(rng.choice(own)), "own"
-    foreign = sorted({str(lab) for f in feeds.values()
-                      for lab, code in (f.get("categories") or {}).items()
-                      if code == cat and lab not in cats})
+        return rng.choice(own), "own"
     if foreign and rng.random() < 0.4:
         return rng.choice(foreign), "foreign_label"
     word = rng.choice(V.OTHER_LABELS)
@@ -454,6 +462,7 @@ def generate(cfg: Config) -> tuple[dict[str, list[dict]], pd.DataFrame]:
     rng = random.Random(cfg.seed)
     nrng = np.random.default_rng(cfg.seed)
     feeds = load_feeds()
+    _LABELS.clear()   # keyed by the feed objects of this call
     handles: dict[str, list[str]] = {}
     for aid, f in feeds.items():
         if aid in GENERAL:
@@ -472,10 +481,11 @@ def generate(cfg: Config) -> tuple[dict[str, list[dict]], pd.DataFrame]:
     case_seq = {a: 0 for a in feeds}
     used_cases: dict[str, list[str]] = {a: [] for a in feeds}
     total = 0
+    recs = people.to_dict("records")
     for m, k in zip(matters.to_dict("records"), ks):
         if total >= cfg.n_records:
             break
-        p = people.loc[m["person"]]
+        p = recs[m["person"]]
         place = place_of[p["subdistrict_code"]]
         for n_copy, aid in enumerate(_route(m["category"], int(k), feeds, handles, cfg, rng)):
             if total >= cfg.n_records:
@@ -502,7 +512,7 @@ def generate(cfg: Config) -> tuple[dict[str, list[dict]], pd.DataFrame]:
 
 def _record(m: dict, p, place: _Place, received: date, aid: str, feed: dict, feeds: dict,
             cfg: Config, rng: random.Random, case_seq: dict, used_cases: dict):
-    cols = {f: _header(h) for f, h in feed["columns"].items()}
+    cols = feed.setdefault("_headers", {f: _header(h) for f, h in feed["columns"].items()})
     dates = feed.get("dates") or {}
     declared, sep = _declared_form(dates)
     xlsx = feed.get("format") == "xlsx"
