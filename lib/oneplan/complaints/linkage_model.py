@@ -116,7 +116,8 @@ def person_settings(p: ComplaintsParams, *, capped: bool = False):
         probability_two_random_records_match=q.prior,
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=rules,
-        retain_matching_columns=False,
+        retain_matching_columns=True,  # with the gamma_* levels: the review evidence (only
+        # the levels leave the in-memory database, never the compared values)
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=[],
     )
