@@ -311,30 +311,30 @@ class MatterModelParams(_Strict):
     level, u = share of candidate pairs that are different matters; fitted once on the
     first synthetic generator (``samples/feeds.py``), never per run."""
 
-    prior_person: float = Field(0.3, gt=0, lt=1, description="Candidate pair of one person "
+    prior_person: float = Field(0.85, gt=0, lt=1, description="Candidate pair of one person "
                                 "(within matter_window_days) is one matter")
-    prior_anonymous: float = Field(0.02, gt=0, lt=1, description="Candidate pair with an "
+    prior_anonymous: float = Field(0.25, gt=0, lt=1, description="Candidate pair with an "
                                    "anonymous side (same place, within anonymous_window_days)")
     text_levels: list[float] = Field(default_factory=lambda: [0.55, 0.4, 0.28, 0.18],
                                      description="Trigram-Jaccard thresholds of the text levels")
-    text_m: list[float] = Field(default_factory=lambda: [0.5, 0.3, 0.15, 0.04, 0.01])
-    text_u: list[float] = Field(default_factory=lambda: [0.005, 0.02, 0.08, 0.25, 0.645])
+    text_m: list[float] = Field(default_factory=lambda: [0.43, 0.38, 0.168, 0.019, 5e-4])
+    text_u: list[float] = Field(default_factory=lambda: [0.004, 0.014, 0.028, 0.07, 0.884])
     numbers_shared: float = Field(0.5, ge=0, le=1, description="Share of the smaller set of "
                                   "numbers found in the other text for 'shared'")
-    numbers_m: list[float] = Field(default_factory=lambda: [0.2, 0.78, 0.02],
+    numbers_m: list[float] = Field(default_factory=lambda: [0.2, 0.795, 0.005],
                                    description="Numbers in the texts: none on a side; shared; differ")
-    numbers_u: list[float] = Field(default_factory=lambda: [0.3, 0.2, 0.5])
-    category_m: list[float] = Field(default_factory=lambda: [0.75, 0.07, 0.12, 0.06],
+    numbers_u: list[float] = Field(default_factory=lambda: [0.2, 0.5, 0.3])
+    category_m: list[float] = Field(default_factory=lambda: [0.6, 0.03, 0.21, 0.16],
                                     description="Category: same code; same group; อื่น ๆ "
                                     "(other) on a side; different")
-    category_u: list[float] = Field(default_factory=lambda: [0.25, 0.05, 0.05, 0.65])
+    category_u: list[float] = Field(default_factory=lambda: [0.13, 0.14, 0.2, 0.53])
     days_levels: list[int] = Field(default_factory=lambda: [3, 7, 14],
                                    description="Days-apart thresholds of the date levels")
-    days_m: list[float] = Field(default_factory=lambda: [0.7, 0.2, 0.09, 0.01])
-    days_u: list[float] = Field(default_factory=lambda: [0.25, 0.25, 0.3, 0.2])
-    moo_m: list[float] = Field(default_factory=lambda: [0.9, 0.08, 0.02],
+    days_m: list[float] = Field(default_factory=lambda: [0.75, 0.19, 0.059, 0.001])
+    days_u: list[float] = Field(default_factory=lambda: [0.27, 0.29, 0.14, 0.3])
+    moo_m: list[float] = Field(default_factory=lambda: [0.55, 0.44, 0.01],
                                description="หมู่ of the records: same; unknown on a side; different")
-    moo_u: list[float] = Field(default_factory=lambda: [0.3, 0.2, 0.5])
+    moo_u: list[float] = Field(default_factory=lambda: [0.5, 0.4, 0.1])
 
 
 class ComplaintsParams(_Strict):
