@@ -53,14 +53,18 @@ def relabel(recs: pd.DataFrame, seed: int, other_share: float,
     return recs.assign(category=pd.Series(cat, index=recs.index, dtype="string"))
 
 
-def skewed(n: int, seed: int, *, name_pairs: int = 300) -> pd.DataFrame:
-    """``n`` records of the first generator (three provinces) whose names are replaced by
-    only ``name_pairs`` (first, last) pairs, so a few blocks hold most records — the
-    issue's stress case. Identity beyond the name (ID, phone, house) is kept."""
-    g = generate.generate(n, ["40", "45", "32"], seed=seed)
+def skewed(n: int, seed: int, *, name_pairs: int = 300, subdistricts: int = 20
+           ) -> pd.DataFrame:
+    """``n`` records of the first generator whose names are replaced by only
+    ``name_pairs`` (first, last) pairs (Zipf-distributed) and whose people live in only
+    ``subdistricts`` sub-districts, so a few blocks hold most records — the issue's
+    stress case. Identity beyond the name (ID, phone, house) is kept."""
+    g = generate.generate(n, ["45"], seed=seed)
     r = g.records
     rng = np.random.default_rng(seed)
     persons = r["truth_person"].to_numpy()
+    subs = np.array(sorted(r["subdistrict_code"].unique())[:subdistricts], dtype=object)
+    r = r.assign(subdistrict_code=subs[rng.zipf(1.5, persons.max() + 1) % len(subs)][persons])
     pair_of_person = rng.zipf(1.3, persons.max() + 1) % name_pairs
     firsts = np.array(generate.MALE[:20] + generate.FEMALE[:20], dtype=object)
     lasts = np.array([f"{a}{b}" for a in generate.MALE[:5] for b in generate.FEMALE[:5]],
