@@ -353,7 +353,7 @@ class ComplaintsParams(_Strict):
         "< the level's threshold (person.threshold, matter_threshold) go to the officer's "
         "review list (complaint_review_pairs)")
     block_cap: int = Field(
-        300, ge=10, description="Largest blocking block compared whole; a larger one is "
+        100, ge=10, description="Largest blocking block compared whole; a larger one is "
         "sorted and cut into windows of this many records (pairs ≤ cap × records per rule)")
     matter_candidates_per_record: int = Field(
         40, ge=1, description="Most matter-level candidates per record (nearest in date)")
