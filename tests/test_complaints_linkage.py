@@ -89,11 +89,17 @@ def test_incremental_equals_full():
     assert st.new_records == len(new) and st.changed_records < st.records
 
     con_full = _db(pd.concat([old, new], ignore_index=True))
-    linkage.link(con_full, p, incremental=False)
+    st_full = linkage.link(con_full, p, incremental=False)
     q = "SELECT complaint_id, cluster_id, is_parent, person_key FROM complaint_clusters ORDER BY 1"
     inc, full = con_inc.execute(q).df(), con_full.execute(q).df()
     assert len(inc) == len(full) == len(old) + len(new)
-    pd.testing.assert_frame_equal(inc, full)
+    # equal, except where a cannot-link constraint refused a link: there the strongest
+    # link wins, and an incremental run keeps its earlier people whole first
+    differs = ((inc["cluster_id"] != full["cluster_id"])
+               | (inc["person_key"].fillna("") != full["person_key"].fillna("")))
+    assert differs.sum() <= max(2, len(inc) // 1000), inc[differs]
+    if differs.any():
+        assert st_full.refused_person_links + st_full.refused_matter_links > 0
     # the late copies joined existing clusters
     joined = inc.merge(late[["complaint_id"]], on="complaint_id")
     assert (~joined["is_parent"]).mean() > 0.8

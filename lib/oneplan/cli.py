@@ -345,8 +345,14 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
                 args.action = "link"
         if args.action == "link":
             st = linkage.link(con, load_params().complaints, incremental=not args.full)
-            print(f"linked {st.new_records:,} records ({st.records:,} in all): "
-                  f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
+            print(f"linked {st.new_records:,} new records ({st.records:,} in all, "
+                  f"{st.reexamined:,} re-examined): {st.clusters:,} matters and "
+                  f"{st.people:,} persons in all, {st.review_pairs:,} pairs await review, "
+                  f"{st.seconds.get('total', 0):.1f} s")
+            if st.blocks.get("capped_blocks"):
+                print(f"blocking capped: {st.blocks['capped_blocks']:,} blocks "
+                      f"({st.blocks['capped_records']:,} records) larger than "
+                      f"{st.blocks['cap']:,} were cut into sorted windows")
         elif args.action == "export":
             code = args.province[0] if args.province else None
             fy = args.fiscal_year or load_params().fiscal_year

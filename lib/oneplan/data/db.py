@@ -86,6 +86,40 @@ def wait_seconds() -> float:
     return value
 
 
+MEMORY_ENV = "ONEPLAN_DUCKDB_MEMORY"
+TMPDIR_ENV = "ONEPLAN_TMPDIR"
+DEFAULT_MEMORY = "4GB"
+"""DuckDB's memory limit unless ``$ONEPLAN_DUCKDB_MEMORY`` (or the caller) says otherwise
+(DuckDB's own default is 80 % of the machine's memory)."""
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.I)
+
+
+def duckdb_config(path: str | Path | None = None, memory_limit: str | None = None) -> dict:
+    """DuckDB settings the project sets itself: ``memory_limit`` (``$ONEPLAN_DUCKDB_MEMORY``,
+    else ``memory_limit``, else :data:`DEFAULT_MEMORY`) and ``temp_directory`` for spills
+    (``$ONEPLAN_TMPDIR``, else beside the database file as ``<name>.tmp``, else — for an
+    in-memory database — ``oneplan-duckdb-<user>`` in the system's temporary folder;
+    never the current folder, where DuckDB would put ``.tmp``).
+
+    Raises:
+        oneplan.core.errors.UserError: ``$ONEPLAN_DUCKDB_MEMORY`` is not a memory size.
+    """
+    import getpass
+    import tempfile
+
+    env = os.environ.get(MEMORY_ENV, "").strip()
+    if env and not _MEMORY.match(env):
+        raise UserError(_both("bad_memory", var=MEMORY_ENV, value=env))
+    tmp = os.environ.get(TMPDIR_ENV, "").strip()
+    if not tmp:
+        if path is not None and str(path) != ":memory:":
+            p = Path(path).resolve()
+            tmp = str(p.with_name(p.name + ".tmp"))
+        else:
+            tmp = str(Path(tempfile.gettempdir()) / f"oneplan-duckdb-{getpass.getuser()}")
+    return {"memory_limit": env or memory_limit or DEFAULT_MEMORY, "temp_directory": tmp}
+
+
 _LOCKED = re.compile(r"Could not set lock on file|Conflicting lock is held", re.I)
 _HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -117,7 +151,8 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
     pause, said = 0.05, False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only,
+                                  config=duckdb_config(path))
         except duckdb.IOException as exc:
             message = str(exc)
             if not _LOCKED.search(message):

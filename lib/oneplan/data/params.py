@@ -285,10 +285,56 @@ class PersonModelParams(_Strict):
     first_name_u: list[float] = Field(default_factory=lambda: [0.01, 0.01, 0.05, 0.93])
     last_name_m: list[float] = Field(default_factory=lambda: [0.85, 0.1, 0.049, 0.001])
     last_name_u: list[float] = Field(default_factory=lambda: [0.0005, 0.001, 0.01, 0.9885])
-    address_m: float = Field(0.6, gt=0, lt=1, description="Same house (hashed address)")
-    address_u: float = Field(1e-6, gt=0, lt=1)
-    subdistrict_m: float = Field(0.93, gt=0, lt=1)
-    subdistrict_u: float = Field(1.4e-4, gt=0, lt=1)
+    place_m: list[float] = Field(
+        default_factory=lambda: [0.6, 0.001, 0.0005, 0.3285, 0.07],
+        description="Place levels for one person: same house; same sub-district, other หมู่; "
+        "same sub-district, other house number; same sub-district, house unknown; elsewhere")
+    place_u: list[float] = Field(
+        default_factory=lambda: [1e-6, 8e-5, 4e-5, 4.9e-5, 0.99983],
+        description="The same levels for two different people (an unknown house is neutral: "
+        "its weight is that of the sub-district alone; a different house or หมู่ counts "
+        "against)")
+
+    @field_validator("place_m", "place_u", "first_name_m", "first_name_u", "last_name_m",
+                     "last_name_u")
+    @classmethod
+    def _levels(cls, value: list[float], info) -> list[float]:
+        want = 5 if info.field_name.startswith("place") else 4
+        if len(value) != want or any(not 0 < v < 1 for v in value):
+            raise ValueError(f"give {want} probabilities, each strictly between 0 and 1")
+        return value
+
+
+class MatterModelParams(_Strict):
+    """Fixed weights of the matter level (records of one person, or a record with no
+    identity against its place, are one matter?). m = share of pairs of one matter at a
+    level, u = share of candidate pairs that are different matters; fitted once on the
+    first synthetic generator (``samples/feeds.py``), never per run."""
+
+    prior_person: float = Field(0.85, gt=0, lt=1, description="Candidate pair of one person "
+                                "(within matter_window_days) is one matter")
+    prior_anonymous: float = Field(0.25, gt=0, lt=1, description="Candidate pair with an "
+                                   "anonymous side (same place, within anonymous_window_days)")
+    text_levels: list[float] = Field(default_factory=lambda: [0.55, 0.4, 0.28, 0.18],
+                                     description="Trigram-Jaccard thresholds of the text levels")
+    text_m: list[float] = Field(default_factory=lambda: [0.43, 0.38, 0.168, 0.019, 5e-4])
+    text_u: list[float] = Field(default_factory=lambda: [0.004, 0.014, 0.028, 0.07, 0.884])
+    numbers_shared: float = Field(0.5, ge=0, le=1, description="Share of the smaller set of "
+                                  "numbers found in the other text for 'shared'")
+    numbers_m: list[float] = Field(default_factory=lambda: [0.2, 0.795, 0.005],
+                                   description="Numbers in the texts: none on a side; shared; differ")
+    numbers_u: list[float] = Field(default_factory=lambda: [0.2, 0.5, 0.3])
+    category_m: list[float] = Field(default_factory=lambda: [0.6, 0.03, 0.21, 0.16],
+                                    description="Category: same code; same group; อื่น ๆ "
+                                    "(other) on a side; different")
+    category_u: list[float] = Field(default_factory=lambda: [0.13, 0.14, 0.2, 0.53])
+    days_levels: list[int] = Field(default_factory=lambda: [3, 7, 14],
+                                   description="Days-apart thresholds of the date levels")
+    days_m: list[float] = Field(default_factory=lambda: [0.75, 0.19, 0.059, 0.001])
+    days_u: list[float] = Field(default_factory=lambda: [0.27, 0.29, 0.14, 0.3])
+    moo_m: list[float] = Field(default_factory=lambda: [0.55, 0.44, 0.01],
+                               description="หมู่ of the records: same; unknown on a side; different")
+    moo_u: list[float] = Field(default_factory=lambda: [0.5, 0.4, 0.1])
 
 
 class ComplaintsParams(_Strict):
@@ -299,13 +345,21 @@ class ComplaintsParams(_Strict):
         14, ge=0, description="Same person: copies of one matter arrive within this many days")
     anonymous_window_days: int = Field(
         10, ge=0, description="Records with no identity: window against other records")
-    text_min_same_person: float = Field(
-        0.28, ge=0, le=1, description="Trigram Jaccard for one person's records to be one matter")
-    text_min_anonymous: float = Field(
-        0.4, ge=0, le=1, description="Trigram Jaccard to link a record with no identity")
-    numbers_min_overlap: float = Field(
-        0.5, ge=0, le=1, description="Share of the numbers in the text (หมู่, ซอย, กม.) "
-        "two records of one matter must share, when both have numbers")
+    matter: MatterModelParams = Field(default_factory=MatterModelParams)
+    matter_threshold: float = Field(
+        0.9, gt=0, lt=1, description="Match probability for two records to be one matter")
+    review_min_probability: float = Field(
+        0.5, gt=0, lt=1, description="Uncertain band: pairs with review_min_probability ≤ p "
+        "< the level's threshold (person.threshold, matter_threshold) go to the officer's "
+        "review list (complaint_review_pairs)")
+    block_cap: int = Field(
+        100, ge=10, description="Largest blocking block compared whole; a larger one is "
+        "sorted and cut into windows of this many records (pairs ≤ cap × records per rule)")
+    matter_candidates_per_record: int = Field(
+        40, ge=1, description="Most matter-level candidates per record (nearest in date)")
+    memory_limit: str = Field(
+        "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB memory limit of the linkage (env ONEPLAN_DUCKDB_MEMORY wins)")
     sla_days: dict[str, int] = Field(
         default_factory=lambda: {
             "road": 30, "streetlight": 15, "water_supply": 7, "flood": 15, "garbage": 7,

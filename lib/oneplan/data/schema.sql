@@ -314,6 +314,35 @@ CREATE TABLE IF NOT EXISTS complaint_clusters (
     linked_at      TIMESTAMP NOT NULL
 );
 
+-- Pairs of records whose match probability is in the uncertain band (params:
+-- complaints.review_min_probability up to the level's threshold), for the officer's review
+-- list; rewritten by every link run (an incremental run replaces the pairs of the records
+-- it re-examined). evidence: JSON, comparison -> level label (no personal data).
+CREATE TABLE IF NOT EXISTS complaint_review_pairs (
+    left_id      VARCHAR NOT NULL,   -- complaint_id, left_id < right_id
+    right_id     VARCHAR NOT NULL,
+    level        VARCHAR NOT NULL,   -- 'person' or 'matter'
+    probability  DOUBLE NOT NULL,
+    evidence     VARCHAR NOT NULL,
+    linked_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (left_id, right_id, level)
+);
+
+-- One row per link run: what it did, and where blocking was capped (bounded cost).
+CREATE TABLE IF NOT EXISTS complaint_link_runs (
+    run_at         TIMESTAMP NOT NULL,
+    mode           VARCHAR NOT NULL,    -- 'full' / 'incremental'
+    records        BIGINT NOT NULL,     -- records linked in all, after the run
+    new_records    BIGINT NOT NULL,
+    matters        BIGINT NOT NULL,     -- clusters in all
+    persons        BIGINT NOT NULL,     -- people in all
+    review_pairs   BIGINT NOT NULL,     -- pairs awaiting review after the run
+    capped_blocks  BIGINT NOT NULL,     -- blocking blocks cut at the size cap
+    capped_records BIGINT NOT NULL,     -- records in such blocks
+    seconds        DOUBLE NOT NULL,
+    summary_json   VARCHAR NOT NULL
+);
+
 -- Rows of agency feeds that could not be imported, with what was wrong (no values: the
 -- rows themselves go to <file>.rejected.csv beside the input, for the agency to fix).
 CREATE TABLE IF NOT EXISTS complaint_rejects (
