@@ -495,7 +495,6 @@ def test_fixture_pairs_link_as_the_decisions_must_overturn(monkeypatch):
     assert not _together(c, "dd_province:Y-1", "dla:Y-2")
 
 
-@pytest.mark.xfail(strict=True, reason="needs h-linkage")
 def test_decisions_survive_every_relink(monkeypatch, tmp_path):
     monkeypatch.setenv("ONEPLAN_PII_SALT", SALT.decode())
     c = _link_fixture()
