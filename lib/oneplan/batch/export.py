@@ -95,6 +95,28 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 /* long text wraps (Thai at word boundaries), numbers and words are never split */
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word; }
 .jp-OutputArea-output img { max-width: 100%%; height: auto; }
+/* the document parts (reports/document.py): cover, executive summary, parts, files */
+.oneplan-cover { text-align: center; padding: 30mm 0 10mm; }
+.oneplan-cover-system { color: #555; font-size: 11pt; margin-bottom: 20mm; }
+.jp-RenderedHTMLCommon h1.oneplan-cover-title { font-size: 24pt; line-height: 1.35; margin: 0 0 10mm; }
+.oneplan-cover-place { font-size: 18pt; font-weight: 700; margin: 0 0 4mm; }
+.oneplan-cover-year { font-size: 15pt; margin: 0 0 25mm; }
+.oneplan-cover-meta { display: inline-grid; grid-template-columns: max-content max-content;
+  gap: 3mm 8mm; text-align: left; font-size: 12pt; margin: 0 auto 20mm; }
+.oneplan-cover-meta dt { color: #555; } .oneplan-cover-meta dd { margin: 0; }
+.oneplan-cover-synthetic { display: inline-block; border: 1px solid #d9822b;
+  background: #fff4e5; color: #7a3e00; padding: 4px 14px; font-weight: 600; }
+/* the cover carries the synthetic-data mark: no banner above it */
+body:has(.oneplan-cover) .oneplan-banner { display: none; }
+.oneplan-findings { list-style: none; padding: 0; margin: 4mm 0 6mm; }
+.oneplan-findings li { display: grid; grid-template-columns: 42mm 1fr; gap: 4mm;
+  align-items: baseline; border-bottom: 1px solid #ddd; padding: 3mm 0; }
+.oneplan-finding-number { font-size: 16pt; font-weight: 700; color: #0b4f8a; text-align: right; }
+.oneplan-finding-text { font-size: 11pt; }
+.oneplan-decision { border-left: 4px solid #0b4f8a; background: #f3f7fb; padding: 3mm 4mm; }
+.oneplan-downloads { columns: 2; }
+.oneplan-files li, .oneplan-downloads li { margin: 1mm 0; }
+code.formula { white-space: pre-wrap; }
 %(page)s
 @media print {
   body.jp-Notebook { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
@@ -109,6 +131,15 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
     break-inside: avoid; page-break-inside: avoid;
   }
   h1, h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
+  /* page breaks only where a part starts: after the cover and the summary, before the
+     detail and each appendix; a table or figure is never split from its rows */
+  .oneplan-cover { break-after: page; page-break-after: always; min-height: 250mm;
+    box-sizing: border-box; }
+  .oneplan-summary { break-after: page; page-break-after: always; }
+  .oneplan-part { break-before: page; page-break-before: always; }
+  /* short tables (reports/tables.py marks them) stay on one page; long ones flow */
+  table.oneplan-keep { break-inside: avoid; page-break-inside: avoid; }
+  .oneplan-files a, .oneplan-downloads a { text-decoration: underline; color: #0b4f8a; }
   thead { display: table-header-group; }
   .jp-RenderedHTMLCommon table { font-size: 8.5pt; max-width: 100%%; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 5px; }

@@ -1,0 +1,100 @@
+"""The parts every report shares (reports/document.py): cover, executive summary, parts,
+the report's own files."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from oneplan.reports import document
+
+
+def test_cover_has_title_province_year_date_office_and_synthetic_mark():
+    html = document.cover(title="แผนงานด้านน้ำ", province_name="ขอนแก่น", fiscal_year=2570,
+                          lang="th", synthetic=True, issued_on=date(2026, 1, 15))
+    assert 'class="oneplan-cover"' in html
+    assert "แผนงานด้านน้ำ" in html and "จังหวัดขอนแก่น" in html
+    assert "ปีงบประมาณ พ.ศ. 2570" in html
+    assert "15 มกราคม 2569" in html          # พ.ศ. date
+    assert "…………" in html                   # issuing office left to fill in
+    assert "ข้อมูลตัวอย่างสังเคราะห์" in html
+
+
+def test_cover_office_named_and_not_synthetic_and_national():
+    html = document.cover(title="T", province_name=None, fiscal_year=2570, lang="en",
+                          synthetic=False, issued_on=date(2026, 1, 15),
+                          office="Provincial Office")
+    assert "Provincial Office" in html and "…………" not in html
+    assert "Synthetic" not in html and "All provinces" in html
+    assert "15 January 2026" in html
+
+
+def test_cover_escapes_every_value():
+    html = document.cover(title="<script>x</script>", province_name="<b>", fiscal_year=2570,
+                          lang="th", synthetic=False, office="a & b")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>" not in html and "a &amp; b" in html
+
+
+def test_summary_findings_decision_changes():
+    html = document.executive_summary(
+        [("โครงการที่เลือก", "321 โครงการ"), ("งบประมาณ", "1,593.5 ล้านบาท"),
+         ("ครัวเรือน", "69,945 ครัวเรือน")],
+        decision="เห็นชอบแผน", changes=None, lang="th",
+        downloads=[("แผนงาน (Excel)", "plan_40_2570.xlsx")])
+    assert html.count("<li><span class=\"oneplan-finding-number\">") == 3
+    assert "1,593.5 ล้านบาท" in html and "เห็นชอบแผน" in html
+    assert "ฉบับแรก" in html
+    assert 'href="plan_40_2570.xlsx"' in html
+
+
+def test_summary_lists_changes_when_there_are_several():
+    html = document.executive_summary([("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")],
+                                      decision="x", changes=["เพิ่ม 3 โครงการ", "งบ +2.0"],
+                                      lang="th")
+    assert "ฉบับแรก" not in html
+    assert re.search(r"<li>เพิ่ม 3 โครงการ</li>", html)
+
+
+@pytest.mark.parametrize("n", [0, 2, 6])
+def test_summary_wants_three_to_five_findings(n):
+    with pytest.raises(ValueError, match="3 to 5"):
+        document.executive_summary([("a", "1")] * n, decision="x", changes=None, lang="th")
+
+
+def test_summary_wants_a_decision():
+    with pytest.raises(ValueError, match="decision"):
+        document.executive_summary([("a", "1")] * 3, decision=" ", changes=None, lang="th")
+
+
+def test_summary_link_cannot_run():
+    html = document.executive_summary([("a", "1")] * 3, decision="x", changes=None,
+                                      lang="th", downloads=[("x", "javascript:alert(1)")])
+    assert "javascript:" not in html
+
+
+def test_parts_are_lettered_appendices():
+    assert "ภาคผนวก ก: วิธีการ" in document.part("method", "th", number=1)
+    assert "ภาคผนวก ข: แหล่งข้อมูลและไฟล์ประกอบ" in document.part("data", "th", number=2)
+    assert "Appendix B" in document.part("data", "en", number=2)
+    assert 'class="oneplan-part oneplan-part-detail"' in document.part("detail", "th")
+    with pytest.raises(ValueError):
+        document.part("nope", "th")
+
+
+def test_files_list_links_relative_paths():
+    html = document.files_list([("แผนงาน (Excel)", "plan_40_2570.xlsx", "ทุกโครงการ"),
+                                ("CSV", "needs.csv")])
+    assert 'href="plan_40_2570.xlsx"' in html and 'href="needs.csv"' in html
+    assert "ทุกโครงการ" in html
+
+
+def test_export_stylesheet_has_the_page_break_hooks():
+    from oneplan.batch.export import REPORT_CSS
+
+    for hook in (".oneplan-cover { break-after: page",
+                 ".oneplan-summary { break-after: page",
+                 ".oneplan-part { break-before: page"):
+        assert hook in REPORT_CSS
