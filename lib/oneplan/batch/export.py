@@ -96,7 +96,9 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word; }
 .jp-OutputArea-output img { max-width: 100%%; height: auto; }
 /* the document parts (reports/document.py): cover, executive summary, parts, files */
-.oneplan-cover { text-align: center; padding: 30mm 0 10mm; }
+.jp-RenderedHTMLCommon .oneplan-cover, .oneplan-cover p, .oneplan-cover h1 {
+  text-align: center !important; }
+.oneplan-cover { padding: 45mm 0 10mm; }
 .oneplan-cover-system { color: #555; font-size: 11pt; margin-bottom: 20mm; }
 .jp-RenderedHTMLCommon h1.oneplan-cover-title { font-size: 24pt; line-height: 1.35; margin: 0 0 10mm; }
 .oneplan-cover-place { font-size: 18pt; font-weight: 700; margin: 0 0 4mm; }
@@ -139,6 +141,8 @@ code.formula { white-space: pre-wrap; }
   .oneplan-part { break-before: page; page-break-before: always; }
   /* short tables (reports/tables.py marks them) stay on one page; long ones flow */
   table.oneplan-keep { break-inside: avoid; page-break-inside: avoid; }
+  /* a chart or map takes at most about half a page, so text and tables share its page */
+  .jp-OutputArea-output img { max-height: 125mm; width: auto !important; object-fit: contain; }
   .oneplan-files a, .oneplan-downloads a { text-decoration: underline; color: #0b4f8a; }
   thead { display: table-header-group; }
   .jp-RenderedHTMLCommon table { font-size: 8.5pt; max-width: 100%%; }

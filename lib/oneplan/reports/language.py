@@ -60,6 +60,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*")
 _CODE_LIKE = re.compile(r"\d")
 
 
+CHECKED_LANGS = frozenset({"th"})
+"""Report languages whose text must not be English (an English report may be)."""
+
+
 @dataclass(frozen=True)
 class Leak:
     """One piece of text that should not be in a Thai report."""
@@ -161,7 +165,7 @@ def english_leaks(html: str, lang: str, *, allow: Iterable[str] = ()) -> list["L
     """The identifiers and English words a reader sees in the report ``html`` when ``lang``
     is ``"th"`` (``[]`` for ``"en"``), in page order. ``allow`` adds words or phrases to
     :data:`ALLOWED_WORDS` / :data:`ALLOWED_PHRASES` (compared case-insensitively)."""
-    if lang != "th":
+    if lang not in CHECKED_LANGS:
         return []
     parser = _Collector()
     parser.feed(html)
