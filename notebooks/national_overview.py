@@ -28,15 +28,18 @@ db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # empty: reports/<fiscal_year>/national (province reports are read beside it)
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
 from oneplan.core.text import text
-from oneplan.reports import overview
+from oneplan.reports import document, overview
 
 charts.use_thai_style()
 L = lang
 ov = overview.load(fiscal_year, lang, db_path or None, output_dir or None)
+out = output_dir or overview.default_output_dir(ov.fiscal_year)
+display(HTML(overview.cover(ov)))
+display(HTML(overview.executive_summary(ov, overview.previous(ov, out))))
 display(Markdown(f"# {overview.title(L, ov.fiscal_year)}"))
 display(Markdown(overview.intro(ov)))
 
@@ -77,9 +80,14 @@ display(overview.styled(overview.award_vs_peers(ov.figures, lang=L)))
 # %%
 display(Markdown(overview.heading("provinces", L)))
 display(overview.styled(overview.province_table(ov.figures, L)))
-display(Markdown(overview.heading("method", L)))
+
+# %%
+display(HTML(document.part("method", L, number=1)))
 display(Markdown(overview.method_note(L)))
 
+# %%
+display(HTML(document.part("data", L, number=2)))
+display(HTML(overview.data_appendix(ov)))
+
 # %% tags=["remove-cell"]
-out = output_dir or overview.default_output_dir(ov.fiscal_year)
 summary_path = overview.write_summary(ov, out)

@@ -119,7 +119,7 @@ def previous_summary(path: str | Path, **same: Any) -> dict[str, Any] | None:
 def changes_since(previous: Mapping[str, Any] | None, current: Mapping[str, Any],
                   fields: Sequence[tuple[str, str, str]], lang: str) -> list[str]:
     """What changed between two summaries of a report, one line per figure that moved:
-    ``fields`` as (summary key, label, kind: count / money / pct / share) with ``share``
+    ``fields`` as (summary key, label, kind: count / money / pct / share / number) with ``share``
     a 0–1 value shown in percent. ``[]`` when there is no ``previous`` (a first version);
     one line saying nothing changed when no figure moved."""
     if not previous:
@@ -141,4 +141,5 @@ _SHOW = {
     "money": lambda v: numbers.million(v),
     "pct": lambda v: numbers.pct(v),
     "share": lambda v: numbers.pct(100 * v),
+    "number": lambda v: f"{v:,.1f}",
 }
