@@ -103,8 +103,8 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 .jp-RenderedHTMLCommon h1.oneplan-cover-title { font-size: 24pt; line-height: 1.35; margin: 0 0 10mm; }
 .oneplan-cover-place { font-size: 18pt; font-weight: 700; margin: 0 0 4mm; }
 .oneplan-cover-year { font-size: 15pt; margin: 0 0 25mm; }
-.oneplan-cover-meta { display: inline-grid; grid-template-columns: max-content max-content;
-  gap: 3mm 8mm; text-align: left; font-size: 12pt; margin: 0 auto 20mm; }
+.oneplan-cover-meta { display: grid; grid-template-columns: max-content minmax(40mm, max-content);
+  width: max-content; gap: 3mm 8mm; text-align: left; font-size: 12pt; margin: 0 auto 20mm; }
 .oneplan-cover-meta dt { color: #555; } .oneplan-cover-meta dd { margin: 0; }
 .oneplan-cover-synthetic { display: inline-block; border: 1px solid #d9822b;
   background: #fff4e5; color: #7a3e00; padding: 4px 14px; font-weight: 600; }
@@ -142,7 +142,7 @@ code.formula { white-space: pre-wrap; }
   /* short tables (reports/tables.py marks them) stay on one page; long ones flow */
   table.oneplan-keep { break-inside: avoid; page-break-inside: avoid; }
   /* a chart or map takes at most about half a page, so text and tables share its page */
-  .jp-OutputArea-output img { max-height: 125mm; width: auto !important; object-fit: contain; }
+  .jp-OutputArea-output img { max-height: 110mm; width: auto !important; object-fit: contain; }
   .oneplan-files a, .oneplan-downloads a { text-decoration: underline; color: #0b4f8a; }
   thead { display: table-header-group; }
   .jp-RenderedHTMLCommon table { font-size: 8.5pt; max-width: 100%%; }
