@@ -40,6 +40,7 @@ def test_counts_money_percentages_scores():
     ("ปีที่เริ่ม", [2570.0, 2571.0], "year"),
     ("งบประมาณ (บาท)", [1_250_000.0], "count"),
     ("มัธยฐานวัน", [12.5], "number"),
+    ("เรื่องร้องเรียนต่อประชากร 10,000 คน", [8.0, 8.0], "number"),
 ])
 def test_column_kind(label, values, kind):
     assert numbers.column_kind(label, values) == kind
@@ -114,7 +115,8 @@ def _problems(head: list[str], rows: list[list[str]]) -> list[str]:
         nums = [c for c in cells if _NUMBER.match(c)]
         if len(nums) < 2 or len(nums) != len(cells):
             continue
-        money = re.search(r"ล้านบาท|million baht|%|ร้อยละ|คะแนน|score|ดัชนี|น้ำหนัก", name, re.I)
+        money = re.search(r"ล้านบาท|million baht|%|ร้อยละ|คะแนน|score|ดัชนี|น้ำหนัก|ต่อ|per |"
+                          r"อัตรา|rate", name, re.I)
         if re.search(r"บาท|baht", name, re.I) and not money and \
                 any(c.endswith(".00") for c in nums):
             out.append(f"baht with .00 in {name!r}: {nums[:3]}")
@@ -128,6 +130,7 @@ def test_the_table_check_catches_counts_with_decimals_and_baht_with_cents():
     assert _problems(["งบ (บาท)"], [["1,250,000.00"], ["3,000.00"]])
     assert not _problems(["งบ (ล้านบาท)", "โครงการ"], [["12.0", "3"], ["4.0", "5"]])
     assert not _problems(["มัธยฐานวัน"], [["12.5"], ["3.0"]])
+    assert not _problems(["เรื่องต่อประชากร 10,000 คน"], [["8.0"], ["8.0"]])   # a rate
 
 
 @pytest.mark.slow

@@ -98,3 +98,37 @@ def test_export_stylesheet_has_the_page_break_hooks():
                  ".oneplan-summary { break-after: page",
                  ".oneplan-part { break-before: page"):
         assert hook in REPORT_CSS
+
+
+@pytest.mark.slow
+def test_every_report_starts_with_cover_and_summary_and_its_file_links_resolve():
+    """Every report of the set: the cover first, then the summary, the appendices after the
+    detail; every relative link points at a file the batch wrote beside the report."""
+    from html.parser import HTMLParser
+    from urllib.parse import urlsplit
+
+    import report_set
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hrefs = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+    reports = ("water_portfolio", "needs_plan", "followup", "complaints", "national_overview")
+    files = report_set.htmls(reports)
+    assert len(files) == 13
+    for path in files:
+        html = path.read_text(encoding="utf-8")
+        cover_at, summary_at = html.find('class="oneplan-cover"'), html.find('class="oneplan-summary"')
+        assert 0 < cover_at < summary_at, path
+        assert summary_at < html.find("oneplan-part-data"), path
+        parser = Links()
+        parser.feed(html)
+        own = [h for h in parser.hrefs if not urlsplit(h).scheme and not h.startswith("#")]
+        assert len(own) >= 2, path
+        for href in own:
+            assert (path.parent / href).exists(), f"{path.name}: {href}"

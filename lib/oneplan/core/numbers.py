@@ -37,6 +37,7 @@ _FORMATS = {
 _MONEY_LABEL = re.compile(r"ล้านบาท|million baht|\(m(?:illion)? ?฿?\)|ล้าน|million", re.I)
 _BAHT_LABEL = re.compile(r"บาท|baht", re.I)
 _PCT_LABEL = re.compile(r"%|ร้อยละ|percent", re.I)
+_RATE_LABEL = re.compile(r"ต่อ|per |อัตรา|\brate\b", re.I)
 _SCORE_LABEL = re.compile(r"คะแนน|score|ดัชนี|index|ค่าความ|weight|น้ำหนัก", re.I)
 
 
@@ -110,7 +111,7 @@ def _years(values: Iterable) -> bool:
 def column_kind(label, values: Iterable, *, integer: bool = False) -> str:
     """The kind of a numeric table column from its ``label`` and ``values``: whole
     พ.ศ. years are ``year``; a label in ล้านบาท is ``money``, with % or ร้อยละ ``pct``,
-    a score/index/weight ``score``; an integer column (``integer``) or one whose values
+    a score/index/weight ``score``, a rate (ต่อ…, per …) a ``number``; an integer column (``integer``) or one whose values
     are all whole is a ``count``; anything else a ``number``."""
     values = list(values)
     name = " ".join(map(str, label)) if isinstance(label, tuple) else str(label)
@@ -122,6 +123,8 @@ def column_kind(label, values: Iterable, *, integer: bool = False) -> str:
         return "pct"
     if _SCORE_LABEL.search(name):
         return "score"
+    if _RATE_LABEL.search(name):
+        return "number"   # a rate keeps its decimal even when it is whole (8.0 per 10,000)
     if integer or _whole(values):
         return "count"
     if _BAHT_LABEL.search(name):
