@@ -132,3 +132,11 @@ def test_every_report_starts_with_cover_and_summary_and_its_file_links_resolve()
         assert len(own) >= 2, path
         for href in own:
             assert (path.parent / href).exists(), f"{path.name}: {href}"
+
+
+def test_a_later_appendix_follows_on_the_same_page():
+    from oneplan.batch.export import REPORT_CSS
+
+    assert "oneplan-part-follows" not in document.part("method", "th", number=1)
+    assert "oneplan-part-follows" in document.part("data", "th", number=2)
+    assert ".oneplan-part.oneplan-part-follows { break-before: auto" in REPORT_CSS

@@ -139,6 +139,7 @@ code.formula { white-space: pre-wrap; }
     box-sizing: border-box; }
   .oneplan-summary { break-after: page; page-break-after: always; }
   .oneplan-part { break-before: page; page-break-before: always; }
+  .oneplan-part.oneplan-part-follows { break-before: auto; page-break-before: auto; }
   /* short tables (reports/tables.py marks them) stay on one page; long ones flow */
   table.oneplan-keep { break-inside: avoid; page-break-inside: avoid; }
   /* a chart or map takes at most about half a page, so text and tables share its page */

@@ -82,7 +82,8 @@ def executive_summary(findings: Sequence[tuple[str, str]], *, decision: str,
 def part(kind: str, lang: str, *, title: str | None = None, number: int = 1) -> str:
     """The heading that starts a part on a new page: ``"detail"`` (the report's body),
     ``"method"`` or ``"data"`` (appendices, lettered by ``number``: ก, ข … in Thai,
-    A, B … in English); ``title`` replaces the part's own name."""
+    A, B … in English); ``title`` replaces the part's own name. The detail and the first
+    appendix start a new page; a later appendix follows on the page of the one before."""
     check_lang(lang)
     if kind not in ("detail", "method", "data"):
         raise ValueError(f"unknown report part {kind!r}; use detail, method or data")
@@ -91,7 +92,7 @@ def part(kind: str, lang: str, *, title: str | None = None, number: int = 1) -> 
         letters = _t("letters", lang)
         name = _t("part.appendix", lang, letter=letters[(number - 1) % len(letters)], title=name)
     return render("document_part.html.j2", kind=kind, anchor=f"oneplan-part-{kind}-{number}",
-                  title=name)
+                  title=name, follows=kind != "detail" and number > 1)
 
 
 def files_list(files: Sequence[tuple[str, str] | tuple[str, str, str]]) -> str:

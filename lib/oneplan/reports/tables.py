@@ -59,7 +59,7 @@ def style(df: pd.DataFrame, *, hide_index: bool = False,
     return styler
 
 
-KEEP_ROWS = 25
+KEEP_ROWS = 12
 """Tables this short stay on one printed page (the export's ``table.oneplan-keep``)."""
 
 
