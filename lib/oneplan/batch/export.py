@@ -103,17 +103,20 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 .jp-RenderedHTMLCommon h1.oneplan-cover-title { font-size: 24pt; line-height: 1.35; margin: 0 0 10mm; }
 .oneplan-cover-place { font-size: 18pt; font-weight: 700; margin: 0 0 4mm; }
 .oneplan-cover-year { font-size: 15pt; margin: 0 0 25mm; }
-.oneplan-cover-meta { display: grid; grid-template-columns: max-content minmax(40mm, max-content);
-  width: max-content; gap: 3mm 8mm; text-align: left; font-size: 12pt; margin: 0 auto 20mm; }
-.oneplan-cover-meta dt { color: #555; } .oneplan-cover-meta dd { margin: 0; }
+.oneplan-cover { width: 100%%; box-sizing: border-box; }
+.jp-RenderedHTMLCommon table.oneplan-cover-meta { margin: 0 auto 20mm; font-size: 12pt;
+  border: none; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta th, .jp-RenderedHTMLCommon .oneplan-cover-meta td {
+  border: none; background: none; text-align: left !important; padding: 1.5mm 4mm; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta th { color: #555; font-weight: 400; }
 .oneplan-cover-synthetic { display: inline-block; border: 1px solid #d9822b;
   background: #fff4e5; color: #7a3e00; padding: 4px 14px; font-weight: 600; }
 /* the cover carries the synthetic-data mark: no banner above it */
 body:has(.oneplan-cover) .oneplan-banner { display: none; }
 .oneplan-findings { list-style: none; padding: 0; margin: 4mm 0 6mm; }
-.oneplan-findings li { display: grid; grid-template-columns: 42mm 1fr; gap: 4mm;
+.oneplan-findings li { display: grid; grid-template-columns: 52mm 1fr; gap: 4mm;
   align-items: baseline; border-bottom: 1px solid #ddd; padding: 3mm 0; }
-.oneplan-finding-number { font-size: 16pt; font-weight: 700; color: #0b4f8a; text-align: right; }
+.oneplan-finding-number { white-space: nowrap; font-size: 15pt; font-weight: 700; color: #0b4f8a; text-align: right; }
 .oneplan-finding-text { font-size: 11pt; }
 .oneplan-decision { border-left: 4px solid #0b4f8a; background: #f3f7fb; padding: 3mm 4mm; }
 .oneplan-downloads { columns: 2; }
