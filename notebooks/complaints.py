@@ -26,6 +26,7 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (national: .../national)
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 export_tables = True   # also write every table as CSV and XLSX (no personal data)
 
 # %%
@@ -41,7 +42,7 @@ d = report.open_data(province_code, fiscal_year, db_path, lang)
 L = d.lang
 out = output_dir or report.default_output_dir(d)
 display(HTML(report.cover(d)))
-display(HTML(report.executive_summary(d, report.previous(d, out))))
+display(HTML(report.executive_summary(d, report.previous(d, previous_dir or out))))
 display(Markdown(f"# {report.title(d)}"))
 display(Markdown(report.intro(d)))
 

@@ -26,6 +26,7 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # summary, CSV/XLSX (and OC4IDS) go here; empty: reports/<fiscal_year>/<province_code>
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 
 # %%
 from functools import partial
@@ -43,7 +44,7 @@ L = run.lang
 
 show = partial(charts.show, synthetic=run.synthetic, lang=L)
 
-previous = pdoc.previous(run, "followup", plan_output_dir(run, output_dir))
+previous = pdoc.previous(run, "followup", previous_dir or plan_output_dir(run, output_dir))
 display(HTML(pdoc.cover(run, "followup")))
 display(HTML(pdoc.followup_summary(run, pr.summary_followup(run), previous)))
 

@@ -26,6 +26,7 @@ fiscal_year = 2570     # พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # empty: reports/<fiscal_year>/national (province reports are read beside it)
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 
 # %%
 from IPython.display import HTML, Markdown, display
@@ -39,7 +40,7 @@ L = lang
 ov = overview.load(fiscal_year, lang, db_path or None, output_dir or None)
 out = output_dir or overview.default_output_dir(ov.fiscal_year)
 display(HTML(overview.cover(ov)))
-display(HTML(overview.executive_summary(ov, overview.previous(ov, out))))
+display(HTML(overview.executive_summary(ov, overview.previous(ov, previous_dir or out))))
 display(Markdown(f"# {overview.title(L, ov.fiscal_year)}"))
 display(Markdown(overview.intro(ov)))
 

@@ -25,6 +25,7 @@ province_code = "40"   # DOPA code as a string: "40" Khon Kaen, "45" Roi Et, "32
 fiscal_year = 2570     # first fiscal year of the plan, พ.ศ.
 scenario = ""          # a file in params/scenarios/ without .yml, e.g. drought-first
 output_dir = ""        # where summary.json and the XLSX go; empty: reports/<fiscal_year>/<province_code>
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 interactive = True     # sliders to re-solve (JupyterLab); batch runs pass False
@@ -42,7 +43,7 @@ run = waterplan.run_portfolio(province_code, fiscal_year, scenario, db_path or N
 L = run.lang
 out = output_dir or default_reports_dir() / str(run.params.fiscal_year) / run.province.code
 display(HTML(wdoc.cover(run)))
-display(HTML(wdoc.executive_summary(run, wdoc.previous_summary(out, run))))
+display(HTML(wdoc.executive_summary(run, wdoc.previous_summary(previous_dir or out, run))))
 display(Markdown(f"# {waterplan.title(run)}"))
 display(Markdown(waterplan.intro(run)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,33 @@ def test_a_later_appendix_follows_on_the_same_page():
     assert "oneplan-part-follows" not in document.part("method", "th", number=1)
     assert "oneplan-part-follows" in document.part("data", "th", number=2)
     assert ".oneplan-part.oneplan-part-follows { break-before: auto" in REPORT_CSS
+
+
+def test_changes_since_the_last_version(tmp_path):
+    now = {"province_code": "40", "fiscal_year": 2570, "n": 321, "baht": 1_593_540_000.0,
+           "share": 0.5436, "same": 7}
+    fields = [("n", "โครงการ", "count"), ("baht", "งบ", "money"), ("share", "เบิกจ่าย", "share"),
+              ("same", "คงเดิม", "count")]
+    assert document.changes_since(None, now, fields, "th") == []
+    before = {**now, "n": 300, "baht": 1_500_000_000.0, "share": 0.5}
+    lines = document.changes_since(before, now, fields, "th")
+    assert lines == ["โครงการ: 300 → 321", "งบ: 1,500.0 → 1,593.5", "เบิกจ่าย: 50.0% → 54.4%"]
+    assert document.changes_since(now, now, fields, "th") == ["ตัวเลขสำคัญไม่เปลี่ยนจากฉบับก่อน"]
+    path = tmp_path / "x.summary.json"
+    path.write_text('{"province_code": "40", "fiscal_year": 2570, "n": 1}', encoding="utf-8")
+    assert document.previous_summary(path, province_code="40", fiscal_year=2570)["n"] == 1
+    assert document.previous_summary(path, province_code="45") is None
+    assert document.previous_summary(tmp_path / "missing.json") is None
+
+
+def test_the_batch_tells_a_report_where_its_last_version_is():
+    from oneplan.batch import engine, registry
+    from oneplan.batch.jobs import Job
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'province_code = ""\nprevious_dir = ""', metadata={"tags": ["parameters"]})])
+    spec = registry.ReportSpec("x", "x.ipynb", "province")
+    job = Job(spec, "40", 2570, "th", "", "db.duckdb", "/tmp/out", ("html",))
+    params = engine._parameters(job, nb, Path("/tmp/staging"))
+    assert params["previous_dir"] == str(job.out_dir) != params["output_dir"]

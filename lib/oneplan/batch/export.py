@@ -109,6 +109,7 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 .jp-RenderedHTMLCommon .oneplan-cover-meta th, .jp-RenderedHTMLCommon .oneplan-cover-meta td {
   border: none; background: none; text-align: left !important; padding: 1.5mm 4mm; }
 .jp-RenderedHTMLCommon .oneplan-cover-meta th { color: #555; font-weight: 400; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta tr { background: none !important; }
 .oneplan-cover-synthetic { display: inline-block; border: 1px solid #d9822b;
   background: #fff4e5; color: #7a3e00; padding: 4px 14px; font-weight: 600; }
 /* the cover carries the synthetic-data mark: no banner above it */
