@@ -4,8 +4,10 @@ three test provinces and the national reports, HTML only, built once per test se
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,7 @@ def build() -> Path:
     """The folder of the fiscal year's reports (``…/2570``), built by the ``oneplan
     report`` command over the session's sample database."""
     out = Path(tempfile.mkdtemp(prefix="oneplan-report-set-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     argv = ["report", *[a for c in PROVINCES for a in ("--province", c)], "--national",
             "--formats", "html", "--out", str(out), "--db", os.environ["ONEPLAN_DB"],
             "--workers", "2", "--no-progress"]
