@@ -26,6 +26,7 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # empty: reports/<fiscal_year>/<province_code> (national: .../national)
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 export_tables = True   # also write every table as CSV and XLSX (no personal data)
 
 # %%
@@ -33,12 +34,15 @@ from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
 from oneplan.complaints import stats, tracking
-from oneplan.reports import complaints as report
+from oneplan.reports import complaints as report, document
 from oneplan.reports.tables import style
 
 charts.use_thai_style()
 d = report.open_data(province_code, fiscal_year, db_path, lang)
 L = d.lang
+out = output_dir or report.default_output_dir(d)
+display(HTML(report.cover(d)))
+display(HTML(report.executive_summary(d, report.previous(d, previous_dir or out))))
 display(Markdown(f"# {report.title(d)}"))
 display(Markdown(report.intro(d)))
 
@@ -59,7 +63,7 @@ display(style(report.sla_table(d), hide_index=True))
 # %%
 display(Markdown(report.heading("stats", L)))
 display(report.chart_by_category(d))
-display(style(stats.ranking(stats.by_category(d), d, top=14), hide_index=True))
+display(style(report.category_table(d), hide_index=True))
 display(report.area_map(d))
 display(style(stats.ranking(stats.by_district(d), d, top=30), hide_index=True))
 display(style(stats.ranking(stats.by_agency(d), d, top=15), hide_index=True))
@@ -72,11 +76,14 @@ display(style(stats.hotspots(d).head(20), hide_index=True))
 display(style(stats.recurring(d), hide_index=True))
 
 # %%
-display(Markdown(report.heading("method", L)))
+display(HTML(document.part("method", L, number=1)))
 display(Markdown(report.method_note(d)))
 
+# %%
+display(HTML(document.part("data", L, number=2)))
+display(HTML(report.data_appendix(d)))
+
 # %% tags=["remove-cell"]
-out = output_dir or report.default_output_dir(d)
 summary_path = report.write_summary(d, out, L)
 if export_tables:
     stats.export_tables(d, out)

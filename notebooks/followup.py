@@ -26,14 +26,16 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # summary, CSV/XLSX (and OC4IDS) go here; empty: reports/<fiscal_year>/<province_code>
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 
 # %%
 from functools import partial
 
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
-from oneplan.reports import followup as pr
+from oneplan.reports import document, followup as pr, plan_document as pdoc
+from oneplan.reports.plan import output_dir as plan_output_dir
 from oneplan.reports.tables import style
 
 charts.use_thai_style()
@@ -41,6 +43,10 @@ run = pr.run_followup(province_code, fiscal_year, lang, db_path or None)
 L = run.lang
 
 show = partial(charts.show, synthetic=run.synthetic, lang=L)
+
+previous = pdoc.previous(run, "followup", previous_dir or plan_output_dir(run, output_dir))
+display(HTML(pdoc.cover(run, "followup")))
+display(HTML(pdoc.followup_summary(run, pr.summary_followup(run), previous)))
 
 display(Markdown(f"# {pr.title_followup(run)}"))
 display(Markdown(pr.intro_followup(run)))
@@ -71,8 +77,12 @@ display(Markdown(pr.interpret_stale(run)))
 # %%
 display(Markdown(pr.heading("scorecards", L)))
 show(pr.scorecard_chart(run))
-display(style(pr.scorecard_table(run), hide_index=True, decimals=1, precise={pr.label("score", L): 3}))
+display(style(pr.scorecard_table(run), hide_index=True))
 display(Markdown(pr.interpret_scorecards(run)))
+
+# %%
+display(HTML(document.part("data", L, number=1)))
+display(HTML(pdoc.data_appendix(run, "followup")))
 
 # %% tags=["remove-cell"]
 # Summary JSON, every table as CSV and XLSX, and the status of every followed project.

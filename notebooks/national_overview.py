@@ -26,17 +26,21 @@ fiscal_year = 2570     # พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # empty: reports/<fiscal_year>/national (province reports are read beside it)
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
 from oneplan.core.text import text
-from oneplan.reports import overview
+from oneplan.reports import document, overview
 
 charts.use_thai_style()
 L = lang
 ov = overview.load(fiscal_year, lang, db_path or None, output_dir or None)
+out = output_dir or overview.default_output_dir(ov.fiscal_year)
+display(HTML(overview.cover(ov)))
+display(HTML(overview.executive_summary(ov, overview.previous(ov, previous_dir or out))))
 display(Markdown(f"# {overview.title(L, ov.fiscal_year)}"))
 display(Markdown(overview.intro(ov)))
 
@@ -77,9 +81,14 @@ display(overview.styled(overview.award_vs_peers(ov.figures, lang=L)))
 # %%
 display(Markdown(overview.heading("provinces", L)))
 display(overview.styled(overview.province_table(ov.figures, L)))
-display(Markdown(overview.heading("method", L)))
+
+# %%
+display(HTML(document.part("method", L, number=1)))
 display(Markdown(overview.method_note(L)))
 
+# %%
+display(HTML(document.part("data", L, number=2)))
+display(HTML(overview.data_appendix(ov)))
+
 # %% tags=["remove-cell"]
-out = output_dir or overview.default_output_dir(ov.fiscal_year)
 summary_path = overview.write_summary(ov, out)

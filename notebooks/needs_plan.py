@@ -26,15 +26,17 @@ fiscal_year = 2570     # fiscal year, พ.ศ.
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 output_dir = ""        # summary, CSV/XLSX (and OC4IDS) go here; empty: reports/<fiscal_year>/<province_code>
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 interactive = True     # weight sliders to re-rank (JupyterLab); batch runs pass False
 
 # %%
 from functools import partial
 
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
-from oneplan.reports import needs_plan as pr
+from oneplan.reports import document, needs_plan as pr, plan_document as pdoc
+from oneplan.reports.plan import output_dir as plan_output_dir
 from oneplan.reports.tables import style
 
 charts.use_thai_style()
@@ -43,8 +45,20 @@ L = run.lang
 
 show = partial(charts.show, synthetic=run.synthetic, lang=L)
 
+previous = pdoc.previous(run, "needs_plan", previous_dir or plan_output_dir(run, output_dir))
+display(HTML(pdoc.cover(run, "needs_plan")))
+display(HTML(pdoc.needs_summary(run, pr.summary_needs(run), previous)))
 display(Markdown(f"# {pr.title_needs(run)}"))
 display(Markdown(pr.intro_needs(run)))
+
+# %%
+display(Markdown(pr.heading("overview", L)))
+tables = pr.overview_tables(run)
+display(style(tables["totals"], hide_index=True))
+show(pr.overview_chart(run))
+display(style(tables["area"], hide_index=True))
+display(style(tables["strategy"], hide_index=True))
+display(Markdown(pr.interpret_overview(run)))
 
 # %%
 display(Markdown(pr.heading("funnel", L)))
@@ -72,9 +86,9 @@ display(Markdown(pr.interpret_waiting(run)))
 
 # %%
 display(Markdown(pr.heading("ranking", L)))
-display(style(pr.weights_table(run), hide_index=True, decimals=2))
+display(style(pr.weights_table(run), hide_index=True))
 show(pr.contributions_chart(run))
-display(style(pr.ranking_table(run), hide_index=True, decimals=3))
+display(style(pr.ranking_table(run), hide_index=True))
 display(Markdown(pr.interpret_ranking(run)))
 
 # %%
@@ -89,17 +103,13 @@ display(style(pr.sensitivity_table(run), hide_index=True))
 display(Markdown(pr.interpret_sensitivity(run)))
 
 # %%
-display(Markdown(pr.heading("overview", L)))
-tables = pr.overview_tables(run)
-display(style(tables["totals"], hide_index=True))
-show(pr.overview_chart(run))
-display(style(tables["area"], hide_index=True))
-display(style(tables["strategy"], hide_index=True))
-display(Markdown(pr.interpret_overview(run)))
+display(HTML(document.part("method", L, number=1)))
+display(Markdown(pr.method_needs(run)))
+display(HTML(pdoc.formulas(L)))
 
 # %%
-display(Markdown(pr.heading("method", L)))
-display(Markdown(pr.method_needs(run)))
+display(HTML(document.part("data", L, number=2)))
+display(HTML(pdoc.data_appendix(run, "needs_plan")))
 
 # %% tags=["remove-cell"]
 # Summary JSON, every table as CSV and XLSX, the full ranking and the OC4IDS package.

@@ -26,15 +26,16 @@ fiscal_year = 2570     # first fiscal year of the plan, พ.ศ.
 scenario = ""          # a file in params/scenarios/ without .yml, e.g. drought-first
 output_dir = ""        # where summary.json and the XLSX go; empty: reports/<fiscal_year>/<province_code>,
                        # or nothing at all in an interactive run (JupyterLab)
+previous_dir = ""      # the last version's folder (its summary: "what changed"); empty: output_dir
 lang = "th"            # "th" or "en"
 db_path = ""           # empty: $ONEPLAN_DB or data/oneplan.duckdb
 interactive = True     # sliders to re-solve (JupyterLab); batch runs pass False
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from oneplan import charts
-from oneplan.reports import water as waterplan
+from oneplan.reports import document, water as waterplan, water_document as wdoc
 from oneplan.core.paths import default_reports_dir
 from oneplan.reports.tables import name_column, style
 from oneplan.reports.explorer import explorer, thai_font_css
@@ -44,13 +45,16 @@ if interactive:  # the Thai font for notebook output, on a machine without Thai 
     display(thai_font_css())
 run = waterplan.run_portfolio(province_code, fiscal_year, scenario, db_path or None, lang)
 L = run.lang
+out = output_dir or default_reports_dir() / str(run.params.fiscal_year) / run.province.code
+display(HTML(wdoc.cover(run)))
+display(HTML(wdoc.executive_summary(run, wdoc.previous_summary(previous_dir or out, run))))
 display(Markdown(f"# {waterplan.title(run)}"))
 display(Markdown(waterplan.intro(run)))
 
 # %%
 display(Markdown(waterplan.heading("need", L)))
 need = waterplan.need_tables(run)
-display(style(need["zones"], hide_index=True, decimals=2))
+display(style(need["zones"], hide_index=True))
 display(waterplan.need_map(run))
 display(Markdown(waterplan.interpret_need(run)))
 
@@ -83,46 +87,49 @@ display(Markdown(waterplan.interpret_scatter(run)))
 # %%
 reasons = waterplan.reasons(run)
 display(Markdown(waterplan.heading("table", L)))
-display(style(waterplan.selected_table(run, reasons), decimals=3))
+display(style(waterplan.selected_table(run, reasons)))
 display(Markdown(waterplan.heading("reasons", L)))
 display(Markdown(waterplan.interpret_reasons(run)))
 display(style(waterplan.reasons_summary(run)))
-display(style(waterplan.closest_misses(run), decimals=3))
+display(style(waterplan.closest_misses(run)))
 
 # %%
 display(Markdown(waterplan.heading("frontier", L)))
 fig = charts.frontier_chart(waterplan.frontier(run), lang=L)
 charts.show(fig, synthetic=run.synthetic, lang=L)
-display(style(waterplan.frontier_table(run), hide_index=True, decimals=2))
+display(style(waterplan.frontier_table(run), hide_index=True))
 display(Markdown(waterplan.interpret_frontier(run)))
 
 # %%
 display(Markdown(waterplan.heading("scenarios", L)))
 fig = charts.scenario_chart(waterplan.scenarios(run), lang=L)
 charts.show(fig, synthetic=run.synthetic, lang=L)
-display(style(waterplan.scenarios_table(run), decimals=2))
+display(style(waterplan.scenarios_table(run)))
 
 # %%
 display(Markdown(waterplan.heading("methods", L)))
-display(style(waterplan.methods_table(run), decimals=2))
+display(style(waterplan.methods_table(run)))
 display(Markdown(waterplan.interpret_methods(run)))
 
 # %%
 display(Markdown(waterplan.heading("revision", L)))
 rev = waterplan.revision(run, months=6)
 display(Markdown(rev.summary(L)))
-display(style(rev.table(L).head(30), hide_index=True, decimals=2))
+display(style(rev.table(L).head(30), hide_index=True))
 
 # %%
-display(Markdown(waterplan.heading("method", L)))
-display(style(waterplan.weights_table(run), hide_index=True, decimals=2))
+display(HTML(document.part("method", L, number=1)))
+display(style(waterplan.weights_table(run), hide_index=True))
 display(Markdown(waterplan.method_note(run)))
+
+# %%
+display(HTML(document.part("data", L, number=2)))
+display(HTML(wdoc.data_appendix(run)))
 
 # %% tags=["remove-cell"]
 # Only the batch writes summary.json and the XLSX (it passes output_dir and
 # interactive=False): opening the notebook in JupyterLab writes nothing into reports/.
 if output_dir or not interactive:
-    out = output_dir or default_reports_dir() / str(run.params.fiscal_year) / run.province.code
     summary_path = waterplan.write_summary(run, out)
     xlsx_path = waterplan.export_plan_xlsx(run, out)
 

@@ -51,14 +51,17 @@ def _declared_parameters(nb) -> set[str]:
 
 
 def _parameters(job: Job, nb, output_dir: Path) -> dict:
-    """Parameters injected into the notebook: the contract's five, ``scenario`` and
-    ``interactive`` when the notebook declares them, and the report's extras."""
+    """Parameters injected into the notebook: the contract's five, ``scenario``,
+    ``interactive`` and ``previous_dir`` (the report's final folder, where the last
+    version's summary is) when the notebook declares them, and the report's extras."""
     declared = _declared_parameters(nb)
     params: dict[str, Any] = dict(province_code=job.province_code,
                                   fiscal_year=job.fiscal_year, lang=job.lang,
                                   db_path=job.db_path, output_dir=str(output_dir))
     if "scenario" in declared:
         params["scenario"] = job.scenario
+    if "previous_dir" in declared:  # where the last version's summary is (not staging)
+        params["previous_dir"] = str(job.out_dir)
     if "interactive" in declared:
         params["interactive"] = False
     params.update(dict(job.spec.extra))

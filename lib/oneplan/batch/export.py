@@ -95,6 +95,34 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 /* long text wraps (Thai at word boundaries), numbers and words are never split */
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word; }
 .jp-OutputArea-output img { max-width: 100%%; height: auto; }
+/* the document parts (reports/document.py): cover, executive summary, parts, files */
+.jp-RenderedHTMLCommon .oneplan-cover, .oneplan-cover p, .oneplan-cover h1 {
+  text-align: center !important; }
+.oneplan-cover { padding: 45mm 0 10mm; }
+.oneplan-cover-system { color: #555; font-size: 11pt; margin-bottom: 20mm; }
+.jp-RenderedHTMLCommon h1.oneplan-cover-title { font-size: 24pt; line-height: 1.35; margin: 0 0 10mm; }
+.oneplan-cover-place { font-size: 18pt; font-weight: 700; margin: 0 0 4mm; }
+.oneplan-cover-year { font-size: 15pt; margin: 0 0 25mm; }
+.oneplan-cover { width: 100%%; box-sizing: border-box; }
+.jp-RenderedHTMLCommon table.oneplan-cover-meta { margin: 0 auto 20mm; font-size: 12pt;
+  border: none; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta th, .jp-RenderedHTMLCommon .oneplan-cover-meta td {
+  border: none; background: none; text-align: left !important; padding: 1.5mm 4mm; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta th { color: #555; font-weight: 400; }
+.jp-RenderedHTMLCommon .oneplan-cover-meta tr { background: none !important; }
+.oneplan-cover-synthetic { display: inline-block; border: 1px solid #d9822b;
+  background: #fff4e5; color: #7a3e00; padding: 4px 14px; font-weight: 600; }
+/* the cover carries the synthetic-data mark: no banner above it */
+body:has(.oneplan-cover) .oneplan-banner { display: none; }
+.oneplan-findings { list-style: none; padding: 0; margin: 4mm 0 6mm; }
+.oneplan-findings li { display: grid; grid-template-columns: 52mm 1fr; gap: 4mm;
+  align-items: baseline; border-bottom: 1px solid #ddd; padding: 3mm 0; }
+.oneplan-finding-number { white-space: nowrap; font-size: 15pt; font-weight: 700; color: #0b4f8a; text-align: right; }
+.oneplan-finding-text { font-size: 11pt; }
+.oneplan-decision { border-left: 4px solid #0b4f8a; background: #f3f7fb; padding: 3mm 4mm; }
+.oneplan-downloads { columns: 2; }
+.oneplan-files li, .oneplan-downloads li { margin: 1mm 0; }
+code.formula { white-space: pre-wrap; }
 %(page)s
 @media print {
   body.jp-Notebook { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
@@ -109,6 +137,18 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
     break-inside: avoid; page-break-inside: avoid;
   }
   h1, h2, h3, h4, h5 { break-after: avoid; page-break-after: avoid; }
+  /* page breaks only where a part starts: after the cover and the summary, before the
+     detail and each appendix; a table or figure is never split from its rows */
+  .oneplan-cover { break-after: page; page-break-after: always; min-height: 250mm;
+    box-sizing: border-box; }
+  .oneplan-summary { break-after: page; page-break-after: always; }
+  .oneplan-part { break-before: page; page-break-before: always; }
+  .oneplan-part.oneplan-part-follows { break-before: auto; page-break-before: auto; }
+  /* short tables (reports/tables.py marks them) stay on one page; long ones flow */
+  table.oneplan-keep { break-inside: avoid; page-break-inside: avoid; }
+  /* a chart or map takes at most about half a page, so text and tables share its page */
+  .jp-OutputArea-output img { max-height: 110mm; width: auto !important; object-fit: contain; }
+  .oneplan-files a, .oneplan-downloads a { text-decoration: underline; color: #0b4f8a; }
   thead { display: table-header-group; }
   .jp-RenderedHTMLCommon table { font-size: 8.5pt; max-width: 100%%; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 5px; }

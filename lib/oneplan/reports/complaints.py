@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from oneplan.core import areas
+from oneplan.core import areas, numbers
 from oneplan import charts
 from oneplan.core.text import text, texts
+from oneplan.reports import document
 from oneplan.reports.pages import escape_html, sentence
 from oneplan.data import db
 from oneplan.complaints import review, stats, tracking
@@ -257,3 +258,76 @@ def default_output_dir(d: ComplaintData) -> Path:
     from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
 
     return default_reports_dir() / str(d.fiscal_year) / (d.province_code or NATIONAL_DIR)
+
+
+# --- the report as a document -------------------------------------------------------------
+
+def category_table(d: ComplaintData, top: int = 14) -> pd.DataFrame:
+    """Matters by category, by the category's name only (never its stored code)."""
+    t = stats.ranking(stats.by_category(d), d, top=top)
+    return t.drop(columns=[text("complaints.stats.group.category", d.lang)], errors="ignore")
+
+
+def cover(d: ComplaintData) -> str:
+    """The report's cover page."""
+    name = (None if d.province_code is None
+            else area_name(areas.province(d.province_code), d.lang))
+    return document.cover(title=text("reports.complaints.doc.title", d.lang),
+                          province_name=name, fiscal_year=d.fiscal_year, lang=d.lang,
+                          synthetic=bool(d.synthetic))
+
+
+def files(d: ComplaintData) -> list[tuple[str, str]]:
+    """The files the report writes beside itself, as (label, relative link)."""
+    tag = d.province_code or "national"
+    f = texts("reports.complaints.doc.file", d.lang)
+    return [(f["xlsx"], f"complaints_{tag}.xlsx"), (f["backlog"], f"complaints_{tag}_backlog.csv"),
+            (f["by_area"], f"complaints_{tag}_by_area.csv"),
+            (f["summary"], "complaints.summary.json")]
+
+
+def executive_summary(d: ComplaintData, previous: dict | None = None) -> str:
+    """The one-page summary: records and real matters, the deadline-miss rate (a rate, with
+    its n), the backlog, the median time to close; the decision asked; changes."""
+    s = summary_dict(d, d.lang)
+    L = d.lang
+    t = texts("reports.complaints.doc.finding", L)
+    u = texts("reports.complaints.doc.unit", L)
+    findings = [
+        (t["records"].format(agencies=numbers.count(s["agencies"])),
+         u["records"].format(n=numbers.count(s["complaint_records"]))),
+        (t["clusters"].format(dup=numbers.pct(100 * s["duplicate_share"])),
+         u["matters"].format(n=numbers.count(s["clusters"]))),
+        (t["sla"].format(n=numbers.count(s["clusters"])),
+         numbers.pct(100 * s["sla_breach_share"])),
+        (t["backlog"], u["matters"].format(n=numbers.count(s["backlog_over_30d"]))),
+        (t["close"], u["days"].format(n=numbers.count(s["median_days_to_close"]))),
+    ]
+    decision = text("reports.complaints.doc.decision", L,
+                    backlog=numbers.count(s["backlog_over_30d"]),
+                    bounced=numbers.count(s["bounced_clusters"]))
+    fields = [("complaint_records", t["f_records"], "count"),
+              ("clusters", t["f_clusters"], "count"),
+              ("sla_breach_share", t["f_sla"], "share"),
+              ("backlog_over_30d", t["f_backlog"], "count")]
+    return document.executive_summary(
+        findings, decision=decision, changes=document.changes_since(previous, s, fields, L),
+        lang=L, downloads=files(d)[:1])
+
+
+def previous(d: ComplaintData, out_dir: str | Path) -> dict | None:
+    """The last version's ``complaints.summary.json`` in ``out_dir`` (same place and year)."""
+    return document.previous_summary(Path(out_dir) / "complaints.summary.json",
+                                     province_code=d.province_code or "",
+                                     fiscal_year=d.fiscal_year)
+
+
+def data_appendix(d: ComplaintData) -> str:
+    """The linkage terms with their formulas, where the figures come from, and links to
+    the report's own files (HTML)."""
+    terms = "".join(f'<li><code class="formula">{escape_html(v)}</code></li>'
+                    for v in texts("reports.complaints.doc.terms", d.lang).values())
+    return (f"<p>{escape_html(text('reports.complaints.doc.terms_intro', d.lang))}</p>"
+            f'<ul class="oneplan-formulas">{terms}</ul>'
+            f"<p>{escape_html(text('reports.complaints.doc.sources', d.lang))}</p>"
+            + document.files_list(files(d)))

@@ -12,9 +12,13 @@ break, ``.oneplan-part`` (the detail, each appendix) starts a new page. Texts co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
+from typing import Any
 
+from oneplan.core import numbers
 from oneplan.core.text import check_lang, text
 from oneplan.core.thai import format_date
 from oneplan.reports.pages import render
@@ -78,7 +82,8 @@ def executive_summary(findings: Sequence[tuple[str, str]], *, decision: str,
 def part(kind: str, lang: str, *, title: str | None = None, number: int = 1) -> str:
     """The heading that starts a part on a new page: ``"detail"`` (the report's body),
     ``"method"`` or ``"data"`` (appendices, lettered by ``number``: ก, ข … in Thai,
-    A, B … in English); ``title`` replaces the part's own name."""
+    A, B … in English); ``title`` replaces the part's own name. The detail and the first
+    appendix start a new page; a later appendix follows on the page of the one before."""
     check_lang(lang)
     if kind not in ("detail", "method", "data"):
         raise ValueError(f"unknown report part {kind!r}; use detail, method or data")
@@ -87,7 +92,7 @@ def part(kind: str, lang: str, *, title: str | None = None, number: int = 1) -> 
         letters = _t("letters", lang)
         name = _t("part.appendix", lang, letter=letters[(number - 1) % len(letters)], title=name)
     return render("document_part.html.j2", kind=kind, anchor=f"oneplan-part-{kind}-{number}",
-                  title=name)
+                  title=name, follows=kind != "detail" and number > 1)
 
 
 def files_list(files: Sequence[tuple[str, str] | tuple[str, str, str]]) -> str:
@@ -95,3 +100,47 @@ def files_list(files: Sequence[tuple[str, str] | tuple[str, str, str]]) -> str:
     e.g. ``("แผนงาน (Excel)", "plan_40_2570.xlsx")``."""
     rows = [(f[0], f[1], f[2] if len(f) > 2 else "") for f in files]
     return render("document_files.html.j2", files=rows)
+
+
+def previous_summary(path: str | Path, **same: Any) -> dict[str, Any] | None:
+    """The machine-readable summary of the last version of a report (``path``, read before
+    the run writes its own), or None when there is none or it is of another province or
+    year (``same``: keys that must match, e.g. ``province_code="40"``)."""
+    try:
+        prev = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(prev, dict):
+        return None
+    if any(str(prev.get(k)) != str(v) for k, v in same.items()):
+        return None
+    return prev
+
+
+def changes_since(previous: Mapping[str, Any] | None, current: Mapping[str, Any],
+                  fields: Sequence[tuple[str, str, str]], lang: str) -> list[str]:
+    """What changed between two summaries of a report, one line per figure that moved:
+    ``fields`` as (summary key, label, kind: count / money / pct / share / number) with ``share``
+    a 0–1 value shown in percent. ``[]`` when there is no ``previous`` (a first version);
+    one line saying nothing changed when no figure moved."""
+    if not previous:
+        return []
+    out = []
+    for key, name, kind in fields:
+        before, now = previous.get(key), current.get(key)
+        if not isinstance(before, (int, float)) or not isinstance(now, (int, float)):
+            continue
+        show = _SHOW[kind]
+        if show(before) == show(now):
+            continue
+        out.append(_t("changes.moved", lang, name=name, before=show(before), now=show(now)))
+    return out or [_t("changes.none", lang)]
+
+
+_SHOW = {
+    "count": numbers.count,
+    "money": lambda v: numbers.million(v),
+    "pct": lambda v: numbers.pct(v),
+    "share": lambda v: numbers.pct(100 * v),
+    "number": lambda v: f"{v:,.1f}",
+}

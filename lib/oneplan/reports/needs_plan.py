@@ -305,9 +305,11 @@ def weights_table(run: PlanRun) -> pd.DataFrame:
     """The ranking criteria, their weights and how each is computed."""
     L = run.lang
     w = ranking.weights_table(run.params.ranking.weights, L)
+    words = texts("reports.plan_document.criterion", L)  # the formulas: method appendix
     return run.keep("ranking_weights", pd.DataFrame({
         label("criterion", L): w["name"], label("weight", L): w["weight"].round(3),
-        label("weight_share", L): (w["share"] * 100).round(1), label("how", L): w["how"]}))
+        label("weight_share", L): (w["share"] * 100).round(1),
+        label("how", L): w["criterion"].map(lambda c: words.get(c, c))}))
 
 
 def ranking_table(run: PlanRun, rows: int | None = None) -> pd.DataFrame:

@@ -31,11 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oneplan.core import areas, thai
+from oneplan.core import areas, numbers, thai
 from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
 from oneplan.core.text import check_lang, text
 from oneplan.data import db
-from oneplan.reports.pages import sentence
+from oneplan.reports import document
+from oneplan.reports.pages import escape_html, sentence
 
 log = logging.getLogger(__name__)
 
@@ -515,3 +516,61 @@ def write_summary(ov: Overview, out_dir: str | Path) -> Path:
     path = Path(out_dir) / "national_overview.summary.json"
     return write_atomic(path, json.dumps(rounded(summary(ov), 6), ensure_ascii=False,
                                          indent=2, default=str))
+
+
+# --- the report as a document ---------------------------------------------------------------
+
+def cover(ov: Overview) -> str:
+    """The national report's cover page."""
+    return document.cover(title=text("reports.overview.doc.title", ov.lang), province_name=None,
+                          fiscal_year=ov.fiscal_year, lang=ov.lang, synthetic=ov.synthetic)
+
+
+def files(lang: str) -> list[tuple[str, str]]:
+    """The files the report writes or sits beside, as (label, relative link)."""
+    return [(text("reports.overview.doc.file.summary", lang), "national_overview.summary.json"),
+            (text("reports.overview.doc.file.portal", lang), "../../index.html")]
+
+
+def executive_summary(ov: Overview, previous: dict[str, Any] | None = None) -> str:
+    """The one-page summary: reports made, requested against selected money, the needs-met
+    and complaint rates (each with its n); the decision asked; changes."""
+    t, L = ov.totals, ov.lang
+
+    def f(key, **kw):
+        return text(f"reports.overview.doc.finding.{key}", L, **kw)
+
+    findings = [
+        (f("reports", provinces=numbers.count(t["provinces"])),
+         text("reports.overview.doc.provinces", L,
+              n=numbers.count(t["provinces_with_water_report"]))),
+        (f("requested", n=numbers.count(t["n_candidates"])),
+         numbers.money(t["requested_baht"], L)),
+        (f("selected", n=numbers.count(t.get("n_selected") or 0)),
+         numbers.money(t.get("selected_baht") or 0.0, L)),
+        (f("needs", n=numbers.count(t.get("needs") or 0)), numbers.pct(t.get("needs_met_share"))),
+        (f("complaints", n=numbers.count(t.get("complaints") or 0)),
+         f"{t.get('complaints_per_10k') or 0:,.1f}"),
+    ]
+    decision = text("reports.overview.doc.decision", L, missing=numbers.count(
+        t["provinces"] - t["provinces_with_water_report"]))
+    fields = [("provinces_with_water_report", f("f_reports"), "count"),
+              ("selected_baht", f("f_selected"), "money"),
+              ("needs_met_share", label("needs_met_share", L), "pct"),
+              ("complaints_per_10k", label("complaints_per_10k", L), "number")]
+    return document.executive_summary(
+        findings, decision=decision, changes=document.changes_since(previous, t, fields, L),
+        lang=L, downloads=files(L))
+
+
+def previous(ov: Overview, out_dir: str | Path) -> dict[str, Any] | None:
+    """The last version's ``national_overview.summary.json`` in ``out_dir`` (same year)."""
+    return document.previous_summary(Path(out_dir) / "national_overview.summary.json",
+                                     fiscal_year=ov.fiscal_year)
+
+
+def data_appendix(ov: Overview) -> str:
+    """Where the figures come from and the links to the report's files (HTML)."""
+    note = text("reports.overview.doc.sources", ov.lang,
+                built=ov.db_meta.get("built_at") or "–")
+    return f"<p>{escape_html(note)}</p>" + document.files_list(files(ov.lang))

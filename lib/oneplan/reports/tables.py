@@ -1,4 +1,5 @@
-"""How tables look in reports: thousands separators, one decimal, no noise; and which
+"""How tables look in reports: each number by its kind (counts whole, money in ล้านบาท and
+percentages with one decimal, :mod:`oneplan.core.numbers`), no noise; and which
 column of a frame names its rows in the report language.
 
 ``style(df)`` returns a pandas ``Styler`` that notebooks ``display()``; nbconvert keeps its
@@ -15,31 +16,51 @@ from typing import Mapping
 
 import pandas as pd
 
+from oneplan.core import numbers
 from oneplan.core.text import text
 from oneplan.reports.pages import escape_html
 
 
-def style(df: pd.DataFrame, *, hide_index: bool = False, decimals: int = 1,
-          precise: Mapping[str, int] | None = None):
-    """A Styler with thousands separators; ``precise`` gives columns their own decimals."""
+def style(df: pd.DataFrame, *, hide_index: bool = False,
+          kinds: Mapping[str, str] | None = None,
+          precise: Mapping[str, int] | None = None, decimals: int | None = None):
+    """A Styler that shows every numeric column by its kind (:mod:`oneplan.core.numbers`):
+    counts as whole numbers with thousands separators, money in ล้านบาท and percentages
+    with one decimal, scores with three, พ.ศ. years as written. The kind is guessed from
+    the column's label and values (:func:`oneplan.core.numbers.column_kind`); ``kinds``
+    names it for a column ({label: "count" | "money" | "pct" | "score" | "number"}).
+    ``precise`` gives a column its own number of decimals; ``decimals`` (kept for callers
+    that still pass it) only sets the decimals of plain measures (kind ``number``).
+    A table of at most :data:`KEEP_ROWS` rows is marked to stay on one printed page."""
+    kinds = dict(kinds or {})
     precise = dict(precise or {})
     formats = {}
     for col in df.columns:
-        if _is_year(df[col]):
-            formats[col] = "{:.0f}"  # พ.ศ. years print as 2571, not 2,571
-        elif col in precise:
+        values = df[col]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if col in precise:
             formats[col] = f"{{:,.{precise[col]}f}}"
-        elif pd.api.types.is_integer_dtype(df[col]):
-            formats[col] = "{:,.0f}"
-        elif pd.api.types.is_float_dtype(df[col]):
+            continue
+        kind = kinds.get(col) or numbers.column_kind(
+            col, values, integer=pd.api.types.is_integer_dtype(values))
+        if kind == "number" and decimals is not None:
             formats[col] = f"{{:,.{decimals}f}}"
+        else:
+            formats[col] = numbers.cell_format(kind)
     df = _names_escaped(df)
     # escape="html": every cell and label (a Styler escapes nothing by default)
     styler = df.style.format(formats, na_rep="–", escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if hide_index:
         styler = styler.hide(axis="index")
+    if len(df) <= KEEP_ROWS:
+        styler = styler.set_table_attributes('class="oneplan-keep"')
     return styler
+
+
+KEEP_ROWS = 12
+"""Tables this short stay on one printed page (the export's ``table.oneplan-keep``)."""
 
 
 def _names_escaped(df: pd.DataFrame) -> pd.DataFrame:
@@ -55,14 +76,6 @@ def _names_escaped(df: pd.DataFrame) -> pd.DataFrame:
     out.index = out.index.set_names(esc(df.index.names))
     out.columns = out.columns.set_names(esc(df.columns.names))
     return out
-
-
-def _is_year(values: pd.Series) -> bool:
-    """A numeric column whose values are all whole Buddhist-Era years (2400–2800)."""
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return False
-    v = values.dropna()
-    return len(v) > 0 and bool(((v >= 2400) & (v <= 2800) & (v % 1 == 0)).all())
 
 
 def name_column(kind: str, lang: str) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from oneplan.core import areas, thai, vocab
 from oneplan.core.files import write_xlsx
+from oneplan.selection.status import gap_words, status_words
 from oneplan.core.text import text, texts
 from oneplan.data import db
 from oneplan.reports.pages import escape_markdown, sentence
@@ -277,15 +278,11 @@ def interpret_candidates(run: PortfolioRun) -> str:
 
 
 def _status_text(run: PortfolioRun) -> str:
-    """The solver's status (and gap) in words of the report language."""
+    """The solver's status (and gap) in words of the report language
+    (:func:`oneplan.selection.status.status_words`)."""
     r = run.result
-    gap = "" if r.gap is None else f"{r.gap * 100:.3f}%"
-    tol = r.mip_rel_gap or 0.0  # "optimal" means: proven within this relative gap
-    if r.status == "optimal":
-        status = (text("reports.water.solver_status.optimal_within", run.lang, tol=tol * 100)
-                  if tol > 0 else text("reports.water.solver_status.optimal", run.lang))
-    else:
-        status = texts("reports.water.solver_status", run.lang).get(r.status, r.status)
+    status = status_words(r.status, run.lang, mip_rel_gap=r.mip_rel_gap)
+    gap = gap_words(r.gap, run.lang)
     return (text("reports.water.solver_status.line", run.lang, status=status)
             + (text("reports.water.solver_status.gap", run.lang, gap=gap) if gap else ""))
 
@@ -339,8 +336,9 @@ def method_note(run: PortfolioRun) -> str:
     if p.plan.district_max_share:
         out += sentence("reports.water.method_note.max_share", lang,
                     max_share=p.plan.district_max_share * 100)
-    return out + sentence("reports.water.method_note.rest", lang, solver=r.solver,
-                      status=r.status, gap="-" if r.gap is None else f"{r.gap * 100:.3f}%",
+    return out + sentence("reports.water.method_note.rest", lang,
+                      status=status_words(r.status, lang, mip_rel_gap=r.mip_rel_gap),
+                      gap=gap_words(r.gap, lang) or "-",
                       build=r.build_seconds, solve=r.solve_seconds,
                       limit=p.portfolio.time_limit_s)
 

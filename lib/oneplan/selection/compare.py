@@ -41,6 +41,7 @@ import pandas as pd
 
 from oneplan.core.labels import SCENARIO_LABELS
 from oneplan.core.text import check_lang, pairs, text, texts
+from oneplan.selection.status import status_words
 from oneplan.selection import portfolio
 from oneplan.selection.baselines import (
     as_plan_spec,
@@ -83,6 +84,9 @@ def localise(table: pd.DataFrame, lang: str = "th") -> pd.DataFrame:
                              name=labels["method" if table.attrs.get("kind") == "method"
                                          else "indicator"])
         out = out.drop(columns=["label_th", "label_en"])
+    if "status" in out.columns:  # the solver's status in words, never its code word
+        out["status"] = out["status"].map(lambda s: status_words(s, lang)
+                                          if isinstance(s, str) else s)
     rename = {c: labels[c] for c in out.columns if c in labels}
     scenarios = texts("core.labels.scenario", lang)
     rename.update({c: scenarios[c] for c in out.columns if c in scenarios})
