@@ -89,13 +89,16 @@ def test_times_of_day():
 
 
 def test_ambiguous_day_month_is_flagged_and_the_hint_decides():
-    values = pd.Series(["03/04/2567", "15/04/2567", "04/04/2567"])
-    r = td.parse(values, order="dmy")
-    assert [str(t.date()) for t in r.timestamps] == ["2024-04-03", "2024-04-15", "2024-04-04"]
-    assert _l(r.flags)[:2] == ["ambiguous_dm", None] and pd.isna(r.flags.iloc[2])
-    r = td.parse(pd.Series(["03/04/2567", "04/15/2567"]), order="mdy")
-    assert [str(t.date()) for t in r.timestamps] == ["2024-03-04", "2024-04-15"]
+    # nothing in the column settles the order: the hint decides, and says so
+    r = td.parse(pd.Series(["03/04/2567", "04/04/2567", "05/06/2567"]), order="dmy")
+    assert [str(t.date()) for t in r.timestamps] == ["2024-04-03", "2024-04-04", "2024-06-05"]
+    assert _l(r.flags) == ["ambiguous_dm", None, "ambiguous_dm"]     # 04/04 is not ambiguous
+    r = td.parse(pd.Series(["03/04/2567", "05/06/2567"]), order="mdy")
+    assert [str(t.date()) for t in r.timestamps] == ["2024-03-04", "2024-05-06"]
     assert r.flags.iloc[0] == "ambiguous_dm"
+    # the column's other values all show the declared order: settled, not flagged
+    r = td.parse(pd.Series(["03/04/2567", "15/04/2567"]), order="dmy")
+    assert str(r.timestamps.iloc[0].date()) == "2024-04-03" and r.flags.isna().all()
 
 
 def test_a_column_that_shows_only_the_other_order_is_read_in_that_order():
@@ -103,9 +106,10 @@ def test_a_column_that_shows_only_the_other_order_is_read_in_that_order():
     r = td.parse(pd.Series(["04/15/2567", "03/04/2567", "12/31/2566"]), order="dmy")
     assert [str(t.date()) for t in r.timestamps] == ["2024-04-15", "2024-03-04", "2023-12-31"]
     assert _l(r.flags) == [None, "ambiguous_dm", None]
-    # both orders seen: the hint decides the ambiguous ones
+    # both orders seen: the hint decides the ambiguous ones, flagged
     r = td.parse(pd.Series(["04/15/2567", "15/04/2567", "03/04/2567"]), order="dmy")
     assert str(r.timestamps.iloc[2].date()) == "2024-04-03"
+    assert _l(r.flags) == [None, None, "ambiguous_dm"]
 
 
 def test_two_digit_years_follow_the_era_hint_or_are_guessed():

@@ -11,9 +11,10 @@ real date cells (``datetime``/``Timestamp``) of an XLSX file.
 The era comes from the year's size: a four-digit year of 2400 or more is พ.ศ., one up to 2200
 is ค.ศ. Only what the value itself cannot say is taken from the column's *hint* (the order
 ``dmy``/``mdy`` for ``03/04/2567``, the era of a two-digit year), and such a value is
-*flagged*, never refused: ``ambiguous_dm`` (day and month both 12 or less: the declared
-order decided, unless every unambiguous value of the column shows the other order, then
-that order was taken), ``two_digit_year``, ``era_guessed`` (the hinted era gave an
+*flagged*, never refused: ``ambiguous_dm`` (day and month both 12 or less, and the
+column's own unambiguous values do not settle the order: none, or both orders, were seen,
+and the declared order decided; or only the other order was seen, and that order was
+taken; a column whose every unambiguous value shows the declared order is not flagged), ``two_digit_year``, ``era_guessed`` (the hinted era gave an
 implausible year and the other one was taken). A value that is no date at all
 gets a *problem* code (``not_a_date``, ``no_such_day`` for 31/02/2567,
 ``year_out_of_range``); :func:`problem_text` words it for people.
@@ -263,7 +264,7 @@ def _parse_strings(s: pd.Series, where: np.ndarray, order: str, era: str, ts, fl
         fl = list(fl)
         if num == "ambiguous" and (flip_to_md or flip_to_dm):
             mn, dy = dy, mn
-        if num == "ambiguous":
+        if num == "ambiguous" and evidence != {declared}:
             fl.insert(0, "ambiguous_dm")
         if pr is None and (flip_to_md or flip_to_dm) and num == "ambiguous":
             try:
