@@ -39,7 +39,7 @@ def test_every_feed_round_trips_through_its_file(gen, tmp_path):
     paths = generate.write_feeds(gen, tmp_path)
     assert len(paths) == 15
     reg = feeds.registry()
-    total = 0
+    total = mixed = others = 0
     for path in paths:
         agency = feeds.agency_of_file(path)
         res = feeds.import_file(path, agency)
@@ -47,16 +47,35 @@ def test_every_feed_round_trips_through_its_file(gen, tmp_path):
         src = gen.records[gen.records["agency_id"] == agency].reset_index(drop=True)
         acc = res.accepted
         assert len(acc) == len(src) == res.rows_read
-        assert (acc["category"].to_numpy() == src["category"].to_numpy()).all()
-        assert acc["agency_category"].notna().all() and not acc["case_no_repeat"].any()
-        assert (acc["place_source"] == "columns").all() and (acc["place_confidence"] == 1).all()
-        assert (acc["subdistrict_code"].to_numpy() == src["subdistrict_code"].to_numpy()).all()
+        own = (src["label_form"] == 0).to_numpy()
+        assert (acc["category"].to_numpy()[own] == src["category"].to_numpy()[own]).all()
+        assert (acc["category"].to_numpy()[~own] == "other").all()      # kept, as other
+        assert acc["agency_category"].notna().all()
+        placed = ~src["address_only"].to_numpy()
+        assert (acc["subdistrict_code"].to_numpy()[placed]
+                == src["subdistrict_code"].to_numpy()[placed]).all()
+        assert (acc["place_source"].to_numpy()[placed] == "columns").all()
         assert (acc["received_on"].dt.date.to_numpy()
                 == src["received"].dt.date.to_numpy()).all(), reg[agency].dates
         assert (acc["status"].to_numpy() == src["status"].to_numpy()).all()
         assert acc["source_row"].tolist() == list(range(2, len(acc) + 2))
+        assert acc["complaint_id"].is_unique
+        assert (acc["case_no_repeat"].to_numpy() == src["case_repeat"].to_numpy()).all()
+        mixed += int((src["date_form"] > 0).sum())
+        others += int((~own).sum())
         total += len(acc)
     assert total == len(gen.records)
+    assert mixed > 50 and others > 5 and gen.records["case_repeat"].sum() >= 1
+    assert gen.records["address_only"].sum() > 5
+
+
+def test_the_generator_can_write_every_record_in_its_feeds_form():
+    tidy = generate.generate(300, ["40"], seed=11, messy=False).records
+    messy = generate.generate(300, ["40"], seed=11).records
+    assert not tidy[["date_form", "label_form"]].any().any()
+    assert not tidy[["address_only", "case_repeat"]].any().any()
+    same = ["agency_id", "received", "text", "truth_matter", "truth_person", "category"]
+    pd.testing.assert_frame_equal(tidy[same], messy[same])     # the same people and matters
 
 
 def test_registry_has_the_other_category_and_labels_match_loosely():

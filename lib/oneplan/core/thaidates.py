@@ -121,7 +121,7 @@ def _year(y_text: str, era_hint: str, era_word: str | None) -> tuple[int | None,
         ce = 2500 + y - thai.BE_OFFSET if be else 2000 + y
         other = 2000 + y if be else 2500 + y - thai.BE_OFFSET
         this_year = date.today().year
-        if not (1990 <= ce <= this_year + 1) and 1990 <= other <= this_year + 1:
+        if not (1990 <= ce <= this_year + 5) and 1990 <= other <= this_year + 5:
             flags.append("era_guessed")
             ce = other
         return ce, flags
