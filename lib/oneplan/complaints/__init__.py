@@ -9,4 +9,7 @@ def cookbook_figures(con, province_code: str | None, fiscal_year: int) -> dict:
     duplicate_share, median_days_to_close, sla_breach_share, backlog_over_30d``."""
     from oneplan.complaints.stats import load, summary
 
-    return summary(load(con, province_code or None, fiscal_year))
+    keys = ("complaint_records", "agencies", "clusters", "cross_agency_clusters",
+            "duplicate_share", "median_days_to_close", "sla_breach_share", "backlog_over_30d")
+    figures = summary(load(con, province_code or None, fiscal_year))
+    return {k: figures[k] for k in keys}

@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 
 GENERATOR = "oneplan.samples.feeds v2"
 
-MESSY = {"date_other_form": 0.10, "label_other": 0.015, "label_unknown": 0.015,
-         "case_repeat": 0.005, "address_only": 0.02}
+MESSY = {"date_other_form": 0.10, "label_other": 0.005, "label_unknown": 0.005,
+         "case_repeat": 0.005, "address_only": 0.01}
 """Shares of records written the way people type, not as the feed declares (see the
 module docstring); ``generate(messy=False)`` writes every record in its feed's form."""
 UNKNOWN_LABELS = ("อื่น ๆ", "เรื่องทั่วไป")
