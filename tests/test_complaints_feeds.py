@@ -224,7 +224,8 @@ def test_only_rows_with_no_usable_content_are_set_aside(gen, tmp_path):
     frame.loc[2, [h["subdistrict"], h["address"]]] = ["ไม่มีตำบลนี้", pd.NA]
     frame.loc[3, h["received"]] = "yesterday"           # a readable action date stands in
     frame.loc[4, h["case_no"]] = pd.NA                  # no case number: made from content
-    frame.loc[5, h["subdistrict"]] = "ไม่มีตำบลนี้"        # place unknown: still stored
+    frame.loc[5, [h["subdistrict"], h["address"]]] = ["ไม่มีตำบลนี้", pd.NA]  # place unknown:
+    #                                                                       still stored
     frame.loc[6, h["reopened"]] = "สองครั้ง"
     frame.loc[20] = pd.NA                                # a blank line
     path = tmp_path / "dd_province_2570.csv"

@@ -84,7 +84,8 @@ def test_an_old_database_file_is_brought_up_to_date(tmp_path, part):
                            ).fetchall() == [(False, None)]          # the old row, kept
         frame, feed = part
         frame = frame.copy()
-        frame.loc[0, feed.columns["subdistrict"]] = "ไม่มีตำบลนี้"  # a NULL place now fits
+        frame.loc[0, [feed.columns["subdistrict"], feed.columns["address"]]] = [
+            "ไม่มีตำบลนี้", pd.NA]                                    # a NULL place now fits
         c = _save(con, frame, feed)
         assert c["inserted"] == 12 and c["setaside"] == 0
         assert con.execute("SELECT count(*) FROM complaints WHERE subdistrict_code IS NULL"
