@@ -159,6 +159,11 @@ def test_set_aside_rows_are_stored_counted_and_replaced_on_reimport(tmp_path, pa
         d = stats.load(con, "40", 2570)
         s = stats.summary(d)
         assert s["setaside_rows"] == 1 and s["place_unknown_records"] == 0
+        from oneplan.reports import complaints as report
+
+        assert "1 แถวที่ไม่มีเนื้อหาให้ใช้ได้" in report.intro(d)
+        d.lang = "en"
+        assert "1 rows of the agencies' files had no usable content" in report.intro(d)
     finally:
         con.close()
 
