@@ -6,7 +6,8 @@
 * ``--rehash`` re-imports the feeds with the new salt and every link comes back (the
   same matters as with one salt throughout);
 * a salt shorter than 16 characters is one line of error, not a traceback;
-* ``<feed>.rejected.csv`` holds no raw name, ID or phone and is mode 0600 under any umask;
+* ``<feed>.rejected.csv`` (set-aside rows) holds no raw name, ID or phone and is mode 0600
+  under any umask;
 * an identical re-import is "unchanged", rewrites nothing, and only real changes count.
 """
 
@@ -32,7 +33,8 @@ from oneplan.data.params import load_params
 SALT_A = "first-salt-for-tests-0123456789"
 SALT_B = "second-salt-for-tests-0123456789"
 LINE = re.compile(r"^\s+(\S+)\s+read\s+([\d,]+)\s+new\s+([\d,]+)\s+updated\s+([\d,]+)\s+"
-                  r"unchanged\s+([\d,]+)\s+rejected\s+([\d,]+)", re.M)
+                  r"unchanged\s+([\d,]+)\s+repeated case numbers kept\s+[\d,]+\s+"
+                  r"set aside\s+([\d,]+)", re.M)
 
 
 def _run(capsys, *args) -> tuple[int, str, str]:
@@ -43,7 +45,7 @@ def _run(capsys, *args) -> tuple[int, str, str]:
 
 
 def _counts(out: str) -> dict[str, dict[str, int]]:
-    keys = ("read", "new", "updated", "unchanged", "rejected")
+    keys = ("read", "new", "updated", "unchanged", "rejected")   # rejected: set aside
     return {m[0]: dict(zip(keys, (int(v.replace(",", "")) for v in m[1:])))
             for m in LINE.findall(out)}
 
@@ -111,6 +113,22 @@ def _accepted(folder: Path, key: bytes) -> pd.DataFrame:
                       for p in sorted(folder.iterdir())], ignore_index=True)
 
 
+def _batches(split, key_b: bytes) -> pd.DataFrame:
+    """Batches a and b as one frame, b's ids resolved against a's as an import would (a
+    case number of a used again in b for another complaint is ``case#2``)."""
+    a, b = _accepted(split["a"], SALT_A.encode()), _accepted(split["b"], key_b)
+    con = duckdb.connect()
+    try:
+        store.ensure_tables(con)
+        con.register("a", a[list(feeds.CANONICAL_COLUMNS)])
+        con.execute(f"INSERT INTO complaints ({', '.join(feeds.CANONICAL_COLUMNS)}) "
+                    "SELECT * FROM a")
+        b = pd.concat([store.resolve_ids(con, part) for _, part in b.groupby("agency_id")])
+    finally:
+        con.close()
+    return pd.concat([a, b], ignore_index=True)
+
+
 @pytest.fixture(scope="module")
 def baseline(split, tmp_path_factory) -> dict:
     """Batch a then batch b imported and linked with one salt throughout: the links every
@@ -129,10 +147,8 @@ def test_two_salts_in_one_database_lose_links(split, baseline):
     """Why the guard exists: batch b hashed with another salt than batch a (what a lost
     salt file used to do) loses matter links that one salt keeps."""
     p = load_params().complaints
-    one = pd.concat([_accepted(split["a"], SALT_A.encode()),
-                     _accepted(split["b"], SALT_A.encode())], ignore_index=True)
-    mixed = pd.concat([_accepted(split["a"], SALT_A.encode()),
-                       _accepted(split["b"], SALT_B.encode())], ignore_index=True)
+    one = _batches(split, SALT_A.encode())
+    mixed = _batches(split, SALT_B.encode())
 
     def pairs(records):
         out, _ = linkage.link_frames(None, records, p)
@@ -309,7 +325,8 @@ VALID_ID = "1101700230708"
 
 
 def _bad_feed(split, folder: Path) -> tuple[Path, pd.DataFrame, feeds.Feed]:
-    """dd_province's file of batch a with three rows made wrong, personal data in each."""
+    """dd_province's file of batch a with three rows left without usable content (set
+    aside), personal data in each."""
     feed = feeds.registry()["dd_province"]
     src = split["a"] / "dd_province_2570.csv"
     frame = feeds.read_feed_file(src, feed)
@@ -318,11 +335,15 @@ def _bad_feed(split, folder: Path) -> tuple[Path, pd.DataFrame, feeds.Feed]:
                  & frame[h["name"]].notna() & frame[h["address"]].notna()].index[:3]
     assert len(ided) == 3
     frame.loc[ided[0], h["received"]] = "yesterday"
+    frame.loc[ided[0], h["text"]] = None                         # no text
     frame.loc[ided[1], h["category"]] = "เรื่องอื่น"
     frame.loc[ided[1], h["text"]] = (f"โปรดโทรกลับ นางสาวสมศรี ใจงาม 089 111 2233 เลขบัตร "
                                      f"{VALID_ID} " + frame.loc[ided[1], h["text"]])
+    for col in ("received", "first_action", "closed"):           # no date at all
+        frame.loc[ided[1], h[col]] = "yesterday" if col == "received" else None
     frame.loc[ided[2], h["status"]] = "???"
     frame.loc[ided[2], h["phone"]] = "๐๘๑๒๓๔๕๖๗๘"
+    frame.loc[ided[2], h["text"]] = " "                          # no text
     folder.mkdir()
     path = folder / src.name
     _write_feed(frame, path, feed)
@@ -343,7 +364,7 @@ def test_rejected_rows_hold_no_raw_personal_data_and_are_private(
         code, stdout, err = _run(capsys, "import", path.parent, "--db", tmp_path / "c.duckdb")
     finally:
         os.umask(old)
-    assert code == 1, err  # rows rejected (kept masked): exit 1
+    assert code == 1, err  # rows set aside (kept masked): exit 1
     assert _counts(stdout)[path.name]["rejected"] == 3
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
@@ -356,7 +377,8 @@ def test_rejected_rows_hold_no_raw_personal_data_and_are_private(
     assert rej["source_row"].astype(int).tolist() == lines
     for col in ("case_no", "received", "category", "status"):
         assert rej[h[col]].tolist() == bad[h[col]].tolist()
-    assert "expected" in rej["problem"].iloc[0] and h["category"] in rej["problem"].iloc[1]
+    assert "no complaint text" in rej["problem"].iloc[0]
+    assert "date" in rej["problem"].iloc[1] and "no complaint text" in rej["problem"].iloc[2]
 
     # no raw personal data: the project's scanner, with every name of these rows
     names = normalise.split_name(bad[h["name"]])
@@ -388,7 +410,7 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
         split, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(privacy.SALT_ENV, SALT_A)
     dbfile = tmp_path / "c.duckdb"
-    path, _, feed = _bad_feed(split, tmp_path / "feeds")  # 3 rejected rows too: exit 1
+    path, _, feed = _bad_feed(split, tmp_path / "feeds")  # 3 set-aside rows too: exit 1
     for other in sorted(split["a"].iterdir()):
         if other.name != path.name:
             (path.parent / other.name).write_bytes(other.read_bytes())
@@ -397,7 +419,7 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
     assert code == 1 and len(first) == 15
     total = sum(c["new"] for c in first.values())
     snapshot = _query(dbfile, "SELECT * FROM complaints ORDER BY complaint_id")
-    rejects = _query(dbfile, "SELECT * FROM complaint_rejects ORDER BY ALL")
+    rejects = _query(dbfile, "SELECT * FROM complaint_setaside ORDER BY ALL")
     assert len(rejects) == 3
 
     code, out, _ = _run(capsys, "import", path.parent, "--db", dbfile)
@@ -408,7 +430,7 @@ def test_identical_reimport_is_unchanged_and_only_real_changes_count(
         assert c["unchanged"] == first[name]["new"] == c["read"] - c["rejected"]
     assert sum(c["unchanged"] for c in again.values()) == total
     assert _query(dbfile, "SELECT * FROM complaints ORDER BY complaint_id") == snapshot
-    assert _query(dbfile, "SELECT * FROM complaint_rejects ORDER BY ALL") == rejects
+    assert _query(dbfile, "SELECT * FROM complaint_setaside ORDER BY ALL") == rejects
 
     # one case really changes (passed on to another agency): that one is "updated"
     reg = feeds.registry()

@@ -336,7 +336,8 @@ def test_a_feeds_rejected_rows_are_written_inert(tmp_path, monkeypatch):
     feed = feeds.registry()["dd_province"]
     part = gen.records[gen.records["agency_id"] == "dd_province"].head(len(PAYLOADS))
     frame = generate.to_feed_frame(part, feed).reset_index(drop=True)
-    frame["ตำบล"] = list(PAYLOADS)[:len(frame)]          # not a sub-district: rejected
+    frame["ตำบล"] = list(PAYLOADS)[:len(frame)]          # not a sub-district, and
+    frame["รายละเอียดเรื่อง"] = None                          # no text: set aside
     path = tmp_path / "dd_province_2570.csv"
     frame.to_csv(path, index=False, encoding=feed.encoding, quoting=csv.QUOTE_NONNUMERIC)
     res = feeds.import_file(path, "dd_province")

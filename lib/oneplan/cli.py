@@ -17,7 +17,8 @@
     oneplan needs classify --province 32       write the params' authority / strategy rules
     oneplan needs oc4ids --province 32 --out DIR   projects as OC4IDS JSON
     oneplan complaints generate --out DIR      write synthetic feeds of the 15 agencies
-    oneplan complaints import PATH [--link]    import agency feed files (rejects kept)
+    oneplan complaints import PATH [--link] [--feeds MYFEEDS.yml]   import agency feed files
+    oneplan complaints check FILE --feed X     dry run: how a feed file would be read
     oneplan complaints link [--full]           link new records (or relink everything)
     oneplan complaints export --province 40 --out DIR   tables as CSV/XLSX (no PII)
     oneplan complaints review export OUT.xlsx [--province 40] [--lang en]
@@ -302,6 +303,26 @@ def _cmd_needs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def feeds_registry(files: list[str] | None):
+    """The feed registry with the user's ``--feeds`` files (the built-in one without)."""
+    from oneplan.complaints import feedspec
+
+    if not files:
+        return feedspec.registry()
+    return feedspec.load_registry(extra=[check.input_file(f, "--feeds") for f in files])
+
+
+def _complaints_check(args: argparse.Namespace, reg) -> int:
+    from oneplan.complaints import feedcheck
+
+    if not args.path or not args.feed:
+        raise _needs("complaints check", "FILE", "--feed ID")
+    source = check.input_file(args.path, "FILE")
+    report = feedcheck.check_file(source, reg[args.feed], reg, lang=args.lang or "th")
+    print("\n".join(report.lines))
+    return report.exit_code
+
+
 def _cmd_complaints(args: argparse.Namespace) -> int:
     from oneplan.samples import feeds as generate
     from oneplan.complaints import linkage, stats, store
@@ -319,6 +340,9 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
         print(f"wrote {len(paths)} synthetic agency feeds ({len(gen.records):,} records) "
               f"to {out}")
         return EXIT_OK
+    reg = feeds_registry(args.feeds)
+    if args.action == "check":
+        return _complaints_check(args, reg)
     if args.action == "import":
         if not args.path:
             raise _needs("complaints import", "PATH (a folder of feed files, or one file)")
@@ -333,14 +357,22 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
     con = db.connect(path, read_only=args.action == "export")
     try:
         if args.action == "import":
-            counts = store.import_dir(con, source, rehash=args.rehash)
-            for name, c in counts.items():
-                print(f"  {name:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}  "
-                      f"updated {c['updated']:>6,d}  unchanged {c['unchanged']:>6,d}  "
-                      f"rejected {c['rejected']:>5,d}")
-            rejected = sum(c["rejected"] for c in counts.values())
+            results: list = []
+            counts = store.import_dir(con, source, rehash=args.rehash, reg=reg,
+                                      results=results)
+            for res in results:
+                c = counts[res.source_file]
+                print(f"  {res.source_file:32s} read {c['read']:>7,d}  new {c['inserted']:>7,d}"
+                      f"  updated {c['updated']:>6,d}  unchanged {c['unchanged']:>6,d}  "
+                      f"repeated case numbers kept {c['repeated']:>4,d}  "
+                      f"set aside {c['setaside']:>5,d}")
+                print(f"    {res.accounting()}")
+                for line in res.warnings:
+                    print(f"    {line}")
+            rejected = sum(c["setaside"] for c in counts.values())
             if rejected:
-                print("rejected rows are in <file>.rejected.csv beside each file")
+                print("set-aside rows (no usable content) are in <file>.rejected.csv beside "
+                      "each file, and in the table complaint_setaside")
             if args.link:
                 args.action = "link"
         if args.action == "link":
@@ -510,13 +542,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_needs)
 
     p = sub.add_parser("complaints", help="Damrongdhama complaints: import, link, export")
-    p.add_argument("action", choices=["generate", "import", "link", "export", "review"])
+    p.add_argument("action", choices=["generate", "import", "check", "link", "export",
+                                      "review"])
     p.add_argument("path", nargs="?",
                    help="import: a folder of agency feed files, or one feed file; "
-                        "review: export or import")
+                        "check: one feed file; review: export or import")
     p.add_argument("file", nargs="?",
                    help="review export: the file to write (.xlsx or .csv); "
                         "review import: the filled review file")
+    p.add_argument("--feeds", action="append",
+                   help="import, check: a YAML file of your own feed declarations (same "
+                        "shape as complaints/feeds.yml; repeat for several)")
+    p.add_argument("--feed", help="check: the feed id the file is read as")
     p.add_argument("--db", help="database file (import creates it if missing)")
     p.add_argument("--province", action="append", **dict(
         plan_province, help="province code (export, generate; repeat for several)"))
@@ -529,7 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", action="store_true", help="import: link right after")
     p.add_argument("--relink", action="store_true",
                    help="review import: relink everything with the decisions right after")
-    p.add_argument("--lang", choices=["th", "en"], help="review export: language of the file")
+    p.add_argument("--lang", choices=["th", "en"],
+                   help="check, review export: language of the output (default Thai)")
     p.add_argument("--rehash", action="store_true",
                    help="import: the earlier salt is lost; re-import these feeds (all of "
                         "them) with the current salt and drop hashes made with the old one")

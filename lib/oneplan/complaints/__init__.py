@@ -13,8 +13,11 @@ def cookbook_figures(con, province_code: str | None, fiscal_year: int) -> dict:
     database must not rank best on them)."""
     from oneplan.complaints.stats import load, summary
 
+    keys = ("complaint_records", "agencies", "clusters", "cross_agency_clusters",
+            "duplicate_share", "median_days_to_close", "sla_breach_share", "backlog_over_30d")
     data = load(con, province_code or None, fiscal_year)
-    out: dict = summary(data)
+    figures = summary(data)
+    out: dict = {k: figures[k] for k in keys}
     if not out["complaint_records"]:
         out["duplicate_share"] = None
     if not out["clusters"]:

@@ -1,160 +1,65 @@
-"""The registry of the 15 agency feeds and the one adapter that reads any of them.
+"""The one adapter that reads any agency feed into the complaint schema, keeping every
+complaint however it was typed.
 
-Every feed is configuration (``feeds.yml`` beside this module): column names, date format
-(พ.ศ./ค.ศ., with or without a time), encoding, status and category vocabularies. One adapter
-maps each to the complaint schema (:data:`CANONICAL_COLUMNS`). Bad input never loses a
-row: each row read is either accepted or rejected with the file, sheet, row, column and
-what was expected (``accepted + rejected == rows read``); a problem with the whole file
-(wrong encoding, unknown or missing columns) raises :class:`FeedError` naming it.
+Feeds are declared in YAML (:mod:`oneplan.complaints.feedspec`). Every date cell is read by
+the tolerant reader :func:`oneplan.core.thaidates.parse` (the feed's declared format is a
+hint for ambiguous values, which are flagged in ``date_flag``); a category label the feed
+did not declare is kept in ``agency_category`` and filed under ``other``; a case number
+repeated with different content becomes its own record (``agency:case#2``); a place is
+read from the columns or else from the free-text address
+(:mod:`oneplan.complaints.feedplaces`). Only a row with no usable content (no text, or
+neither a date nor a place) is *set aside* for review (``complaint_setaside``, and
+``<file>.rejected.csv`` masked, mode 0600). Every line is accounted for:
+``lines == accepted + set aside + skipped`` (skipped: blank rows, and a row repeated as it
+is later in the file, which the later one updates). A problem with the whole file (wrong
+encoding, a column it must have) raises :class:`FeedError` naming it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
-import re
+from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict
 
-from oneplan.core import areas, thai
-from oneplan.core.errors import UserError
+from oneplan.core import thaidates
 from oneplan.core.files import write_csv
-from oneplan.core.text import LANGS, check_lang, text
+from oneplan.core.text import LANGS, text
 from oneplan.complaints import normalise as nz
+from oneplan.complaints.feedplaces import resolve as resolve_places
+from oneplan.complaints.feedspec import (  # noqa: F401 — the public names of feeds
+    FIELDS, FILE_REQUIRED, OTHER, REQUIRED, STATUSES, DateSpec, Feed, FeedError, Registry,
+    header_key, label_key, load_registry, match_columns, registry)
 from oneplan.complaints.privacy import (fingerprint, hash_values, mask_frame, mask_text,
                                         salt)
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("case_no", "received", "name", "title", "first_name", "last_name", "national_id",
-          "phone", "address", "subdistrict_code", "subdistrict", "district", "province",
-          "category", "text", "status", "first_action", "closed", "reopened", "transfers")
-REQUIRED = ("case_no", "received", "category", "text", "status")
-STATUSES = ("received", "in_progress", "closed")
-
 CANONICAL_COLUMNS = (
     "complaint_id", "agency_id", "case_no", "received_on", "received_at", "category",
-    "province_code", "district_code", "subdistrict_code", "moo", "text", "first_name",
-    "last_name", "person_id_hash", "phone_hash", "address_hash", "status", "first_action_on",
-    "closed_on", "reopen_count", "transfers", "synthetic", "source_file", "source_sheet",
-    "source_row")
+    "agency_category", "date_flag", "case_no_repeat", "province_code", "district_code",
+    "subdistrict_code", "moo", "text", "first_name", "last_name", "person_id_hash",
+    "phone_hash", "address_hash", "house_no_hash", "place_source", "place_confidence",
+    "status", "first_action_on", "closed_on", "reopen_count", "transfers", "synthetic",
+    "source_file", "source_sheet", "source_row")
 """Columns of the ``complaints`` table, in order. ``first_name``/``last_name`` are
 normalised name keys kept for linkage only; no report or export selects them."""
 
-
-class FeedError(UserError, ValueError):
-    """A feed file that cannot be read as configured (encoding, columns, format); a user
-    error (exit 2)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+SETASIDE_COLUMNS = ("agency_id", "source_file", "source_sheet", "source_row", "problem",
+                    "row_json", "province_code")
+SETASIDE_PROBLEMS = ("no_text", "no_date_no_place", "no_date", "no_province")
+"""Why a row is set aside: no complaint text; neither a date nor a place; no date at all
+(not even an action or closing date); no province (the file gives none anywhere)."""
 
 
-class DateSpec(_Strict):
-    """How a feed writes its dates: field order, era (พ.ศ. ``be`` / ค.ศ. ``ce``), a time
-    after the date or not, the separator."""
-
-    order: Literal["dmy", "ymd", "d_mon_y"]
-    era: Literal["be", "ce"]
-    time: bool = False
-    sep: str = "/"
-
-
-class Feed(_Strict):
-    """One agency's export, as configured in ``feeds.yml``."""
-
-    agency_id: str = ""
-    name_th: str
-    name_en: str
-    short_th: str = ""      # the usual abbreviation (กฟภ.), for tight table cells
-    short_en: str = ""
-    format: Literal["csv", "xlsx"]
-    encoding: str = "utf-8"
-    sheet: str | None = None
-    columns: dict[str, str]
-    dates: DateSpec
-    statuses: dict[str, Literal["received", "in_progress", "closed"]]
-    categories: dict[str, str]
-
-    def header(self, name: str) -> str | None:
-        """The feed's column header for a field of :data:`FIELDS` (None: not in this feed)."""
-        return self.columns.get(name)
-
-    def full_name(self, lang: str = "th") -> str:
-        """The agency's name in ``lang``."""
-        return getattr(self, f"name_{check_lang(lang)}")
-
-    def short_name(self, lang: str = "th") -> str:
-        """The agency's abbreviation in ``lang`` (its full name when none is set)."""
-        return getattr(self, f"short_{check_lang(lang)}") or self.full_name(lang)
-
-
-@dataclass
-class Registry:
-    """Every configured feed (by agency id) and the category vocabulary of ``feeds.yml``."""
-
-    feeds: dict[str, Feed]
-    categories: dict[str, tuple[str, str, str]]  # code -> (Thai, English, group)
-
-    def __getitem__(self, agency_id: str) -> Feed:
-        try:
-            return self.feeds[agency_id]
-        except KeyError:
-            raise FeedError(f"no feed {agency_id!r}; known: {', '.join(self.feeds)}") from None
-
-    def category_name(self, code: str, lang: str = "th") -> str:
-        """A category's name in ``lang``; the code itself for a category not in the registry."""
-        names = self.categories.get(code)
-        return code if names is None else names[LANGS.index(check_lang(lang))]
-
-    def agency_short(self, agency_id: str, lang: str = "th") -> str:
-        """The agency's abbreviation (กฟภ.); the id itself for an agency not in the registry."""
-        feed = self.feeds.get(agency_id)
-        return agency_id if feed is None else feed.short_name(lang)
-
-
-def load_registry(path: str | Path | None = None) -> Registry:
-    """The feed registry from ``feeds.yml`` (or ``path``), validated.
-
-    Raises:
-        FeedError: an unknown key, a missing required column, or a category mapped to a
-            code that is not in ``categories``.
-    """
-    text = (Path(path).read_text(encoding="utf-8") if path else
-            resources.files("oneplan.complaints").joinpath("feeds.yml").read_text("utf-8"))
-    data = yaml.safe_load(text)
-    cats = {k: tuple(v) for k, v in data["categories"].items()}
-    feeds = {}
-    for agency_id, raw in data["feeds"].items():
-        try:
-            feed = Feed.model_validate({**raw, "agency_id": agency_id})
-        except Exception as exc:  # pydantic's message names the key
-            raise FeedError(f"feeds.yml: feed {agency_id}: {exc}") from None
-        unknown = set(feed.columns) - set(FIELDS)
-        missing = [f for f in REQUIRED if f not in feed.columns]
-        if unknown or missing:
-            raise FeedError(f"feeds.yml: feed {agency_id}: unknown fields {sorted(unknown)}"
-                            f" / missing required {missing}")
-        bad = {v for v in feed.categories.values() if v not in cats}
-        if bad:
-            raise FeedError(f"feeds.yml: feed {agency_id}: categories {sorted(bad)} are not "
-                            f"in the category list")
-        feeds[agency_id] = feed
-    return Registry(feeds, cats)
-
-
-@lru_cache(maxsize=1)
-def registry() -> Registry:
-    """The default registry (cached)."""
-    return load_registry()
+def _both(key: str, **fields) -> str:
+    return " / ".join(text(f"complaints.feeds.{key}", lang, **fields) for lang in LANGS)
 
 
 # --- reading files --------------------------------------------------------------------
@@ -166,7 +71,7 @@ def read_feed_file(path: str | Path, feed: Feed) -> pd.DataFrame:
         FeedError: the file is not in the feed's encoding, or cannot be parsed.
     """
     path = Path(path)
-    if feed.format == "xlsx":
+    if feed.format == "xlsx" or path.suffix.lower() == ".xlsx":
         try:
             return pd.read_excel(path, sheet_name=feed.sheet or 0, dtype=str)
         except Exception as exc:
@@ -174,33 +79,38 @@ def read_feed_file(path: str | Path, feed: Feed) -> pd.DataFrame:
                             f"for feed {feed.agency_id}: {exc}") from None
     raw = path.read_bytes()
     try:
-        text = raw.decode(feed.encoding)
+        decoded = raw.decode(feed.encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise FeedError(
             f"{path}: not in the encoding {feed.encoding} configured for feed "
             f"{feed.agency_id} (byte {exc.start}, line {line}); re-export it as "
             f"{feed.encoding} or fix 'encoding' in feeds.yml") from None
-    import io
-
     try:
-        return pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str,
+        return pd.read_csv(io.StringIO(decoded.removeprefix("\ufeff")), dtype=str,
                            keep_default_na=False, na_values=[""])
     except Exception as exc:
         raise FeedError(f"{path}: cannot parse as CSV for feed {feed.agency_id}: {exc}") from None
 
 
-def check_columns(frame: pd.DataFrame, feed: Feed, source: str, *, strict: bool = True) -> None:
-    """Raise :class:`FeedError` if configured columns are missing or (``strict``) the file
-    has columns the feed does not know."""
-    expected = set(feed.columns.values())
+def check_columns(frame: pd.DataFrame, feed: Feed, source: str, *, strict: bool = True
+                  ) -> dict[str, str]:
+    """Which column of ``frame`` holds which field (:func:`feedspec.match_columns`).
+
+    Returns:
+        ``{field: header as in the file}``.
+
+    Raises:
+        FeedError: a column of :data:`FILE_REQUIRED` is missing (or, ``strict``, the file has
+            columns the feed does not know).
+    """
     found = [str(c) for c in frame.columns]
-    missing = [c for c in feed.columns.values() if c not in found]
-    extra = [c for c in found if c not in expected]
+    matched, extra = match_columns(found, feed)
+    missing = [feed.columns[f] for f in FILE_REQUIRED if f not in matched]
     hint = ""
-    if missing and any(re.search(r"[\u00c0-\u00ff\ufffd]", c) for c in found):
+    if missing and any(ch in c for c in found for ch in "\ufffdÃà"):
         hint = f"; the headers look garbled: is the file really {feed.encoding}?"
-    elif missing and len(missing) == len(expected):
+    elif missing and not matched:
         hint = "; is the first row a header row?"
     # what was found is shown masked: in a file without a header row it is a person's data
     if missing:
@@ -208,266 +118,335 @@ def check_columns(frame: pd.DataFrame, feed: Feed, source: str, *, strict: bool 
                         f"(found {[mask_text(c) for c in found]}){hint}")
     if extra and strict:
         raise FeedError(f"{source}: feed {feed.agency_id} has unknown columns "
-                        f"{[mask_text(c) for c in extra]}; add them to feeds.yml or drop "
-                        f"them (expected {sorted(expected)})")
+                        f"{[mask_text(c) for c in extra]}; add them to the feed's "
+                        f"header_synonyms or drop them (expected "
+                        f"{sorted(feed.columns.values())})")
     if extra:
         log.warning("%s: ignoring unknown columns %s", source, [mask_text(c) for c in extra])
+    absent = [h for f, h in feed.columns.items() if f not in matched]
+    if absent:
+        log.info("%s: columns not in this file: %s", source, absent)
+    return matched
 
 
-# --- conversion -----------------------------------------------------------------------
-
-_MONTHS = {re.sub(r"[.\s]", "", m): i + 1 for names in (thai.THAI_MONTHS, thai.THAI_MONTHS_ABBR)
-           for i, m in enumerate(names)}
-_TIME = r"(?:[ T](\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*น\.)?)?"
-
-
-def parse_dates(values: pd.Series, spec: DateSpec) -> tuple[pd.Series, pd.Series]:
-    """Dates (``datetime64``) of a feed column written as ``spec`` says.
-
-    Returns:
-        ``(dates, bad)``: NaT where empty; ``bad`` is True where a value was written but is
-        not a date of that format (or not a real date, or a year of the wrong era).
-    """
-    s = nz.clean(values.astype("string"))
-    empty = s.isna() | (s == "")
-    if spec.order == "d_mon_y":
-        m = s.str.extract(r"^(\d{1,2})\s*([^\d\s]+)\s*(\d{4})" + _TIME + "$")
-        month = m[1].str.replace(r"[.\s]", "", regex=True).map(_MONTHS)
-        day, year = m[0], m[2]
-        hour, minute = m[3], m[4]
-    else:
-        sep = re.escape(spec.sep) if spec.order == "dmy" else "[-/]"
-        if spec.order == "dmy":
-            m = s.str.extract(rf"^(\d{{1,2}}){sep}(\d{{1,2}}){sep}(\d{{4}})" + _TIME + "$")
-            day, month, year = m[0], m[1], m[2]
-        else:
-            m = s.str.extract(rf"^(\d{{4}}){sep}(\d{{1,2}}){sep}(\d{{1,2}})" + _TIME + "$")
-            year, month, day = m[0], m[1], m[2]
-        hour, minute = m[3], m[4]
-    y = pd.to_numeric(year, errors="coerce")
-    if spec.era == "be":
-        y = y - 543
-    y = y.where((y >= 1990) & (y <= 2100))  # a ค.ศ. year in a พ.ศ. feed lands near 1481
-    parts = pd.DataFrame({
-        "year": y, "month": pd.to_numeric(month, errors="coerce"),
-        "day": pd.to_numeric(day, errors="coerce"),
-        "hour": pd.to_numeric(hour, errors="coerce").fillna(0),
-        "minute": pd.to_numeric(minute, errors="coerce").fillna(0)})
-    ok = parts[["year", "month", "day"]].notna().all(axis=1)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if ok.any():
-        out[ok] = pd.to_datetime(parts[ok], errors="coerce")
-    bad = ~empty & out.isna()
-    return out, bad
-
-
-def _format_hint(spec: DateSpec) -> str:
-    year = "2567 (พ.ศ.)" if spec.era == "be" else "2024 (ค.ศ.)"
-    if spec.order == "d_mon_y":
-        return f"e.g. 15 มี.ค. {year[:4]}; year {year}"
-    if spec.order == "dmy":
-        return f"day{spec.sep}month{spec.sep}year, year {year}" + (" [hh:mm]" if spec.time else "")
-    return f"year-month-day, year {year}" + (" [hh:mm]" if spec.time else "")
-
-
-@lru_cache(maxsize=1)
-def _area_lookup() -> dict[tuple[str, str, str], str]:
-    out = {}
-    for p in areas.planning_provinces() + [areas.province(areas.BANGKOK)]:
-        for d in areas.districts(p.code):
-            for s in areas.subdistricts(d.code):
-                out[(_area_key(p.name_th), _area_key(d.name_th), _area_key(s.name_th))] = s.code
-    return out
-
-
-def _area_key(name: str) -> str:
-    return re.sub(r"^(?:จังหวัด|จ\.|อำเภอ|อ\.|ตำบล|ต\.|เขต|แขวง)\s*|\s+", "", str(name))
-
-
-@lru_cache(maxsize=1)
-def _subdistrict_index() -> pd.Index:
-    return pd.Index(sorted(set(_area_lookup().values())))
-
-
-def _is_subdistrict(codes: pd.Series) -> pd.Series:
-    # one hash table, built once (Series.isin rebuilds it on every call)
-    found = _subdistrict_index().get_indexer(codes.astype(object).where(codes.notna(), None))
-    return pd.Series(found >= 0, index=codes.index)
-
+# --- the adapter ----------------------------------------------------------------------
 
 @dataclass
 class AdaptResult:
-    """What one feed file gave: accepted rows (canonical schema) and rejected rows."""
+    """What one feed file gave: accepted rows (canonical schema), set-aside rows, counts."""
 
     accepted: pd.DataFrame
-    rejected: pd.DataFrame          # source_file, source_sheet, source_row, column, problem
+    setaside: pd.DataFrame          # SETASIDE_COLUMNS (row_json masked)
     rows_read: int
     agency_id: str
     source_file: str
     notes: list[str] = field(default_factory=list)
-    rejected_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    """Positions (0-based, in the frame read) of the rejected rows."""
+    setaside_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Positions (0-based, in the frame read) of the set-aside rows."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Rows neither stored nor set aside, by reason (``blank``, ``repeated_row``)."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """What was flagged or inferred (see :func:`adapt`)."""
+    labels: dict[str, Counter] = field(default_factory=dict)
+    """Unknown labels seen, by kind (``category``, ``status``)."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per kind of thing flagged, Thai / English (printed by the import)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Which header of the file was read as which field."""
     salt_fingerprint: str | None = None
     """Fingerprint of the salt the hashes were made with (checked against the database's
     by :func:`oneplan.complaints.store.save`)."""
+    stored_ids: pd.Series | None = None
+    """The ``complaint_id`` each accepted row was stored under (set by
+    :func:`oneplan.complaints.store.save`: a case number already stored with other content
+    takes the next ``#n``)."""
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """The set-aside rows (the name of earlier versions)."""
+        return self.setaside
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows skipped, all reasons."""
+        return sum(self.skipped.values())
+
+    def accounting(self) -> str:
+        """The row accounting line, Thai / English: lines = stored + set aside + skipped."""
+        return _both("accounting", file=self.source_file, lines=f"{self.rows_read:,}",
+                     accepted=f"{len(self.accepted):,}", setaside=f"{len(self.setaside):,}",
+                     skipped=f"{self.skipped_rows:,}")
+
+
+def _dates(col: dict[str, pd.Series], fld: str, feed: Feed, index) -> thaidates.ParsedDates:
+    if fld not in col:
+        nat = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+        none = pd.Series(pd.NA, index=index, dtype="string")
+        return thaidates.ParsedDates(nat, none, none, pd.Series(False, index=index))
+    order = "mdy" if feed.dates.order == "mdy" else "dmy"
+    return thaidates.parse(col[fld], order=order, era=feed.dates.era, min_year=1950,
+                           max_year=2150)
+
+
+def _content_case_no(received: pd.Series, body: pd.Series) -> pd.Series:
+    """A case number for a row without one, from its content (same row, same number)."""
+    keys = received.dt.strftime("%Y-%m-%d").fillna("") + "|" + body.fillna("")
+    return pd.Series(["nocase-" + hashlib.sha1(k.encode()).hexdigest()[:10] for k in keys],
+                     index=received.index, dtype="string")
+
+
+def _status(col, feed, dates, index, counts, labels) -> pd.Series:
+    raw = nz.clean(col["status"]) if "status" in col else pd.Series(pd.NA, index=index,
+                                                                      dtype="string")
+    status = pd.Series(feed.status_of([label_key(v) for v in raw.astype(object)]),
+                       index=index, dtype="string")
+    unknown = status.isna()
+    if unknown.any():  # from what the row says happened: a closing date, an action date
+        inferred = np.where(dates["closed"].notna(), "closed",
+                            np.where(dates["first_action"].notna(), "in_progress", "received"))
+        status[unknown] = inferred[unknown.to_numpy()]
+        seen = raw[unknown & raw.notna()]
+        if len(seen):
+            counts["unknown_statuses"] = int(len(seen))
+            labels["status"] = Counter(seen.tolist())
+    return status
 
 
 def adapt(frame: pd.DataFrame, feed: Feed, *, source_file: str, source_sheet: str | None = None,
-          synthetic: bool = False, strict_columns: bool = True, key: bytes | None = None
-          ) -> AdaptResult:
+          synthetic: bool = False, strict_columns: bool = True, key: bytes | None = None,
+          province_hint: str | None = None) -> AdaptResult:
     """Map one agency's rows to the complaint schema; hash IDs and phones on the way in.
 
     Args:
-        frame: the rows as strings (see :func:`read_feed_file`).
-        feed: the feed's configuration.
-        source_file: recorded with every row (and in every rejection).
+        frame: the rows as read (see :func:`read_feed_file`).
+        feed: the feed's declaration.
+        source_file: recorded with every row.
         key: the PII salt (default :func:`oneplan.complaints.privacy.salt`).
+        province_hint: the file's province (a DOPA code) for rows whose place is unknown
+            (default: the province most of its rows are in).
 
     Returns:
-        An :class:`AdaptResult`; ``len(accepted) + len(rejected rows) == rows_read``.
+        An :class:`AdaptResult`; ``rows_read == accepted + set aside + skipped``. Its
+        ``counts``: ``ambiguous_dates``, ``two_digit_years``, ``era_guessed``,
+        ``date_problems``, ``received_from_other_date``, ``unknown_categories``,
+        ``unknown_statuses``, ``repeated_cases``, ``places_from_text``, ``places_unknown``,
+        ``bad_numbers``, ``dates_before_received``, ``no_case_no``.
 
     Raises:
-        FeedError: missing or unknown columns.
+        FeedError: a column the file must have is missing (or an unknown one, ``strict``).
     """
-    check_columns(frame, feed, source_file, strict=strict_columns)
+    matched = check_columns(frame, feed, source_file, strict=strict_columns)
     n = len(frame)
     frame = frame.reset_index(drop=True)
-    col = {f: frame[h].astype("string") for f, h in feed.columns.items() if h in frame}
-    problems: list[pd.DataFrame] = []
-    # source_row: the line a user sees in the spreadsheet (header is row 1)
-    source_row = pd.Series(np.arange(2, n + 2), dtype="int64")
+    index = frame.index
+    col = {f: nz.clean(frame[h].astype("string")) for f, h in matched.items()}
+    counts: dict[str, int] = {}
+    labels: dict[str, Counter] = {}
+    cells = frame.astype("string").apply(lambda s: s.str.strip()).replace("", pd.NA)
+    blank = cells.isna().all(axis=1).to_numpy() if n else np.zeros(0, bool)
 
-    def flag(mask: pd.Series, field_name: str, problem: str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if mask.any():
-            problems.append(pd.DataFrame({"idx": np.flatnonzero(mask.to_numpy()),
-                                          "column": feed.columns.get(field_name, field_name),
-                                          "problem": problem}))
-
-    case_no = nz.clean(col["case_no"])
-    flag(case_no.isna() | (case_no == ""), "case_no", "case number is empty")
-    flag(case_no.duplicated(keep="first") & case_no.notna(), "case_no",
-         "case number repeats an earlier row of this file")
-
-    received, bad = parse_dates(col["received"], feed.dates)
-    flag(bad, "received", f"not a date; expected {_format_hint(feed.dates)}")
-    flag(received.isna() & ~bad, "received", "received date is empty")
-    dates = {}
+    # dates: one tolerant reader, the declaration only a hint
+    dates = {f: _dates(col, f, feed, index) for f in ("received", "first_action", "closed")}
+    rec = dates["received"]
+    received = rec.timestamps.copy()
+    date_flag = rec.flags.copy()
+    for kind, code in (("ambiguous_dates", "ambiguous_dm"), ("two_digit_years", "two_digit_year"),
+                       ("era_guessed", "era_guessed")):
+        counts[kind] = int(rec.flags.str.contains(code, regex=False).fillna(False).sum())
+    counts["date_problems"] = int(sum(d.problems.notna().sum() for d in dates.values()))
+    other = dates["first_action"].timestamps.fillna(dates["closed"].timestamps)
+    fallback = received.isna() & other.notna()
+    received[fallback] = other[fallback]
+    date_flag[fallback] = "received_from_other_date"
+    counts["received_from_other_date"] = int(fallback.sum())
+    day = received.dt.normalize()
+    follow = {}
+    counts["dates_before_received"] = 0
     for f in ("first_action", "closed"):
-        if f in col:
-            dates[f], bad = parse_dates(col[f], feed.dates)
-            flag(bad, f, f"not a date; expected {_format_hint(feed.dates)}")
-            flag(dates[f] < received.dt.normalize(), f, "date is before the received date")
-        else:
-            dates[f] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+        v = dates[f].timestamps.dt.normalize()
+        early = (v < day).fillna(False)
+        counts["dates_before_received"] += int(early.sum())
+        follow[f] = v.where(~early)
+    body = col.get("text", pd.Series(pd.NA, index=index, dtype="string"))
 
-    cat_raw = nz.clean(col["category"])
-    category = cat_raw.map(feed.categories)
-    flag(category.isna(), "category",
-         f"unknown category; expected one of {', '.join(feed.categories)}")
-    status_raw = nz.clean(col["status"])
-    status = status_raw.map(feed.statuses)
-    flag(status.isna(), "status", f"unknown status; expected one of {', '.join(feed.statuses)}")
+    # categories: unknown labels kept and filed under "other"
+    cat_raw = col.get("category", pd.Series(pd.NA, index=index, dtype="string"))
+    category = pd.Series(feed.category_of([label_key(v) for v in cat_raw.astype(object)]),
+                         index=index, dtype="string")
+    unknown = category.isna() & cat_raw.notna()
+    counts["unknown_categories"] = int(unknown.sum())
+    if unknown.any():
+        labels["category"] = Counter(cat_raw[unknown].tolist())
+    category = category.fillna(OTHER)
+    status = _status(col, feed, {k: v for k, v in follow.items()}, index, counts, labels)
 
-    if "subdistrict_code" in col:
-        sub = nz.clean(col["subdistrict_code"]).str.translate(thai.TO_ARABIC_DIGITS)
-        flag(~_is_subdistrict(sub), "subdistrict_code",
-             "not a sub-district code (6 digits, DOPA)")
-    else:
-        lookup = _area_lookup()
-        keys = zip(col["province"].fillna("").map(_area_key), col["district"].fillna("")
-                   .map(_area_key), col["subdistrict"].fillna("").map(_area_key))
-        sub = pd.Series([lookup.get(k) for k in keys], index=frame.index, dtype="string")
-        flag(sub.isna(), "subdistrict", "no such sub-district in that district and province")
-    sub = sub.where(_is_subdistrict(sub))
+    places = resolve_places(col, index, province_hint=province_hint)
+    sub = places["subdistrict_code"]
+    counts["places_from_text"] = int((places["place_source"] == "free_text").sum())
 
+    # rows with no usable content are set aside
+    no_text = body.isna() | (body == "")
+    no_date = received.isna()
+    has_place = sub.notna()
+    problem = pd.Series(pd.NA, index=index, dtype="string")
+    problem[no_date & ~has_place] = "no_date_no_place"
+    problem[no_date & has_place] = "no_date"
+    problem[places["province_code"].isna() & problem.isna()] = "no_province"
+    problem[no_text] = "no_text"
+    problem[blank] = pd.NA
+    aside = problem.notna().to_numpy()
+    keep = ~aside & ~blank
+    counts["places_unknown"] = int((keep & sub.isna().to_numpy()).sum())
+
+    # case numbers: a missing one from the content; repeats with other content kept
+    case_no = col.get("case_no", pd.Series(pd.NA, index=index, dtype="string"))
+    no_case = case_no.isna() | (case_no == "")
+    counts["no_case_no"] = int((no_case & keep).sum())
+    case_no = case_no.where(~no_case, _content_case_no(day, body))
+    content = day.dt.strftime("%Y-%m-%d").fillna("") + "\x1f" + body.fillna("")
+    k = pd.DataFrame({"case": case_no, "content": content, "pos": np.arange(n)})[keep]
+    later_same = k.duplicated(["case", "content"], keep="last")
+    repeated_row = np.zeros(n, bool)
+    repeated_row[k.loc[later_same, "pos"].to_numpy()] = True
+    k = k[~later_same]
+    first_pos = k.groupby(["case", "content"])["pos"].transform("min")
+    nth = first_pos.groupby(k["case"]).rank(method="dense").astype(int)
+    suffix = pd.Series("", index=index, dtype="string")
+    nth_all = pd.Series(1, index=index)
+    nth_all[k.index] = nth
+    suffix[nth_all >= 2] = "#" + nth_all[nth_all >= 2].astype(str)
+    counts["repeated_cases"] = int(((nth_all >= 2) & ~pd.Series(repeated_row)).sum())
+    keep &= ~repeated_row
+
+    # numbers
+    nums = {}
+    counts["bad_numbers"] = 0
     for f in ("reopened", "transfers"):
         if f in col:
-            v = pd.to_numeric(nz.clean(col[f]).fillna("0"), errors="coerce")
-            flag(v.isna() | (v < 0), f, "expected a whole number ≥ 0")
-            col[f] = v
-    text = nz.clean(col["text"])
-    flag(text.isna() | (text == ""), "text", "complaint text is empty")
+            v = pd.to_numeric(col[f].fillna("0"), errors="coerce")
+            bad = v.isna() | (v < 0) | (v % 1 != 0)
+            counts["bad_numbers"] += int((bad & pd.Series(keep)).sum())
+            nums[f] = v.where(~bad, 0).astype("int64")
+        else:
+            nums[f] = pd.Series(0, index=index, dtype="int64")
 
     # identity
     if "name" in col:
         names = nz.split_name(col["name"])
     else:
         names = pd.DataFrame({"first_name": nz.strip_title(col.get("first_name", pd.Series(
-            pd.NA, index=frame.index, dtype="string"))), "last_name": col.get(
-            "last_name", pd.Series(pd.NA, index=frame.index, dtype="string"))})
-    first = nz.name_key(names["first_name"])
-    last = nz.name_key(names["last_name"])
+            pd.NA, index=index, dtype="string"))), "last_name": col.get(
+            "last_name", pd.Series(pd.NA, index=index, dtype="string"))})
     key = key or salt()
-    empty = pd.Series(pd.NA, index=frame.index, dtype="string")
+    empty = pd.Series(pd.NA, index=index, dtype="string")
     nid = nz.national_ids(col["national_id"]) if "national_id" in col else empty
     phone = nz.phones(col["phone"]) if "phone" in col else empty
-    if "address" in col:
-        moo = nz.moo_from_address(col["address"])
-        house = nz.house_from_address(col["address"])
-        addr = house + "|" + moo.astype("string") + "|" + sub.fillna("")
-    else:
-        moo = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-        addr = empty
+    house = places["house_no"]
+    addr = (house + "|" + places["moo"].astype("string") + "|" + sub.fillna("")).where(
+        house.notna() | places["moo"].notna())
 
     out = pd.DataFrame({
-        "complaint_id": feed.agency_id + ":" + case_no.fillna(""),
+        "complaint_id": feed.agency_id + ":" + case_no.fillna("") + suffix,
         "agency_id": feed.agency_id,
         "case_no": case_no,
-        "received_on": received.dt.normalize().astype("datetime64[us]"),
-        "received_at": received if feed.dates.time else pd.Series(
-            pd.NaT, index=frame.index, dtype="datetime64[us]"),
-        "category": category.astype("string"),
-        "province_code": sub.str[:2],
+        "received_on": day.astype("datetime64[us]"),
+        "received_at": received.where(rec.has_time & ~fallback).astype("datetime64[us]"),
+        "category": category,
+        "agency_category": cat_raw,
+        "date_flag": date_flag,
+        "case_no_repeat": nth_all >= 2,
+        "province_code": places["province_code"],
         "district_code": sub.str[:4],
         "subdistrict_code": sub,
-        "moo": moo,
-        "text": text,
-        "first_name": first,
-        "last_name": last,
+        "moo": places["moo"],
+        "text": body,
+        "first_name": nz.name_key(names["first_name"]),
+        "last_name": nz.name_key(names["last_name"]),
         "person_id_hash": hash_values(nid, "id", key),
         "phone_hash": hash_values(phone, "phone", key),
         "address_hash": hash_values(addr, "address", key),
-        "status": status.astype("string"),
-        "first_action_on": dates["first_action"].dt.normalize(),
-        "closed_on": dates["closed"].dt.normalize(),
-        "reopen_count": col["reopened"].fillna(0).astype("int64") if "reopened" in col
-        else 0,
-        "transfers": col["transfers"].fillna(0).astype("int64") if "transfers" in col else 0,
+        "house_no_hash": hash_values(house, "house", key),
+        "place_source": places["place_source"],
+        "place_confidence": places["place_confidence"],
+        "status": status,
+        "first_action_on": follow["first_action"].astype("datetime64[us]"),
+        "closed_on": follow["closed"].astype("datetime64[us]"),
+        "reopen_count": nums["reopened"],
+        "transfers": nums["transfers"],
         "synthetic": bool(synthetic),
         "source_file": source_file,
         "source_sheet": source_sheet,
-        "source_row": source_row,
+        "source_row": pd.Series(np.arange(2, n + 2), dtype="int64"),  # header is row 1
     })
-    if problems:
-        rej = pd.concat(problems, ignore_index=True).sort_values(["idx", "column"])
-        bad_idx = np.unique(rej["idx"].to_numpy())
-    else:
-        rej = pd.DataFrame({"idx": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
-                            "problem": pd.Series(dtype=str)})
-        bad_idx = np.array([], dtype=np.int64)
-    keep = np.ones(n, dtype=bool)
-    keep[bad_idx] = False
     accepted = out[keep].reset_index(drop=True)
-    rejected = pd.DataFrame({
-        "source_file": source_file, "source_sheet": source_sheet,
-        "source_row": (rej["idx"].to_numpy() + 2).astype("int64"),
-        "column": rej["column"].to_numpy(), "problem": rej["problem"].to_numpy()})
-    result = AdaptResult(accepted, rejected, n, feed.agency_id, source_file,
-                         rejected_idx=bad_idx, salt_fingerprint=fingerprint(key))
-    log.info("%s: %d rows read, %d accepted, %d rejected", source_file, n, len(accepted),
-             len(bad_idx))
+    aside_idx = np.flatnonzero(aside)
+    setaside = setaside_frame(frame.iloc[aside_idx], matched, problem[aside].tolist(),
+                              agency_id=feed.agency_id, source_file=source_file,
+                              source_sheet=source_sheet,
+                              province_codes=places["province_code"][aside].tolist())
+    result = AdaptResult(
+        accepted, setaside, n, feed.agency_id, source_file, setaside_idx=aside_idx,
+        skipped={k: v for k, v in (("blank", int(blank.sum())),
+                                   ("repeated_row", int(repeated_row.sum()))) if v},
+        counts=counts, labels=labels, columns=matched, salt_fingerprint=fingerprint(key))
+    result.warnings = warnings(result)
+    log.info("%s: %d rows read, %d accepted, %d set aside, %d skipped", source_file, n,
+             len(accepted), len(aside_idx), result.skipped_rows)
     return result
+
+
+def setaside_frame(rows: pd.DataFrame, matched: dict[str, str], problems: list[str], *,
+                   agency_id: str, source_file: str, source_sheet: str | None,
+                   province_codes: list | None = None) -> pd.DataFrame:
+    """Set-aside rows as stored in ``complaint_setaside``: where they are, why, and the row
+    itself as JSON with its personal data masked."""
+    masked = mask_frame(rows, matched, keep=tuple(h for f, h in matched.items()
+                                                  if f == "case_no"))
+    as_json = [json.dumps({str(k): (None if v is None or v != v else str(v))
+                           for k, v in r.items()}, ensure_ascii=False)
+               for r in masked.to_dict("records")]
+    return pd.DataFrame({
+        "agency_id": agency_id, "source_file": source_file, "source_sheet": source_sheet,
+        "source_row": (rows.index.to_numpy() + 2).astype("int64"),
+        "problem": pd.Series(problems, dtype="string").to_numpy(),
+        "row_json": as_json,
+        "province_code": pd.Series(province_codes if province_codes is not None
+                                   else [None] * len(rows), dtype="string").to_numpy()},
+        columns=list(SETASIDE_COLUMNS))
+
+
+def warnings(result: AdaptResult, top: int = 10) -> list[str]:
+    """One line per kind of thing flagged in a file (Thai / English): unknown categories
+    with the labels seen (``top`` most common), unknown statuses, dates read with the hint
+    or unreadable, repeated case numbers, places read from text or unknown."""
+    c, out, f = result.counts, [], result.source_file
+    for kind in ("category", "status"):
+        seen = result.labels.get(kind)
+        if seen:
+            shown = ", ".join(f"{mask_text(lab)} ({k:,})" for lab, k in seen.most_common(top))
+            out.append(_both(f"warn.unknown_{kind}", file=f, n=f"{sum(seen.values()):,}",
+                             labels=shown))
+    if c.get("ambiguous_dates") or c.get("two_digit_years") or c.get("era_guessed"):
+        out.append(_both("warn.date_flags", file=f, ambiguous=f"{c['ambiguous_dates']:,}",
+                         two_digit=f"{c['two_digit_years']:,}", era=f"{c['era_guessed']:,}"))
+    if c.get("date_problems"):
+        out.append(_both("warn.date_problems", file=f, n=f"{c['date_problems']:,}",
+                         fallback=f"{c['received_from_other_date']:,}"))
+    if c.get("repeated_cases"):
+        out.append(_both("warn.repeated_cases", file=f, n=f"{c['repeated_cases']:,}"))
+    if c.get("places_from_text") or c.get("places_unknown"):
+        out.append(_both("warn.places", file=f, text=f"{c['places_from_text']:,}",
+                         unknown=f"{c['places_unknown']:,}"))
+    return out
 
 
 def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
                 strict_columns: bool = True, write_rejects: bool = True,
                 reg: Registry | None = None, key: bytes | None = None) -> AdaptResult:
-    """Read and adapt one feed file. Rejected rows are written to ``<file>.rejected.csv``
+    """Read and adapt one feed file. Set-aside rows are written to ``<file>.rejected.csv``
     beside the input (:func:`write_rejected`): the row number, the problem and the row's
     columns with personal data masked, for the agency to find the row in its own file or
-    system, fix it there and import the file again (rows already imported come back
-    unchanged).
+    system, complete it there and import the file again.
 
     Args:
         key: the PII salt (default :func:`oneplan.complaints.privacy.salt`; importing
@@ -481,39 +460,43 @@ def import_file(path: str | Path, agency_id: str, *, synthetic: bool = False,
     frame = read_feed_file(path, feed)
     result = adapt(frame, feed, source_file=path.name, source_sheet=feed.sheet,
                    synthetic=synthetic, strict_columns=strict_columns, key=key)
-    if write_rejects and len(result.rejected_idx):
+    if write_rejects and len(result.setaside_idx):
         out = write_rejected(path, frame, result, feed)
-        result.notes.append(f"rejected rows written to {out}")
+        result.notes.append(f"set-aside rows written to {out}")
     return result
 
 
 def write_rejected(path: Path, frame: pd.DataFrame, result: AdaptResult, feed: Feed) -> Path:
-    """Write the rejected rows of ``frame`` to ``<path>.rejected.csv``, readable by its
+    """Write the set-aside rows of ``frame`` to ``<path>.rejected.csv``, readable by its
     owner only (mode 0600 whatever the umask): ``source_row`` (the line in the file),
-    ``problem``, then the row's own columns with names, IDs, phones and house numbers
-    masked (:func:`oneplan.complaints.privacy.mask_frame`); the case number, dates,
-    category and status stay as written.
+    ``problem`` (in words, Thai / English), then the row's own columns with names, IDs,
+    phones and house numbers masked (:func:`oneplan.complaints.privacy.mask_frame`); the
+    case number, dates, category and status stay as written.
 
     Returns:
         The path written.
     """
-    bad_rows = mask_frame(frame.iloc[result.rejected_idx], feed.columns,
-                          keep=(feed.columns["case_no"],))
-    reasons = result.rejected.groupby("source_row").apply(
-        lambda g: "; ".join(f"{c}: {p}" for c, p in zip(g["column"], g["problem"])),
-        include_groups=False)
-    bad_rows.insert(0, "problem", reasons.to_numpy())
-    bad_rows.insert(0, "source_row", reasons.index.to_numpy())
+    matched = result.columns or {f: h for f, h in feed.columns.items() if h in frame}
+    case_header = tuple(h for f, h in matched.items() if f == "case_no")
+    rows = mask_frame(frame.iloc[result.setaside_idx], matched, keep=case_header)
+    reasons = [_both(f"setaside.{p}") for p in result.setaside["problem"]]
+    rows.insert(0, "problem", reasons)
+    rows.insert(0, "source_row", result.setaside["source_row"].to_numpy())
     out = path.with_name(path.name + ".rejected.csv")
     # written through a private temp file (mode 0600 before any byte) and moved into
     # place, with inert cells (core.files.write_csv)
     try:
-        write_csv(bad_rows, out, mode=0o600)
+        write_csv(rows, out, mode=0o600)
     except OSError as exc:
         raise FeedError(" / ".join(text("complaints.feeds.rejects_unwritable", lang, path=out,
                                         reason=exc.strerror or type(exc).__name__)
                                    for lang in LANGS)) from None
     return out
+
+
+def problem_text(code: str, lang: str = "th") -> str:
+    """Why a row was set aside (a code of :data:`SETASIDE_PROBLEMS`), in words."""
+    return text(f"complaints.feeds.setaside.{code}", lang)
 
 
 def feed_file_name(agency_id: str, feed: Feed, fiscal_year: int) -> str:

@@ -21,7 +21,8 @@ from oneplan.core.text import check_lang, text, texts
 from oneplan.data.params import ComplaintsParams, load_params
 from oneplan.complaints import tracking
 from oneplan.complaints.feeds import registry
-from oneplan.complaints.store import cases as load_cases
+from oneplan.complaints.store import cases as load_cases, setaside_count
+from oneplan.complaints.tracking import UNKNOWN_PLACE, place_keys, unknown_place_name
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class ComplaintData:
     synthetic: bool = True
     accuracy: dict | None = None
     """Linkage P/R/F1 against the generator's truth (sample databases only)."""
+    setaside: int = 0
+    """Feed rows set aside for review (no usable content), not in ``cases``."""
 
 
 def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year: int, *,
@@ -52,7 +55,8 @@ def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year:
         cs.assign(received_on=pd.to_datetime([]), first_action_on=pd.to_datetime([]),
                   closed_on=pd.to_datetime([])), p, pd.Timestamp("2000-01-01"))
     synthetic = bool(cs["synthetic"].all()) if len(cs) else True
-    return ComplaintData(code, fiscal_year, cs, cl, p, lang, synthetic)
+    return ComplaintData(code, fiscal_year, cs, cl, p, lang, synthetic,
+                         setaside=setaside_count(con, code))
 
 
 def column_names(lang: str) -> dict[str, str]:
@@ -68,7 +72,8 @@ def area_name(area, lang: str) -> str:
 
 def summary(d: ComplaintData) -> dict[str, float | int]:
     """Headline figures: records, agencies, clusters, cross-agency clusters, duplicate
-    share (children / records), median days to close, SLA breach share, backlog > 30 d."""
+    share (children / records), median days to close, SLA breach share, backlog > 30 d,
+    records whose place is unknown, feed rows set aside for review."""
     cs, cl = d.cases, d.clusters
     closed = cl[cl["status"] == "closed"]
     open_ = cl[cl["status"] != "closed"]
@@ -82,12 +87,18 @@ def summary(d: ComplaintData) -> dict[str, float | int]:
         "median_days_to_close": float(closed["days_to_close"].median()) if len(closed) else 0.0,
         "sla_breach_share": float(cl["sla_breached"].mean()) if len(cl) else 0.0,
         "backlog_over_30d": int((open_["age_days"] > 30).sum()),
+        "place_unknown_records": int(cs["subdistrict_code"].isna().sum()) if n else 0,
+        "setaside_rows": int(d.setaside),
     }
 
 
 def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict | None
                  ) -> pd.DataFrame:
     cs, cl = d.cases, d.clusters
+    if key in ("district_code", "subdistrict_code"):  # unknown places: a row of their own
+        cs = cs.assign(**{key: place_keys(cs[key])})
+        cl = cl.assign(**{key: place_keys(cl[key])})
+        names = {**(names or {}), UNKNOWN_PLACE: unknown_place_name(d.lang)}
     n = column_names(d.lang)
     rec = cs.groupby(key).size().rename(n["records"])
     if key in cl:
@@ -156,7 +167,7 @@ def by_district(d: ComplaintData) -> pd.DataFrame:
         names = {p.code: area_name(p, d.lang) for p in areas.all_provinces()}
         return _group_table(d, "province_code", text("complaints.stats.group.province", d.lang),
                             names)
-    names = _district_names(d.cases["district_code"].dropna().unique(), d.lang)
+    names = _district_names([c for c in d.cases["district_code"].dropna().unique()], d.lang)
     return _group_table(d, "district_code", text("complaints.stats.group.district", d.lang),
                         names)
 
@@ -198,6 +209,7 @@ def hotspots(d: ComplaintData) -> pd.DataFrame:
     cl = d.clusters
     if not len(cl):
         return pd.DataFrame()
+    cl = cl.assign(subdistrict_code=place_keys(cl["subdistrict_code"]))
     g = cl.groupby(["subdistrict_code", "category"])
     t = pd.DataFrame({"matters": g.size(), "records": g["records"].sum(),
                       "months": g["received_on"].apply(
@@ -206,12 +218,15 @@ def hotspots(d: ComplaintData) -> pd.DataFrame:
     t = t[t["matters"] >= d.params.hotspot_min_clusters].reset_index()
     reg = registry()
     col = texts("complaints.stats.hotspot", d.lang)
-    sub_names = {}
+    sub_names = {UNKNOWN_PLACE: unknown_place_name(d.lang)}
     for code in t["subdistrict_code"].unique():
+        if code == UNKNOWN_PLACE:
+            continue
         dist = areas.subdistricts(code[:4])
         for s in dist:
             sub_names[s.code] = area_name(s, d.lang)
-    dist_names = _district_names(t["subdistrict_code"].str[:4].unique(), d.lang)
+    dist_names = _district_names([c[:4] for c in t["subdistrict_code"].unique()
+                                  if c != UNKNOWN_PLACE], d.lang)
     t.insert(1, col["subdistrict"], t["subdistrict_code"].map(sub_names))
     t.insert(2, col["district"], t["subdistrict_code"].str[:4].map(dist_names))
     t["category"] = t["category"].map(lambda c: reg.category_name(c, d.lang))
@@ -225,6 +240,7 @@ def recurring(d: ComplaintData) -> pd.DataFrame:
     """Recurring problems: the same person back with the same category in the same
     sub-district as separate matters (after linking duplicates) — counts only."""
     cs = d.cases[d.cases["is_parent"] & d.cases["person_no"].notna()]
+    cs = cs.assign(subdistrict_code=place_keys(cs["subdistrict_code"]))
     rep = cs.groupby(["person_no", "category", "subdistrict_code"]).size()
     rep = rep[rep >= 2].reset_index(name="n")
     reg = registry()

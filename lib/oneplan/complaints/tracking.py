@@ -20,6 +20,20 @@ import pandas as pd
 from oneplan.core.text import text, texts
 from oneplan.data.params import ComplaintsParams
 
+UNKNOWN_PLACE = "-"
+"""The area code of records and matters whose place could not be read: a row of its own
+in every table by area ("ไม่ทราบพื้นที่ / place unknown"), never dropped."""
+
+
+def place_keys(codes: pd.Series) -> pd.Series:
+    """Area codes with an unknown place as :data:`UNKNOWN_PLACE` (so a group-by keeps it)."""
+    return codes.astype(object).where(codes.notna(), UNKNOWN_PLACE)
+
+
+def unknown_place_name(lang: str = "th") -> str:
+    """What a table shows for :data:`UNKNOWN_PLACE`."""
+    return text("complaints.tracking.place_unknown", lang)
+
 
 def as_of_date(cases: pd.DataFrame) -> pd.Timestamp:
     """The data's own "today": the latest date any record mentions."""
@@ -36,8 +50,10 @@ def clusters(cases: pd.DataFrame, p: ComplaintsParams, as_of: pd.Timestamp | Non
         as_of: the day ages are counted to (default :func:`as_of_date`).
 
     Returns:
-        Columns ``cluster_id, category, province_code, district_code, subdistrict_code,
-        records, agencies, agency_list, status, received_on, first_action_on, closed_on,
+        Columns ``cluster_id, category, province_code, district_code, subdistrict_code
+        (NA: place unknown; a matter takes the first known place of its copies),
+        place_unknown, records, agencies, agency_list, status, received_on,
+        first_action_on, closed_on,
         days_to_first_action, days_to_close, age_days, sla_days, sla_breached,
         reopen_count, transfers, bounced``.
     """
@@ -61,6 +77,16 @@ def clusters(cases: pd.DataFrame, p: ComplaintsParams, as_of: pd.Timestamp | Non
     })
     for col in ("category", "province_code", "district_code", "subdistrict_code"):
         out[col] = parents[col].reindex(out.index)
+    # a parent without a place takes that of its first copy that has one
+    placed = c[c["subdistrict_code"].notna()].drop_duplicates("cluster_id").set_index(
+        "cluster_id")
+    missing = out["subdistrict_code"].isna()
+    if missing.any():
+        for col in ("province_code", "district_code", "subdistrict_code"):
+            found = placed[col].reindex(out.index)[missing]
+            out.loc[missing, col] = found.fillna(out.loc[missing, col]) \
+                if col == "province_code" else found
+    out["place_unknown"] = out["subdistrict_code"].isna()
     out["status"] = np.where(out["all_closed"], "closed",
                              np.where(out["any_acted"], "in_progress", "received"))
     out.loc[~out["all_closed"], "closed_on"] = pd.NaT

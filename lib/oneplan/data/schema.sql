@@ -275,15 +275,22 @@ CREATE TABLE IF NOT EXISTS plan_items (
 -- first_name / last_name are normalised name keys kept for linkage only: no report or
 -- export selects them.
 CREATE TABLE IF NOT EXISTS complaints (
-    complaint_id     VARCHAR PRIMARY KEY,  -- agency_id:case_no
+    complaint_id     VARCHAR PRIMARY KEY,  -- agency_id:case_no (agency_id:case_no#n, n >= 2:
+                                           -- the case number repeated with other content)
     agency_id        VARCHAR NOT NULL,     -- a feed of complaints/feeds.yml
     case_no          VARCHAR NOT NULL,     -- the agency's own case number
     received_on      DATE NOT NULL,
     received_at      TIMESTAMP,            -- when the feed gives a time of day
-    category         VARCHAR NOT NULL,     -- a category code of feeds.yml
-    province_code    VARCHAR NOT NULL,
-    district_code    VARCHAR NOT NULL,
-    subdistrict_code VARCHAR NOT NULL,     -- where the matter is (real DOPA code)
+    category         VARCHAR NOT NULL,     -- a category code of feeds.yml ('other': a label
+                                           -- the feed did not declare)
+    agency_category  VARCHAR,              -- the category label as the agency sent it
+    date_flag        VARCHAR,              -- NULL: date read unambiguously; else e.g.
+                                           -- ambiguous_dm, two_digit_year, era_guessed
+    case_no_repeat   BOOLEAN NOT NULL DEFAULT FALSE,  -- case number already used in the feed
+                                           -- by a record with other content
+    province_code    VARCHAR NOT NULL,     -- the file's province when the place is unknown
+    district_code    VARCHAR,              -- NULL: place unknown
+    subdistrict_code VARCHAR,              -- where the matter is (real DOPA code); NULL: unknown
     moo              INTEGER,              -- หมู่ที่, when the address gives it
     text             VARCHAR NOT NULL,     -- the complaint as written
     first_name       VARCHAR,              -- linkage only (never reported)
@@ -291,6 +298,9 @@ CREATE TABLE IF NOT EXISTS complaints (
     person_id_hash   VARCHAR,              -- salted hash; never the ID itself
     phone_hash       VARCHAR,              -- salted hash; never the number itself
     address_hash     VARCHAR,              -- salted hash of house no. + หมู่ + sub-district
+    house_no_hash    VARCHAR,              -- salted hash of the house number alone
+    place_source     VARCHAR,              -- columns / free_text / NULL (unknown)
+    place_confidence DOUBLE,               -- 0-1 (1.0: the feed's own columns)
     status           VARCHAR NOT NULL,     -- received / in_progress / closed
     first_action_on  DATE,
     closed_on        DATE,
@@ -343,8 +353,8 @@ CREATE TABLE IF NOT EXISTS complaint_link_runs (
     summary_json   VARCHAR NOT NULL
 );
 
--- Rows of agency feeds that could not be imported, with what was wrong (no values: the
--- rows themselves go to <file>.rejected.csv beside the input, for the agency to fix).
+-- Rows of agency feeds rejected by versions before complaint_setaside (kept for old
+-- database files; no longer written).
 CREATE TABLE IF NOT EXISTS complaint_rejects (
     agency_id     VARCHAR NOT NULL,
     source_file   VARCHAR NOT NULL,
@@ -353,6 +363,21 @@ CREATE TABLE IF NOT EXISTS complaint_rejects (
     "column"      VARCHAR,
     problem       VARCHAR NOT NULL,
     imported_at   TIMESTAMP
+);
+
+-- Rows of agency feeds with no usable content (no complaint text, or neither a date nor a
+-- place), kept for review instead of stored as complaints; the row itself as JSON with
+-- its personal data masked (complaints/privacy.mask_*). Also in <file>.rejected.csv.
+CREATE TABLE IF NOT EXISTS complaint_setaside (
+    agency_id     VARCHAR NOT NULL,
+    source_file   VARCHAR NOT NULL,
+    source_sheet  VARCHAR,
+    source_row    INTEGER NOT NULL,
+    problem       VARCHAR NOT NULL,     -- no_text / no_date_no_place / no_date / no_province
+    row_json      VARCHAR NOT NULL,
+    imported_at   TIMESTAMP,
+    province_code VARCHAR               -- the row's province when it names one, else the
+                                        -- province of the file's other rows (for counts)
 );
 
 -- What the synthetic generator knows (sample databases only): which matter and which

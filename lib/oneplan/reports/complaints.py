@@ -63,6 +63,9 @@ def intro(d: ComplaintData) -> str:
     out = sentence("reports.complaints.intro", d.lang, agencies=s["agencies"],
                records=s["complaint_records"], clusters=s["clusters"],
                duplicate_pct=100 * s["duplicate_share"], cross=s["cross_agency_clusters"])
+    if s["setaside_rows"] or s["place_unknown_records"]:
+        out += " " + sentence("reports.complaints.intake", d.lang, setaside=s["setaside_rows"],
+                              unknown=s["place_unknown_records"])
     if d.synthetic:
         out += f"\n\n*{text('core.labels.synthetic_note', d.lang)}*"
     return out

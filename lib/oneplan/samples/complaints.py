@@ -56,10 +56,13 @@ def load_sample(con: duckdb.DuckDBPyConnection, province_codes: list[str] | None
                        source_sheet=feed.sheet, synthetic=True)
         save(con, result)
         total += len(result.accepted)
+        # each stored record's truth, by the line it came from (repeated case numbers
+        # are stored as case#n)
+        rows = result.accepted["source_row"].to_numpy() - 2
         truth_parts.append(pd.DataFrame({
-            "complaint_id": agency_id + ":" + part["case_no"].to_numpy(),
-            "truth_matter": part["truth_matter"].to_numpy(),
-            "truth_person": part["truth_person"].to_numpy()}))
+            "complaint_id": result.stored_ids.to_numpy(),
+            "truth_matter": part["truth_matter"].to_numpy()[rows],
+            "truth_person": part["truth_person"].to_numpy()[rows]}))
     truth = pd.concat(truth_parts, ignore_index=True)
     con.register("truth_in", truth)
     con.execute("INSERT INTO complaint_truth SELECT * FROM truth_in "

@@ -14,7 +14,14 @@ drawn on purpose:
   same problem in the same place months apart (a recurring problem, not a duplicate);
 * family members share a phone, surname and address; neighbours report the same kind of
   problem on the same day in the same village (look-alikes that are not duplicates);
-* a few sub-districts are hotspots of one category.
+* a few sub-districts are hotspots of one category;
+* each feed is written as agencies really type it (issue 14): a share of its dates in
+  other forms than the feed declares (month names, Thai digits, ISO, two-digit years),
+  some category labels the feed never declared (``อื่น ๆ``, ``เรื่องทั่วไป``), a few case
+  numbers used again for a different complaint, and some rows whose place is only the
+  free-text address (the sub-district columns left empty). These draws come from their
+  own random stream (:data:`MESSY`), so the people, matters and copies are the same as
+  without them.
 
 ``truth_person`` and ``truth_matter`` say who filed a record and which matter it is; a
 correct linker puts exactly the records of one matter in one cluster. Every value is
@@ -35,7 +42,14 @@ from oneplan.complaints.feeds import Feed, Registry, feed_file_name, registry
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "oneplan.samples.feeds v1"
+GENERATOR = "oneplan.samples.feeds v2"
+
+MESSY = {"date_other_form": 0.10, "label_other": 0.005, "label_unknown": 0.005,
+         "case_repeat": 0.005, "address_only": 0.01}
+"""Shares of records written the way people type, not as the feed declares (see the
+module docstring); ``generate(messy=False)`` writes every record in its feed's form."""
+UNKNOWN_LABELS = ("อื่น ๆ", "เรื่องทั่วไป")
+"""Category labels no feed declares: "other" (spaced) and a label of the agency's own."""
 
 MALE = ("สมชาย สมศักดิ์ สมพงษ์ ประเสริฐ วิชัย สุรชัย ธนากร ณัฐพล กิตติพงษ์ อนุชา ชัยวัฒน์ "
         "บุญมี บุญเลิศ ทองดี สมบัติ ประยุทธ วีระ สุริยา อภิชาติ พิชิต ธีรวัฒน์ เกียรติศักดิ์ "
@@ -181,7 +195,7 @@ def _typo(rng: np.random.Generator, words: np.ndarray, p: float) -> np.ndarray:
 
 def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, seed: int = 2567,
              fiscal_year: int = 2570, reg: Registry | None = None, id_tag: str = "",
-             truth_offset: int = 0) -> Generated:
+             truth_offset: int = 0, messy: bool = True) -> Generated:
     """Draw about ``n_records`` agency records (exactly ``n_records``) with their truth.
 
     Args:
@@ -189,6 +203,10 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
         fiscal_year: the fiscal year (พ.ศ.) the complaints are received in.
         id_tag: appended to every case number (separate batches of one agency).
         truth_offset: added to the truth ids (to combine several generated sets).
+        messy: write a share of records as people type them (:data:`MESSY`): columns
+            ``date_form`` (0: the feed's own; 1–5 another form), ``label_form`` (0: the
+            feed's label; 1 "อื่น ๆ"; 2 a label it never declared), ``address_only``,
+            ``case_repeat`` (the case number of an earlier record of the agency).
 
     Returns:
         :class:`Generated` with one row per agency record.
@@ -374,9 +392,28 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
         "truth_person": p.astype(np.int64) + truth_offset,
         "truth_matter": r_m.astype(np.int64) + truth_offset,
     })
+    _mess(records, np.random.default_rng([seed, 14]), messy)
     log.info("generated %d records, %d matters, %d people", n, len(np.unique(r_m)),
              len(np.unique(p)))
     return Generated(records, seed, fiscal_year)
+
+
+def _mess(records: pd.DataFrame, rng: np.random.Generator, messy: bool) -> None:
+    """Draw how each record is typed (:data:`MESSY`), from its own random stream."""
+    n = len(records)
+    share = MESSY if messy else dict.fromkeys(MESSY, 0.0)
+    u = rng.random((n, 4))
+    records["date_form"] = np.where(u[:, 0] < share["date_other_form"],
+                                    rng.integers(1, 6, n), 0)
+    records["label_form"] = np.where(u[:, 1] < share["label_other"], 1, np.where(
+        u[:, 1] < share["label_other"] + share["label_unknown"], 2, 0))
+    records["address_only"] = (u[:, 2] < share["address_only"]) & records["address"].notna()
+    # a case number used again, for another complaint, by the same agency
+    prev = records.groupby("agency_id").cumcount() > 0
+    repeat = (u[:, 3] < share["case_repeat"]) & prev.to_numpy()
+    earlier = records.groupby("agency_id")["case_no"].shift(1)
+    records["case_repeat"] = repeat
+    records.loc[repeat, "case_no"] = earlier[repeat]
 
 
 # --- writing each agency's shape ------------------------------------------------------
@@ -406,6 +443,34 @@ def _fmt_dates(values: pd.Series, feed: Feed, with_time: bool) -> pd.Series:
     return out
 
 
+def _other_forms(values: pd.Series, form: pd.Series, feed: Feed, own: pd.Series) -> pd.Series:
+    """Received dates of records whose ``date_form`` is not 0, written another way than
+    the feed declares: 1 ``15 มีนาคม 2568``, 2 Thai digits of ``15/03/2568``, 3 ISO ค.ศ.
+    ``2025-03-15``, 4 ``15/03/68`` (two-digit year of the feed's era), 5 ``15 มี.ค.68``;
+    the time of day kept where the feed has one."""
+    v = pd.to_datetime(values)
+    be = v.dt.year + 543
+    year2 = (be if feed.dates.era == "be" else v.dt.year) % 100
+    day, month = v.dt.day.astype("Int64").astype("string"), v.dt.month
+    full = month.map(lambda m: thai.THAI_MONTHS[int(m) - 1] if m == m else "")
+    abbr = month.map(lambda m: thai.THAI_MONTHS_ABBR[int(m) - 1] if m == m else "")
+    dd, mm = day.str.zfill(2), month.astype("Int64").astype("string").str.zfill(2)
+    forms = {
+        1: day + " " + full + " " + be.astype("Int64").astype("string"),
+        2: (dd + "/" + mm + "/" + be.astype("Int64").astype("string")).map(
+            lambda x: thai.arabic_to_thai_digits(x) if isinstance(x, str) else x),
+        3: v.dt.strftime("%Y-%m-%d"),
+        4: dd + "/" + mm + "/" + year2.astype("Int64").astype("string").str.zfill(2),
+        5: day + " " + abbr + year2.astype("Int64").astype("string").str.zfill(2),
+    }
+    out = own.copy()
+    time = " " + v.dt.strftime("%H:%M") if feed.dates.time else ""
+    for k, s in forms.items():
+        hit = (form == k).to_numpy() & v.notna().to_numpy()
+        out[hit] = (s + time)[hit]
+    return out
+
+
 def to_feed_frame(records: pd.DataFrame, feed: Feed) -> pd.DataFrame:
     """One agency's records written in that agency's own shape (columns, vocabularies,
     date format), as strings — what its export file holds."""
@@ -424,19 +489,29 @@ def to_feed_frame(records: pd.DataFrame, feed: Feed) -> pd.DataFrame:
             v = r["case_no"]
         elif fld == "received":
             v = _fmt_dates(r["received"], feed, feed.dates.time)
+            if "date_form" in r:
+                v = _other_forms(r["received"], r["date_form"], feed, v)
         elif fld in ("first_action", "closed"):
             v = _fmt_dates(r[fld], feed, False)
         elif fld == "name":
             v = (r["title"].fillna("") + r["first_name"].fillna("") + " " +
                  r["last_name"].fillna("")).str.strip().replace("", pd.NA)
+        elif fld == "subdistrict_code" and "address_only" in r and "address" in feed.columns:
+            v = r[fld].where(~r["address_only"], None)
         elif fld in ("title", "first_name", "last_name", "national_id", "phone", "address",
                      "subdistrict_code", "text", "reopened", "transfers"):
             v = r[fld]
         elif fld in ("subdistrict", "district", "province"):
             col = {"subdistrict": "sub", "district": "dist", "province": "prov"}[fld]
             v = by_code[col].reindex(r["subdistrict_code"]).to_numpy()
+            if "address_only" in r and "address" in feed.columns:
+                v = np.where(r["address_only"].to_numpy(), None, v)
         elif fld == "category":
             v = r["category"].map(inv_cat)
+            if "label_form" in r:
+                form = r["label_form"].to_numpy()
+                v = np.where(form == 0, v.to_numpy(object),
+                             np.array(UNKNOWN_LABELS, dtype=object)[np.maximum(form - 1, 0)])
         elif fld == "status":
             v = r["status"].map(inv_status)
         else:  # pragma: no cover - feeds.yml is validated against FIELDS
