@@ -69,7 +69,8 @@ def _db(rows: list[dict]) -> duckdb.DuckDBPyConnection:
     full = full.assign(agency_id=frame["complaint_id"].str.split(":").str[0],
                        case_no=frame["complaint_id"].str.split(":").str[1],
                        province_code=frame["subdistrict_code"].str[:2], status="received",
-                       reopen_count=0, transfers=0, synthetic=True, source_file="t")
+                       reopen_count=0, transfers=0, synthetic=True, source_file="t",
+                       case_no_repeat=False)
     con.register("r", full)
     con.execute(f"INSERT INTO complaints ({', '.join(feeds.CANONICAL_COLUMNS)}) "
                 f"SELECT {', '.join(feeds.CANONICAL_COLUMNS)} FROM r")

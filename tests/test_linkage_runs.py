@@ -21,8 +21,7 @@ import linkage_helpers as helpers
 def _db(recs: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(db.schema_sql())
-    con.execute("ALTER TABLE complaints ADD COLUMN IF NOT EXISTS house_no_hash VARCHAR")
-    cols = list(feeds.CANONICAL_COLUMNS) + ["house_no_hash"]
+    cols = list(feeds.CANONICAL_COLUMNS)
     con.register("r", recs[cols])
     con.execute(f"INSERT INTO complaints ({', '.join(cols)}) SELECT * FROM r")
     con.unregister("r")
@@ -64,7 +63,7 @@ def test_review_pairs_and_run_rows(monkeypatch):
     assert "blocks" in json.loads(run.loc[0, "summary_json"])
 
     # incremental: totals, not the part reloaded
-    cols = list(feeds.CANONICAL_COLUMNS) + ["house_no_hash"]
+    cols = list(feeds.CANONICAL_COLUMNS)
     con.register("n", new[cols])
     con.execute(f"INSERT INTO complaints ({', '.join(cols)}) SELECT * FROM n")
     st = linkage.link(con, p, incremental=True)
