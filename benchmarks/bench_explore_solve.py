@@ -107,7 +107,7 @@ def bench_province(code: str, db_path: Path, n_moves: int, limit: float | None) 
         print(f"  move {i:>2} ({what}, {budget / 1e6:7.1f} M/yr): {s:5.2f} s  {res.status:<10} "
               f"gap {res.gap if res.gap is not None else float('nan'):.2e}  {n_sel} projects")
     q = statistics.quantiles(secs, n=10) if len(secs) > 1 else secs
-    tol = run.params.portfolio.mip_rel_gap
+    tol = previous.mip_rel_gap or 0.0  # the tolerance explore_solve used
     return {"province": code, "name": run.province.name_en, "eligible": eligible,
             "median": statistics.median(secs), "p90": q[-1], "max": max(secs),
             "proven": sum(st == "optimal" for st in statuses), "n": len(secs),

@@ -29,7 +29,7 @@ from oneplan.reports.pages import escape_markdown, sentence
 from oneplan.reports.tables import name_column, names
 from oneplan.reports.water_compare import (closest_misses, frontier, frontier_table,
                                            interpret_frontier, interpret_methods,
-                                           interpret_reasons, methods, methods_table, reasons,
+                                           interpret_reasons, interpret_scenarios, methods, methods_table, reasons,
                                            reasons_summary, revision, scenarios,
                                            scenarios_table)
 from oneplan.reports.water_run import (PortfolioRun, baht, basin_names, heading, label,
@@ -43,7 +43,7 @@ __all__ = [
     "run_portfolio", "solve", "summary", "write_summary", "years_text", "zone_names",
     # reasons and comparisons (water_compare)
     "closest_misses", "frontier", "frontier_table", "interpret_frontier", "interpret_methods",
-    "interpret_reasons", "methods", "methods_table", "reasons", "reasons_summary", "revision",
+    "interpret_reasons", "interpret_scenarios", "methods", "methods_table", "reasons", "reasons_summary", "revision",
     "scenarios", "scenarios_table",
     # this module
     "EXPLORER_MIP_REL_GAP", "EXPLORER_TIME_LIMIT_S", "budget_by_basin", "budget_by_district", "candidates_by_type",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oneplan.core import thai
+from oneplan.core import thai, vocab
 from oneplan.core.text import texts
 from oneplan.reports.pages import sentence
 from oneplan.reports.tables import names
@@ -139,6 +139,45 @@ def scenarios(run: PortfolioRun) -> pd.DataFrame:
 def scenarios_table(run: PortfolioRun) -> pd.DataFrame:
     """The scenario comparison as a table in the report language."""
     return compare.localise(scenarios(run), run.lang)
+
+
+def interpret_scenarios(run: PortfolioRun) -> str:
+    """What each scenario changes against the base plan, in words (projects added and
+    dropped, the share of the base plan that changes, Δ benefit at the base weights, Δ
+    million baht); when every scenario picks the same projects it says so and why (the
+    budget covers every eligible project, or the weights agree on what gives most per
+    baht), never a row of identical figures without a reason."""
+    from oneplan.charts import scenario_changes
+    from oneplan.core import labels as core_labels
+
+    table = scenarios(run)
+    ch = scenario_changes(table)
+    lang = run.lang
+    ids = table.attrs.get("selected_ids", {})
+    n_base = max(len(ids.get(ch.attrs["base"], ())), 1)
+    names = dict(core_labels.SCENARIO_LABELS)
+    names.update(table.attrs.get("scenario_labels", {}))
+
+    def name(key: str) -> str:
+        return vocab.name(names, key, lang)
+
+    if ch.empty or not (ch["added"].fillna(0).any() or ch["dropped"].fillna(0).any()):
+        c = run.candidates
+        demand = float(c.loc[c["eligible"].astype(bool), "cost_baht"].sum()) / 1e6
+        budget = run.plan_budget / 1e6
+        why = "budget_covers" if demand <= budget else "weights_agree"
+        reason = sentence(f"reports.water_compare.interpret.same_reason.{why}", lang,
+                          budget=budget, demand=demand)
+        return sentence("reports.water_compare.interpret.scenarios_same", lang, reason=reason)
+    lines = [sentence("reports.water_compare.interpret.scenarios_intro", lang,
+                      base=name(ch.attrs["base"]))]
+    for key, r in ch.iterrows():
+        added, dropped = int(r["added"]), int(r["dropped"])
+        lines.append("- " + sentence(
+            "reports.water_compare.interpret.scenario_change", lang, name=name(key),
+            added=added, dropped=dropped, share=dropped / n_base * 100,
+            benefit=float(r["benefit_delta"]), money=float(r["spend_delta_m"])))
+    return "\n".join(lines)
 
 
 def methods(run: PortfolioRun) -> pd.DataFrame:
