@@ -28,7 +28,7 @@ def test_layers_merge_deeply():
     assert kk.portfolio.time_limit_s == base.portfolio.time_limit_s  # untouched sibling kept
     drought = load_params("40", "drought-first")
     assert drought.portfolio.budget_baht == 250_000_000
-    assert drought.priority.weights["storage"] == 0.35
+    assert drought.priority.weights["storage"] == 0.50
     assert drought.scenario == "drought-first"
 
 

@@ -216,12 +216,14 @@ def scenario_chart(table, lang: str = "th", *, base: str | None = None) -> Figur
                  fontsize=12, fontweight="bold")
     labels = [vocab.name(names, sc, lang) for sc in ch.index]
     y = list(range(len(ch)))[::-1]
+    known = bool(ch[["added", "dropped"]].notna().all().all())
     added = ch["added"].fillna(0).astype(int).to_numpy()
     dropped = ch["dropped"].fillna(0).astype(int).to_numpy()
-    same = not (added.any() or dropped.any())
+    same = known and not (added.any() or dropped.any())
     bars = ax.barh(y, added, color=PALETTE[2], height=0.6, label=t["added"])
     if not same:
-        ax.bar_label(bars, labels=[f"+{v:,d}" for v in added], padding=2, fontsize=8)
+        ax.bar_label(bars, labels=[f"+{v:,d}" if known else "–" for v in added], padding=2,
+                     fontsize=8)
     bars = ax.barh(y, -dropped, color=PALETTE[5], height=0.6, label=t["dropped"])
     if not same:
         ax.bar_label(bars, labels=[f"−{v:,d}" if v else "" for v in dropped], padding=2,
