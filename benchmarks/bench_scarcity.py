@@ -51,7 +51,7 @@ from oneplan.data import db  # noqa: E402
 from oneplan.data.params import load_params  # noqa: E402
 from oneplan.samples import water as sample  # noqa: E402
 from oneplan.samples.build import TABLES_FROM_SAMPLE  # noqa: E402
-from oneplan.selection import compare, portfolio, priority  # noqa: E402
+from oneplan.selection import compare, priority  # noqa: E402
 from oneplan.selection.spec import plan_spec  # noqa: E402
 
 THRESHOLD = 0.05

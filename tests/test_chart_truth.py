@@ -130,3 +130,16 @@ def test_money_ticks_have_one_decimal():
     assert million_tick(1.25) in ("1.2", "1.3")
     assert million_tick(0) == "0"
     assert million_tick(0.05) == "0.05"  # a log axis of small works
+
+
+def test_followup_scorecard_bars_are_sorted_by_the_share_they_plot():
+    from oneplan.charts import plan as plancharts
+
+    cards = pd.DataFrame({"agency": ["ก", "ข", "ค", "ง"], "ranked": True,
+                          "disbursed_share": [0.40, 0.75, 0.55, 0.10],  # score order ≠ share
+                          "target_share": 0.45})
+    fig = plancharts.scorecard_chart(cards, "agency")
+    assert check.degenerate(fig) == []
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["ง", "ก", "ค", "ข"]  # bottom to top: smallest to largest share
+    assert "75.0%" in [t.get_text() for t in fig.axes[0].texts]
