@@ -106,9 +106,12 @@ def frontier(run: PortfolioRun) -> pd.DataFrame:
 
 def frontier_table(run: PortfolioRun) -> pd.DataFrame:
     """The budget frontier as a table in the report language."""
-    f = frontier(run)
-    cols = [c for c in ("fraction", "budget_baht", "benefit", "n_selected", "households",
-                        "spend_baht", "marginal_per_million", "status") if c in f.columns]
+    f = frontier(run).copy()
+    f["budget_m"] = f["budget_baht"] / 1e6  # money in ล้านบาท (full baht only in the XLSX)
+    if "spend_baht" in f:
+        f["spend_m"] = f["spend_baht"] / 1e6
+    cols = [c for c in ("fraction", "budget_m", "benefit", "n_selected", "households",
+                        "spend_m", "marginal_per_million", "status") if c in f.columns]
     return compare.localise(f[cols], run.lang)
 
 
@@ -137,8 +140,18 @@ def scenarios(run: PortfolioRun) -> pd.DataFrame:
 
 
 def scenarios_table(run: PortfolioRun) -> pd.DataFrame:
-    """The scenario comparison as a table in the report language."""
-    return compare.localise(scenarios(run), run.lang)
+    """The scenario comparison as a table in the report language: money in ล้านบาท, the
+    overlap with the base plan as a percentage."""
+    t = scenarios(run).copy()
+    cols = [c for c in t.columns if c not in ("label_th", "label_en")]
+    keys = {"spend_baht": "spend_m", "jaccard_base": "jaccard_base_pct"}
+    scale = {"spend_baht": 1e-6, "jaccard_base": 100.0}
+    lab = {lang: texts("selection.compare.label", lang) for lang in ("th", "en")}
+    for row, key in keys.items():
+        if row in t.index:
+            t.loc[row, cols] = t.loc[row, cols].astype(float) * scale[row]
+            t.loc[row, "label_th"], t.loc[row, "label_en"] = lab["th"][key], lab["en"][key]
+    return compare.localise(t, run.lang)
 
 
 def interpret_scenarios(run: PortfolioRun) -> str:
