@@ -105,6 +105,7 @@ display(Markdown(waterplan.heading("scenarios", L)))
 fig = charts.scenario_chart(waterplan.scenarios(run), lang=L)
 charts.show(fig, synthetic=run.synthetic, lang=L)
 display(style(waterplan.scenarios_table(run)))
+display(Markdown(waterplan.interpret_scenarios(run)))
 
 # %%
 display(Markdown(waterplan.heading("methods", L)))

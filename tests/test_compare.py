@@ -372,14 +372,18 @@ def test_frontier_and_scenario_charts_in_thai_and_english():
     th = _texts(charts.frontier_chart(fr))
     assert "งบประมาณ (ล้านบาท)" in th and "งบปัจจุบัน" in th
     assert "Current budget" in _texts(charts.frontier_chart(fr, lang="en"))
-    table = pd.DataFrame({"label_th": ["จำนวนโครงการ", "ครัวเรือนได้ประโยชน์"],
-                          "label_en": ["Projects", "Households served"],
-                          "default": [10.0, 100.0], "flood-first": [12.0, 90.0]},
-                         index=["projects", "households"])
-    th = _texts(charts.scenario_chart(table))
-    assert "น้ำท่วมก่อน" in th and "ครัวเรือนได้ประโยชน์" in th
+    table = pd.DataFrame({"label_th": ["ประโยชน์ (น้ำหนักฐาน)", "งบที่ใช้"],
+                          "label_en": ["Benefit (base weights)", "Spend"],
+                          "default": [10.0, 100e6], "flood-first": [9.5, 98e6]},
+                         index=["benefit_base", "spend_baht"])
+    table.attrs["selected_ids"] = {"default": ["a", "b", "c"], "flood-first": ["a", "d"]}
+    th = _texts(charts.scenario_chart(table))  # differences against the base, not indices
+    assert "น้ำท่วมก่อน" in th and "+1" in th and "−2" in th and "-2.0 ล้านบาท" in th
     en = _texts(charts.scenario_chart(table, lang="en"))
-    assert "Flood first" in en and "Households served" in en
+    assert "Flood first" in en and "Projects added" in en and "-2.0 million baht" in en
+    unknown = table.copy()
+    unknown.attrs = {}  # no plans to compare: never claims that they coincide
+    assert "ทุกฉากทัศน์เลือกโครงการชุดเดียวกัน" not in _texts(charts.scenario_chart(unknown))
     with pytest.raises(ValueError):
         charts.frontier_chart(fr, lang="fr")
 

@@ -31,10 +31,20 @@ def run(sample_db):
 # --- the re-solve -----------------------------------------------------------------------
 
 def test_same_budget_and_weights_give_the_report_plan(run):
-    res = waterplan.explore_solve(run, time_limit_s=30, previous=run.result)
+    # at the report's own tolerance the explorer reproduces the report's plan
+    res = waterplan.explore_solve(run, time_limit_s=60, previous=run.result,
+                                  mip_rel_gap=run.params.portfolio.mip_rel_gap)
     assert res.mip_rel_gap == run.params.portfolio.mip_rel_gap == pytest.approx(1e-4)
     assert res.status == "optimal" and res.gap <= 1e-4
     assert res.objective == pytest.approx(run.result.objective, rel=2e-4)
+
+
+def test_the_explorer_tolerance_is_stated_and_kept(run):
+    res = waterplan.explore_solve(run, time_limit_s=30, previous=run.result)
+    assert res.mip_rel_gap == waterplan.EXPLORER_MIP_REL_GAP == pytest.approx(0.005)
+    assert res.status == "optimal" and res.gap <= waterplan.EXPLORER_MIP_REL_GAP
+    # the report's plan is the first incumbent: never worse than it
+    assert res.objective >= run.result.objective * (1 - 1e-9)
 
 
 def test_a_bigger_budget_and_other_weights_resolve_within_the_limit(run):

@@ -24,11 +24,11 @@ def params_copy(tmp_path) -> Path:
 def test_layers_merge_deeply():
     base = load_params()
     kk = load_params("40")
-    assert kk.portfolio.budget_baht == 600_000_000
+    assert kk.portfolio.budget_baht == 250_000_000
     assert kk.portfolio.time_limit_s == base.portfolio.time_limit_s  # untouched sibling kept
     drought = load_params("40", "drought-first")
-    assert drought.portfolio.budget_baht == 600_000_000
-    assert drought.priority.weights["storage"] == 0.35
+    assert drought.portfolio.budget_baht == 250_000_000
+    assert drought.priority.weights["storage"] == 0.50
     assert drought.scenario == "drought-first"
 
 

@@ -10,8 +10,11 @@ are imported as modules.
 from oneplan.charts.style import (NOT_SELECTED_COLOUR, PALETTE, SELECTED_COLOUR,
                                   million_tick, new_figure, no_data, show, synthetic_watermark,
                                   use_thai_style)
-from oneplan.charts.water import benefit_vs_cost, budget_by_district, frontier_chart, scenario_chart
+from oneplan.charts import check
+from oneplan.charts.water import (benefit_vs_cost, budget_by_district, frontier_chart,
+                                  scenario_changes, scenario_chart)
 
 __all__ = ["NOT_SELECTED_COLOUR", "PALETTE", "SELECTED_COLOUR", "benefit_vs_cost",
            "budget_by_district", "frontier_chart", "million_tick", "new_figure", "no_data",
-           "scenario_chart", "show", "synthetic_watermark", "use_thai_style"]
+           "scenario_changes", "scenario_chart", "show", "synthetic_watermark", "use_thai_style",
+           "check"]

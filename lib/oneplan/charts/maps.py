@@ -39,6 +39,7 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path
 from matplotlib.textpath import text_to_path
 
+from oneplan.charts.check import is_flat
 from oneplan.charts.style import new_figure, use_thai_style
 from oneplan.core.paths import MAPS_DIR
 from oneplan.core.text import LANGS, check_lang, text
@@ -299,13 +300,20 @@ def _fig_height(areas: Sequence[Area], *, map_width: float, extra: float,
 
 def _draw(ax, areas: Sequence[Area], data: dict[str, float], *, title: str, legend_label: str,
           lang: str, cmap, labels: dict[str, str], label_size: float,
-          linewidth: float) -> PolyCollection:
+          linewidth: float, equal_word: str = "") -> PolyCollection:
+    """Draw ``areas`` coloured by ``data`` into ``ax``, with the colour bar, the no-data
+    and credit notes. Values that differ by less than 1 % of their size
+    (:func:`oneplan.charts.check.is_flat`) are one class in one colour, with the legend
+    "every <equal_word> equal (value)" instead of a colour bar."""
     cm = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
     if not isinstance(cm, Colormap):
         raise TypeError(f"cmap must be a colormap name or Colormap, not {type(cmap).__name__}")
-    norm = _norm(list(data.values())) if data else None
+    flat = is_flat(data.values())  # one class: a colour scale would magnify rounding
+    norm = _norm(list(data.values())) if data and not flat else None
     grey = to_rgba(NO_DATA_COLOUR)
-    faces = [cm(norm(data[a.code])) if a.code in data else grey for a in areas]
+    one = cm(0.6)
+    faces = [(one if flat else cm(norm(data[a.code]))) if a.code in data else grey
+             for a in areas]
 
     paths = [_path_data(a) for a in areas]
     coll = PolyCollection([v for v, _ in paths], facecolors=faces, edgecolors=EDGE_COLOUR,
@@ -333,14 +341,21 @@ def _draw(ax, areas: Sequence[Area], data: dict[str, float], *, title: str, lege
             cbar.formatter = ticker.StrMethodFormatter("{x:,.0f}")
         cax = cbar.ax
     missing = sum(a.code not in data for a in areas)
+    handles = []
+    if flat:
+        mean = float(np.mean(list(data.values())))
+        handles.append(Patch(facecolor=one, edgecolor="#BBBBBB", linewidth=0.5,
+                             label=text("charts.maps.equal", lang, areas=equal_word,
+                                        value=f"{mean:,.1f}", unit=legend_label).strip()))
     if missing:
-        handle = Patch(facecolor=NO_DATA_COLOUR, edgecolor="#BBBBBB", linewidth=0.5,
-                       label=text("charts.style.label.no_data", lang))
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#BBBBBB", linewidth=0.5,
+                             label=text("charts.style.label.no_data", lang)))
+    if handles:
         if cax is not None:  # under the colour bar
-            cax.legend(handles=[handle], loc="upper left", bbox_to_anchor=(-0.2, -0.04),
+            cax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.2, -0.04),
                        frameon=False, fontsize=8, handlelength=1.2, borderaxespad=0)
         else:
-            ax.legend(handles=[handle], loc="lower right", frameon=False, fontsize=8)
+            ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
     ax.text(0, -0.01, CREDIT[lang], transform=ax.transAxes, ha="left", va="top", fontsize=6,
             color="#666666", gid=CREDIT_GID)
     if labels:
@@ -418,7 +433,8 @@ def district_choropleth(values: pd.Series, province_code: str, *, title: str = "
     order = sorted(areas, key=lambda a: -sum(abs(_signed_area(p[0])) for p in a.polygons))
     labels = {a.code: a.name(lang) for a in order} if label_districts else {}
     _draw(ax, areas, data, title=title, legend_label=legend_label, lang=lang, cmap=cmap,
-          labels=labels, label_size=size, linewidth=0.6)
+          labels=labels, label_size=size, linewidth=0.6,
+          equal_word=text("charts.maps.districts", lang))
     return fig
 
 
@@ -441,7 +457,10 @@ def province_choropleth(values: pd.Series, *, title: str = "", legend_label: str
     else:
         fig = ax.get_figure()
     top = sorted(data, key=lambda c: data[c], reverse=True)[: max(0, int(label_top))]
+    if is_flat(data.values()):  # all equal: no "largest" to name
+        top = []
     labels = {c: provs[c].name(lang) for c in top}
     _draw(ax, areas, data, title=title, legend_label=legend_label, lang=lang, cmap=cmap,
-          labels=labels, label_size=6.0, linewidth=0.3)
+          labels=labels, label_size=6.0, linewidth=0.3,
+          equal_word=text("charts.maps.provinces", lang))
     return fig

@@ -123,9 +123,11 @@ def disbursement_chart(by_quarter: pd.DataFrame, lang: str = "th") -> Figure:
 
 def scorecard_chart(cards: pd.DataFrame, name_col: str, lang: str = "th",
                     rows: int = 15) -> Figure:
-    """Disbursed share of the ranked agencies (best score on top) with the target."""
+    """Disbursed share of the ranked agencies with the target: the first ``rows`` agencies
+    of the scorecard, drawn in the order of the share they plot (largest on top, so the
+    bars are sorted by their value), labelled with one decimal."""
     t = texts("charts.plan.label", lang)
-    df = cards[cards["ranked"]].head(rows).iloc[::-1]
+    df = cards[cards["ranked"]].head(rows).sort_values("disbursed_share", kind="stable")
     fig = new_figure(7.5, max(2.4, 0.3 * len(df) + 1.4))
     ax = fig.add_subplot()
     ax.set_title(t["score_title"], loc="left")
@@ -133,7 +135,7 @@ def scorecard_chart(cards: pd.DataFrame, name_col: str, lang: str = "th",
         return no_data(fig, ax, lang)
     v = df["disbursed_share"].to_numpy(dtype=float) * 100
     bars = ax.barh(df[name_col].astype(str), v, color=SELECTED_COLOUR, height=0.7)
-    ax.bar_label(bars, labels=[f"{x:.0f}%" for x in v], padding=2, fontsize=8)
+    ax.bar_label(bars, labels=[f"{x:.1f}%" for x in v], padding=2, fontsize=8)
     ax.axvline(float(df["target_share"].iloc[0]) * 100, color=PALETTE[5],
                linestyle="--", label=t["target"])
     ax.set_xlabel(t["disbursed_pct"])

@@ -147,13 +147,13 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def million_tick(v: float, _pos: object = None) -> str:
-    """Million-baht label: 1,234 · 12.5 · 1.25 · 0.05 (trailing zeros dropped)."""
+    """Million-baht label with one decimal, as money is written in reports: 1,234.0 ·
+    12.5 · 1.3; amounts under 0.1 million (a log axis of small works) keep two significant
+    digits (0.05), and 0 is "0"."""
     if v == 0:
         return "0"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    if abs(v) >= 0.01:
-        return f"{v:,.{1 if abs(v) >= 10 else 2}f}".rstrip("0").rstrip(".")
+    if abs(v) >= 0.095:
+        return f"{v:,.1f}"
     return f"{v:.2g}"
 
 

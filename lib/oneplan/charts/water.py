@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
@@ -13,7 +15,7 @@ from oneplan.charts.style import (NOT_SELECTED_COLOUR, PALETTE, SELECTED_COLOUR,
                                   new_figure, no_data)
 from oneplan.core import vocab
 from oneplan.core.labels import SCENARIO_LABELS
-from oneplan.core.text import texts
+from oneplan.core.text import text, texts
 
 log = logging.getLogger(__name__)
 
@@ -147,55 +149,120 @@ def _notna(value) -> bool:
     return v == v
 
 
-_SCENARIO_INDICATORS = ("benefit_base", "projects", "households", "storage_m3", "area_rai",
-                        "spend_baht", "districts_reached")
+def scenario_changes(table, *, base: str | None = None):
+    """What each scenario changes against the base plan, from a scenario table
+    (:func:`oneplan.selection.compare.compare_weightings` / ``compare_scenarios``).
 
-
-def scenario_chart(table, lang: str = "th", *, base: str | None = None,
-                   indicators=None) -> Figure:
-    """Grouped bars of key indicators of each scenario, as % of the base scenario.
-
-    ``table`` is :func:`oneplan.selection.compare.compare_weightings` / ``compare_scenarios`` output
-    (indicator rows, ``label_th``/``label_en`` and one column per scenario). The base is
-    ``base``, else ``table.attrs["base"]``, else the first scenario column; it is the
-    dashed line at 100 and every other scenario is a bar from 100 to its value (so that
-    differences of a few per cent stay visible), labelled with the value.
+    Returns a DataFrame indexed by the other scenarios with ``added`` and ``dropped``
+    (projects in the scenario's plan and not the base's, and the reverse; from
+    ``attrs["selected_ids"]``, else the table's ``added_base``/``dropped_base`` rows),
+    ``benefit_delta`` (the scenario's plan valued with the base weights minus the base
+    plan: comparable across scenarios; ``benefit_base`` row) and ``spend_delta_m``
+    (million baht; ``spend_baht`` row). ``attrs["base"]`` names the base.
     """
-    t = texts("charts.water.label", lang)
+    import pandas as pd
+
     scenarios = [c for c in table.columns if c not in ("label_th", "label_en")]
     base = base or table.attrs.get("base") or (scenarios[0] if scenarios else None)
-    others = [sc for sc in scenarios if sc != base]
-    rows = [r for r in (indicators or _SCENARIO_INDICATORS) if r in table.index]
-    fig = new_figure(7.5, max(3.0, 0.2 * len(rows) * max(len(others), 1) + 1.6))
-    ax = fig.add_subplot()
-    ax.set_title(t["scenario_title"], loc="left")
-    if not rows or base not in scenarios:
-        return no_data(fig, ax, lang)
+    ids = table.attrs.get("selected_ids") or {}
+    rows = {}
+    for sc in scenarios:
+        if sc == base:
+            continue
+        if sc in ids and base in ids:
+            a, b = set(ids[base]), set(ids[sc])
+            added, dropped = len(b - a), len(a - b)
+        else:
+            added = table.loc["added_base", sc] if "added_base" in table.index else float("nan")
+            dropped = (table.loc["dropped_base", sc] if "dropped_base" in table.index
+                       else float("nan"))
 
+        def delta(row):
+            if row not in table.index:
+                return float("nan")
+            return float(table.loc[row, sc]) - float(table.loc[row, base])
+
+        rows[sc] = {"added": added, "dropped": dropped, "benefit_delta": delta("benefit_base"),
+                    "spend_delta_m": delta("spend_baht") / 1e6}
+    out = pd.DataFrame.from_dict(rows, orient="index",
+                                 columns=["added", "dropped", "benefit_delta", "spend_delta_m"])
+    out.attrs["base"] = base
+    return out
+
+
+def scenario_chart(table, lang: str = "th", *, base: str | None = None) -> Figure:
+    """What each scenario changes against the base plan (differences, not indices).
+
+    Left: projects the scenario adds (right of 0) and drops (left of 0) against the base
+    plan, labelled with the counts. Right: the change in benefit, both plans valued with
+    the base weights (so scenarios compare), labelled with the change in million baht of
+    spending. When no scenario changes any project, the chart says so instead of drawing
+    empty bars. ``table`` is :func:`oneplan.selection.compare.compare_scenarios` output
+    (see :func:`scenario_changes`).
+    """
+    t = texts("charts.water.label", lang)
+    ch = scenario_changes(table, base=base)
+    base = ch.attrs["base"]
+    fig = new_figure(7.5, max(2.6, 0.55 * len(ch) + 1.6))
     names = dict(SCENARIO_LABELS)
     names.update(table.attrs.get("scenario_labels", {}))
-    ref = table.loc[rows, base].astype(float)
-    height = 0.8 / max(len(others), 1)
-    ypos = list(range(len(rows)))[::-1]  # first indicator on top
-    ax.axvline(100, color="#555555", linestyle="--", linewidth=1,
-               label=f"{vocab.name(names, base, lang)} = 100")
-    lo, hi = 100.0, 100.0
-    for j, sc in enumerate(others):
-        vals = (table.loc[rows, sc].astype(float) / ref.where(ref != 0) * 100).to_numpy()
-        offs = [y + 0.4 - height * (j + 0.5) for y in ypos]
-        shown = [v if v == v else 100.0 for v in vals]  # NaN (base 0) -> no bar
-        bars = ax.barh(offs, [v - 100 for v in shown], left=100, height=height * 0.9,
-                       color=PALETTE[(j + 1) % len(PALETTE)], label=vocab.name(names, sc, lang))
-        ax.bar_label(bars, labels=[f"{v:.1f}" if v == v else "–" for v in vals], padding=2,
-                     fontsize=7)
-        lo, hi = min(lo, *shown), max(hi, *shown)
-    span = max(hi - lo, 1.0)
-    ax.set_xlim(lo - 0.25 * span, hi + 0.25 * span)
-    ax.set_yticks(ypos)
-    ax.set_yticklabels([str(table.loc[r, f"label_{lang}"]) if f"label_{lang}" in table.columns
-                        else r for r in rows])
-    ax.set_xlabel(t["scenario_x"])
+    if ch.empty:
+        ax = fig.add_subplot()
+        ax.set_title(t["scenario_title"], loc="left")
+        return no_data(fig, ax, lang)
+    ax, ax2 = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": (1.2, 1)})
+    fig.suptitle(text("charts.water.label.scenario_vs", lang,
+                      base=vocab.name(names, base, lang)), x=0.01, ha="left",
+                 fontsize=12, fontweight="bold")
+    labels = [vocab.name(names, sc, lang) for sc in ch.index]
+    y = list(range(len(ch)))[::-1]
+    known = bool(ch[["added", "dropped"]].notna().all().all())
+    added = ch["added"].fillna(0).astype(int).to_numpy()
+    dropped = ch["dropped"].fillna(0).astype(int).to_numpy()
+    same = known and not (added.any() or dropped.any())
+    bars = ax.barh(y, added, color=PALETTE[2], height=0.6, label=t["added"])
+    if not same:
+        ax.bar_label(bars, labels=[f"+{v:,d}" if known else "–" for v in added], padding=2,
+                     fontsize=8)
+    bars = ax.barh(y, -dropped, color=PALETTE[5], height=0.6, label=t["dropped"])
+    if not same:
+        ax.bar_label(bars, labels=[f"−{v:,d}" if v else "" for v in dropped], padding=2,
+                     fontsize=8)
+    span = max(int(added.max(initial=0)), int(dropped.max(initial=0)), 1)
+    ax.set_xlim(-span * 1.35, span * 1.35)
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel(t["changes_x"])
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=5))
     ax.grid(axis="x")
     ax.tick_params(axis="y", length=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, fontsize=8)
+    if same:
+        ax.set_xticks([0])
+        ax.text(0.5, 0.5, t["no_change"], transform=ax.transAxes, ha="center", va="center",
+                fontsize=9, wrap=True,
+                bbox={"facecolor": "white", "edgecolor": "#BBBBBB", "boxstyle": "round"})
+    db = ch["benefit_delta"].to_numpy(dtype=float)
+    shown = np.where(np.isfinite(db), db, 0.0)
+    bars = ax2.barh(y, shown, color=[PALETTE[0] if v >= 0 else PALETTE[1] for v in shown],
+                    height=0.6)
+    money = ch["spend_delta_m"].to_numpy(dtype=float)
+    ax2.bar_label(bars, labels=[
+        (f"{v:+,.1f}" if np.isfinite(v) else "–")
+        + (f" ({text('charts.water.label.money_delta', lang, m=f'{m:+,.1f}')})"
+           if np.isfinite(m) else "")
+        for v, m in zip(db, money)], padding=2, fontsize=8)
+    reach = float(np.max(np.abs(shown), initial=0.0))
+    if reach > 0:
+        ax2.set_xlim(-reach * 3.2, reach * 3.2)
+    else:  # no change: one tick at 0, not a scale magnifying nothing
+        ax2.set_xlim(-1, 1)
+        ax2.set_xticks([0])
+    ax2.axvline(0, color="#555555", linewidth=0.8)
+    ax2.set_xlabel(t["benefit_delta_x"])
+    ax2.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.1f}"))
+    ax2.grid(axis="x")
+    ax2.tick_params(axis="y", length=0)
     return fig

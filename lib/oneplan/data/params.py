@@ -38,7 +38,7 @@ class _Strict(BaseModel):
 class PortfolioParams(_Strict):
     """The water-portfolio selection (see :mod:`oneplan.selection.portfolio`)."""
 
-    budget_baht: float = Field(400_000_000, gt=0,
+    budget_baht: float = Field(150_000_000, gt=0,
                                description="Budget per fiscal year, baht (see plan.budget_by_year)")
     time_limit_s: float = Field(60, gt=0, description="Solver time limit, seconds")
     mip_rel_gap: float = Field(

@@ -29,7 +29,7 @@ from oneplan.reports.pages import escape_markdown, sentence
 from oneplan.reports.tables import name_column, names
 from oneplan.reports.water_compare import (closest_misses, frontier, frontier_table,
                                            interpret_frontier, interpret_methods,
-                                           interpret_reasons, methods, methods_table, reasons,
+                                           interpret_reasons, interpret_scenarios, methods, methods_table, reasons,
                                            reasons_summary, revision, scenarios,
                                            scenarios_table)
 from oneplan.reports.water_run import (PortfolioRun, baht, basin_names, heading, label,
@@ -43,11 +43,13 @@ __all__ = [
     "run_portfolio", "solve", "summary", "write_summary", "years_text", "zone_names",
     # reasons and comparisons (water_compare)
     "closest_misses", "frontier", "frontier_table", "interpret_frontier", "interpret_methods",
-    "interpret_reasons", "methods", "methods_table", "reasons", "reasons_summary", "revision",
+    "interpret_reasons", "interpret_scenarios", "methods", "methods_table", "reasons",
+    "reasons_summary", "revision",
     "scenarios", "scenarios_table",
     # this module
-    "EXPLORER_TIME_LIMIT_S", "budget_by_basin", "budget_by_district", "candidates_by_type",
-    "district_map", "explore_solve", "export_plan_xlsx", "interpret_candidates",
+    "EXPLORER_MIP_REL_GAP", "EXPLORER_TIME_LIMIT_S", "budget_by_basin", "budget_by_district",
+    "candidates_by_type", "district_map", "explore_solve", "export_plan_xlsx",
+    "interpret_candidates",
     "interpret_districts", "interpret_need", "interpret_scatter", "interpret_selection",
     "intro", "method_note", "need_map", "need_tables", "selected_table", "spend_by_year",
     "title", "weights_table",
@@ -387,21 +389,30 @@ def export_plan_xlsx(run: PortfolioRun, out_dir: str | Path) -> Path:
 
 # --- interactive ------------------------------------------------------------------------
 
-EXPLORER_TIME_LIMIT_S = 1.0
-"""Time limit of one re-solve of the explorer (the slider answers within about a second)."""
+EXPLORER_TIME_LIMIT_S = 0.8
+"""Time limit of one re-solve of the explorer: with re-scoring and building the model
+(~0.15 s for the sample's largest province) the slider answers within a second, proven or
+with its gap stated (benchmarks/bench_explore_solve.py)."""
+EXPLORER_MIP_REL_GAP = 0.005
+"""Tolerance of an explorer re-solve: proven within 0.5 % of the optimum (the report's own
+plan keeps ``portfolio.mip_rel_gap``). Under the sample's scarcity, proving 0.01 % takes
+the largest province 10–20 s (``benchmarks/bench_explore_solve.py``)."""
 
 
 def explore_solve(run: PortfolioRun, *, budget_per_year_baht: float | None = None,
                   weights: Mapping[str, float] | None = None,
                   previous: portfolio.PlanResult | None = None,
-                  time_limit_s: float = EXPLORER_TIME_LIMIT_S) -> portfolio.PlanResult:
+                  time_limit_s: float = EXPLORER_TIME_LIMIT_S,
+                  mip_rel_gap: float | None = None) -> portfolio.PlanResult:
     """One re-solve of the explorer: the province re-scored with ``weights`` and planned
     with ``budget_per_year_baht`` a year, at the report's gap tolerance.
 
     ``previous`` (the plan on screen) is handed to HiGHS as its first incumbent, and the
     solve stops after ``time_limit_s`` so that the slider answers within about a second;
     the result then carries HiGHS's real status (``time_limit``) and gap, which the
-    explorer prints — it never calls a stopped solve optimal.
+    explorer prints — it never calls a stopped solve optimal. ``mip_rel_gap``: the
+    tolerance (default the larger of :data:`EXPLORER_MIP_REL_GAP` and the report's); the
+    result's ``mip_rel_gap`` says which was used.
     """
     base = run.candidates.drop(columns=[c for c in run.candidates.columns
                                         if c in ("selected", "start_year")
@@ -413,4 +424,6 @@ def explore_solve(run: PortfolioRun, *, budget_per_year_baht: float | None = Non
     spec = dataclasses.replace(run.spec, budget_by_year=budgets)
     return portfolio.plan_portfolio(
         scored, spec, time_limit_s=min(time_limit_s, run.params.portfolio.time_limit_s),
-        mip_rel_gap=run.params.portfolio.mip_rel_gap, mip_start=previous, stop_expected=True)
+        mip_rel_gap=(max(EXPLORER_MIP_REL_GAP, run.params.portfolio.mip_rel_gap)
+                     if mip_rel_gap is None else mip_rel_gap),
+        mip_start=previous, stop_expected=True)

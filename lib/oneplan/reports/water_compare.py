@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oneplan.core import thai
+from oneplan.core import thai, vocab
 from oneplan.core.text import texts
 from oneplan.reports.pages import sentence
 from oneplan.reports.tables import names
@@ -106,9 +106,12 @@ def frontier(run: PortfolioRun) -> pd.DataFrame:
 
 def frontier_table(run: PortfolioRun) -> pd.DataFrame:
     """The budget frontier as a table in the report language."""
-    f = frontier(run)
-    cols = [c for c in ("fraction", "budget_baht", "benefit", "n_selected", "households",
-                        "spend_baht", "marginal_per_million", "status") if c in f.columns]
+    f = frontier(run).copy()
+    f["budget_m"] = f["budget_baht"] / 1e6  # money in ล้านบาท (full baht only in the XLSX)
+    if "spend_baht" in f:
+        f["spend_m"] = f["spend_baht"] / 1e6
+    cols = [c for c in ("fraction", "budget_m", "benefit", "n_selected", "households",
+                        "spend_m", "marginal_per_million", "status") if c in f.columns]
     return compare.localise(f[cols], run.lang)
 
 
@@ -137,8 +140,57 @@ def scenarios(run: PortfolioRun) -> pd.DataFrame:
 
 
 def scenarios_table(run: PortfolioRun) -> pd.DataFrame:
-    """The scenario comparison as a table in the report language."""
-    return compare.localise(scenarios(run), run.lang)
+    """The scenario comparison as a table in the report language: money in ล้านบาท, the
+    overlap with the base plan as a percentage."""
+    t = scenarios(run).copy()
+    cols = [c for c in t.columns if c not in ("label_th", "label_en")]
+    keys = {"spend_baht": "spend_m", "jaccard_base": "jaccard_base_pct"}
+    scale = {"spend_baht": 1e-6, "jaccard_base": 100.0}
+    lab = {lang: texts("selection.compare.label", lang) for lang in ("th", "en")}
+    for row, key in keys.items():
+        if row in t.index:
+            t.loc[row, cols] = t.loc[row, cols].astype(float) * scale[row]
+            t.loc[row, "label_th"], t.loc[row, "label_en"] = lab["th"][key], lab["en"][key]
+    return compare.localise(t, run.lang)
+
+
+def interpret_scenarios(run: PortfolioRun) -> str:
+    """What each scenario changes against the base plan, in words (projects added and
+    dropped, the share of the base plan that changes, Δ benefit at the base weights, Δ
+    million baht); when every scenario picks the same projects it says so and why (the
+    budget covers every eligible project, or the weights agree on what gives most per
+    baht), never a row of identical figures without a reason."""
+    from oneplan.charts import scenario_changes
+    from oneplan.core import labels as core_labels
+
+    table = scenarios(run)
+    ch = scenario_changes(table)
+    lang = run.lang
+    ids = table.attrs.get("selected_ids", {})
+    n_base = max(len(ids.get(ch.attrs["base"], ())), 1)
+    names = dict(core_labels.SCENARIO_LABELS)
+    names.update(table.attrs.get("scenario_labels", {}))
+
+    def name(key: str) -> str:
+        return vocab.name(names, key, lang)
+
+    if ch.empty or not (ch["added"].fillna(0).any() or ch["dropped"].fillna(0).any()):
+        c = run.candidates
+        demand = float(c.loc[c["eligible"].astype(bool), "cost_baht"].sum()) / 1e6
+        budget = run.plan_budget / 1e6
+        why = "budget_covers" if demand <= budget else "weights_agree"
+        reason = sentence(f"reports.water_compare.interpret.same_reason.{why}", lang,
+                          budget=budget, demand=demand)
+        return sentence("reports.water_compare.interpret.scenarios_same", lang, reason=reason)
+    lines = [sentence("reports.water_compare.interpret.scenarios_intro", lang,
+                      base=name(ch.attrs["base"]))]
+    for key, r in ch.iterrows():
+        added, dropped = int(r["added"]), int(r["dropped"])
+        lines.append("- " + sentence(
+            "reports.water_compare.interpret.scenario_change", lang, name=name(key),
+            added=added, dropped=dropped, share=dropped / n_base * 100,
+            benefit=float(r["benefit_delta"]), money=float(r["spend_delta_m"])))
+    return "\n".join(lines)
 
 
 def methods(run: PortfolioRun) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ from oneplan.core.vocab import FUND_SOURCES
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "oneplan.samples.water v2"
+GENERATOR = "oneplan.samples.water v3"
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,20 @@ ALTERNATIVES = (
     (("village_supply", "well"), 0.1, ("village_supply", "well")),
 )
 
+#: Scarcity: what the proposals a province's own fund may pay for ask, as a multiple of
+#: the province's water budget over the plan (real requests far exceed budgets).
+DEMAND_RATIO = (2.5, 4.0)
+#: Log-normal spread of a proposal's benefit for its cost (σ of the log factor).
+VALUE_SPREAD_SIGMA = 0.45
+#: Cost range of a project the province's own fund pays for: smaller works are local
+#: government's (งบท้องถิ่น), bigger ones a department's (งบกรม).
+PROVINCE_FUND_BAHT = (2e6, 20e6)
+#: Log-normal spread of each benefit on its own (households, area, storage): a weir that
+#: stores much may serve few homes, so the scenarios' weights rank proposals differently.
+BENEFIT_MIX_SIGMA = 1.4
+#: Share of proposals that are expensive for what they bring (benefits cut to 10–35 %).
+POOR_VALUE_SHARE = 0.12
+
 _STRATEGIES = (
     ("การพัฒนาการเกษตรและการบริหารจัดการทรัพยากรน้ำ", "Agriculture and water management"),
     ("การส่งเสริมการค้า การลงทุน และการท่องเที่ยว", "Trade, investment and tourism"),
@@ -253,6 +268,7 @@ def _fund_sources(types: np.ndarray, cost: np.ndarray, rng: np.random.Generator
                 | ((t == "retention") & (cost <= 40e6))
                 | ((t == "reservoir") & (cost <= 50e6) & (u < 0.6))
                 | ((t == "regulator") & (cost <= 30e6)))
+    province &= (cost >= PROVINCE_FUND_BAHT[0]) & (cost <= PROVINCE_FUND_BAHT[1])
     department = (np.isin(t, ("well", "dredging", "pump_station", "canal", "retention",
                               "reservoir", "regulator"))
                   | ((t == "weir") & (cost > 2e6) & (u < 0.5)))
@@ -349,9 +365,99 @@ def _plan_attributes(rng: np.random.Generator, projects: pd.DataFrame, sidx: np.
     }, index=projects.index)
 
 
+def _value_for_money(rng: np.random.Generator, tidx: np.ndarray, hh: np.ndarray,
+                     rai: np.ndarray, m3: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread the benefit per baht of the proposals (see :data:`VALUE_SPREAD_SIGMA`).
+
+    Within a type, cost and benefit were drawn from the same position in their ranges, so
+    every weir gave about the same households per baht. Real proposal lists are not like
+    that: one project's benefit is multiplied by a log-normal factor (median 1, a long tail
+    both ways), and about one in eight (:data:`POOR_VALUE_SHARE`) is an expensive,
+    low-benefit item (over-specified, a site that serves few people) whose benefits are
+    cut to 10–35 %. Costs are not touched (they stay inside their type's range). Drawn
+    from its own stream so the draws before it are unchanged.
+    """
+    n = len(tidx)
+    factor = np.exp(rng.normal(0.0, VALUE_SPREAD_SIGMA, n))
+    poor = rng.uniform(size=n) < POOR_VALUE_SHARE
+    factor = np.where(poor, factor * rng.uniform(0.10, 0.35, n), factor)
+    own = np.exp(rng.normal(0.0, BENEFIT_MIX_SIGMA, (3, n)))  # what each one is good at
+    return (np.maximum(hh * factor * own[0], 1.0), rai * factor * own[1],
+            m3 * factor * own[2])
+
+
+def eligible_demand(projects: pd.DataFrame, fund_source: str = "province") -> float:
+    """Baht asked of ``fund_source`` by the proposals it may fund (``fund_sources``)."""
+    ok = projects["fund_sources"].map(lambda f: fund_source in f).to_numpy(dtype=bool)
+    return float(projects.loc[ok, "cost_baht"].sum())
+
+
+def _trim_eligibility(projects: pd.DataFrame, target_baht: float, rng: np.random.Generator
+                      ) -> int:
+    """Take the provincial fund off proposals (in a random order) until what it may fund
+    is at most ``target_baht``; they stay fundable by the department (or their other
+    sources). Returns how many were taken off. Changes ``projects`` in place."""
+    funds = list(projects["fund_sources"])
+    cost = projects["cost_baht"].to_numpy(dtype=float)
+    demand = eligible_demand(projects)
+    taken = 0
+    for i in rng.permutation(len(funds)):
+        if demand <= target_baht:
+            break
+        if "province" not in funds[i] or demand - cost[i] < target_baht * 0.97:
+            continue
+        rest = [f for f in funds[i] if f != "province"]
+        funds[i] = rest or ["department"]
+        demand -= cost[i]
+        taken += 1
+    projects["fund_sources"] = funds
+    return taken
+
+
 def _province_tables(prov: areas.Province, seed: int, projects_min: int, projects_max: int,
-                     fiscal_year: int, projects_per_subdistrict: float = 3.5
-                     ) -> dict[str, pd.DataFrame]:
+                     fiscal_year: int, projects_per_subdistrict: float = 3.5,
+                     plan_budget_baht: float | None = None) -> dict[str, pd.DataFrame]:
+    """The province's tables; with ``plan_budget_baht`` (the province's water budget over
+    the whole plan) the proposals its fund may pay for ask for :data:`DEMAND_RATIO` times
+    that budget: a province whose list asks for less draws more proposals (up to
+    ``projects_max``), one whose list asks for more has some proposals moved to the
+    department's budget."""
+    scale = 1.0
+    calib = np.random.default_rng((seed * 100 + int(prov.code), 4))
+    grow_to = calib.uniform(DEMAND_RATIO[0] + 0.2, DEMAND_RATIO[0] + 0.8)
+    trim_to = calib.uniform(DEMAND_RATIO[1] - 0.6, DEMAND_RATIO[1] - 0.1)
+    for _ in range(6):
+        out = _draw_province(prov, seed, projects_min, projects_max, fiscal_year,
+                             projects_per_subdistrict * scale)
+        if not plan_budget_baht:
+            return out
+        ratio = eligible_demand(out["water_projects"]) / plan_budget_baht
+        if ratio >= DEMAND_RATIO[0] or len(out["water_projects"]) >= projects_max:
+            break
+        scale *= grow_to / max(ratio, 0.1)
+    if ratio > DEMAND_RATIO[1]:
+        _trim_eligibility(out["water_projects"], trim_to * plan_budget_baht, calib)
+    return out
+
+
+def plan_budgets(province_codes: list[str], fiscal_year: int) -> dict[str, float]:
+    """Each province's water budget over its whole plan, from the parameters
+    (``plan.budget_by_year``, else ``portfolio.budget_baht`` × ``plan.years``)."""
+    from oneplan.data.params import load_params
+
+    out = {}
+    for code in province_codes:
+        p = load_params(code, overrides={"fiscal_year": fiscal_year})
+        out[code] = float(sum(p.plan.budget_by_year) if p.plan.budget_by_year
+                          else p.portfolio.budget_baht * p.plan.years)
+    return out
+
+
+def _draw_province(prov: areas.Province, seed: int, projects_min: int, projects_max: int,
+                   fiscal_year: int, projects_per_subdistrict: float = 3.5
+                   ) -> dict[str, pd.DataFrame]:
+    """One draw of a province's tables (:func:`_province_tables` calibrates the demand)."""
     rng = np.random.default_rng(seed * 100 + int(prov.code))
     src = _source(seed)
     dists = areas.districts(prov.code)
@@ -474,6 +580,8 @@ def _province_tables(prov: areas.Province, seed: int, projects_min: int, project
         rai[m] = _log_uniform(rng, *t.area_rai, noise()[m])
         m3[m] = _log_uniform(rng, *t.storage_m3, noise()[m])
     cost = np.round(cost, -3)  # proposals are costed to the thousand baht
+    hh, rai, m3 = _value_for_money(np.random.default_rng((seed * 100 + int(prov.code), 3)),
+                                   tidx, hh, rai, m3)
     big = cost > 20e6
     has_design = rng.uniform(size=n_proj) < np.where(big, 0.45, 0.7)
     has_land = rng.uniform(size=n_proj) < np.where(big, 0.6, 0.85)
@@ -534,7 +642,8 @@ def central_agencies(seed: int) -> pd.DataFrame:
 
 def generate(province_codes: list[str] | None = None, *, seed: int = 2567,
              fiscal_year: int = 2570, projects_min: int = 250,
-             projects_max: int = 1500, projects_per_subdistrict: float = 3.5
+             projects_max: int = 1500, projects_per_subdistrict: float = 3.5,
+             plan_budgets_baht: Mapping[str, float] | None | bool = True
              ) -> dict[str, pd.DataFrame]:
     """Generate the sample for the given provinces (default: all 76).
 
@@ -542,15 +651,26 @@ def generate(province_codes: list[str] | None = None, *, seed: int = 2567,
     candidates (±20 %), clipped to ``[projects_min, projects_max]``; raise them for a
     bigger instance (the benchmark uses ~8 per sub-district for ~60,000 nationally).
 
+    Scarcity: the proposals a province's own fund may pay for ask for 2.5–4 times the
+    province's water budget over the plan (:data:`DEMAND_RATIO`; more proposals are drawn
+    where they ask for less, some move to the department's budget where they ask for
+    more). ``plan_budgets_baht`` maps province code → that budget; ``True`` (default)
+    reads it from the parameters (:func:`plan_budgets`), ``None``/``False`` turns the
+    calibration off (proposals by size only).
+
     Returns:
         A dict of table name → DataFrame, with the columns of ``schema.sql``.
     """
     provs = ([areas.province(c) for c in province_codes] if province_codes
              else areas.planning_provinces())
+    if plan_budgets_baht is True:
+        plan_budgets_baht = plan_budgets([p.code for p in provs], fiscal_year)
+    budgets = dict(plan_budgets_baht or {})
     parts: dict[str, list[pd.DataFrame]] = {}
     for prov in provs:
         for name, df in _province_tables(prov, seed, projects_min, projects_max,
-                                         fiscal_year, projects_per_subdistrict).items():
+                                         fiscal_year, projects_per_subdistrict,
+                                         budgets.get(prov.code)).items():
             parts.setdefault(name, []).append(df)
     tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in parts.items()}
     tables["agencies"] = pd.concat([central_agencies(seed), tables["agencies"]],

@@ -602,8 +602,40 @@ class PlanEngine:
             return
         value = np.zeros(self.highs.getNumCol())
         value[self.col[np.flatnonzero(start)]] = 1.0
+        value = self.repair_start(value)
         index = np.arange(len(value), dtype=np.int32)
         self.highs.setSolution(len(value), index, value)
+
+    def repair_start(self, value: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+        """A start (0/1 per HiGHS column) made to fit the rows' upper limits: while a row
+        is over (a year's budget after a cut, a district's cap, a project whose source
+        was dropped), the chosen column of that row with the least objective per unit of
+        the row is dropped. A plan on screen at a smaller budget then still starts the
+        solve instead of being ignored. Lower limits (floors) are not repaired: HiGHS
+        ignores a start that breaks one."""
+        lp = self.highs.getLp()
+        n_row = lp.num_row_
+        if not n_row or not value.any():
+            return value
+        a = lp.a_matrix_
+        start, index, coef = (np.asarray(a.start_), np.asarray(a.index_),
+                              np.asarray(a.value_, dtype=float))
+        col_of = np.repeat(np.arange(lp.num_col_), np.diff(start))
+        upper = np.asarray(lp.row_upper_, dtype=float)
+        worth = np.abs(np.asarray(lp.col_cost_, dtype=float))
+        x = value.copy()
+        for _ in range(int(x.sum()) + 1):
+            act = np.bincount(index, weights=coef * x[col_of], minlength=n_row)
+            over = np.flatnonzero(act > upper + tol * np.maximum(1.0, np.abs(upper)))
+            if not len(over):
+                break
+            r = over[0]
+            m = (index == r) & (coef > 0) & (x[col_of] > 0.5)
+            if not m.any():
+                break
+            cand = col_of[m]
+            x[cand[np.argmin(worth[cand] / coef[m])]] = 0.0
+        return x
 
     def solve_with(self, *, force_in: Sequence[int] = (), force_out: Sequence[int] = (),
                    start: np.ndarray | None = None,
