@@ -122,8 +122,13 @@ def _group_table(d: ComplaintData, key: str, label: str, names: pd.Series | dict
                             n["open"]: g.apply(lambda x: int(x.loc[x["status"] != "closed",
                                                                     "cluster_id"].nunique()),
                                                include_groups=False)})
-    out = pd.concat([rec, agg], axis=1).fillna({n["clusters"]: 0})
-    out[n["dup"]] = 100 * (1 - out[n["clusters"]] / out[n["records"]]).clip(lower=0)
+    # a group may hold matters but no record of this selection (a matter's category or place
+    # comes from its parent, which may be another agency's copy filed under another label),
+    # or records but no matter: both count 0 there, never a crash
+    out = pd.concat([rec, agg], axis=1).fillna(
+        {n["records"]: 0, n["clusters"]: 0, n["cross"]: 0, n["open"]: 0})
+    out[n["dup"]] = (100 * (1 - out[n["clusters"]] / out[n["records"]].where(out[n["records"]] > 0))
+                     ).clip(lower=0)
     out = out.reset_index().rename(columns={key: label})
     if names is not None:
         out.insert(1, text("complaints.stats.group.name", d.lang),

@@ -75,8 +75,14 @@ def clusters(cases: pd.DataFrame, p: ComplaintsParams, as_of: pd.Timestamp | Non
         "reopen_count": g["reopen_count"].sum(),
         "transfers": g["transfers"].sum(),
     })
+    # a matter's parent may lie outside this selection (another fiscal year or province):
+    # its earliest record here stands in for it, so no matter is left without a category
+    first = c.sort_values("received_on", kind="stable").drop_duplicates("cluster_id")
+    first = first.set_index("cluster_id")
     for col in ("category", "province_code", "district_code", "subdistrict_code"):
         out[col] = parents[col].reindex(out.index)
+        if col in ("category", "province_code"):
+            out[col] = out[col].fillna(first[col].reindex(out.index))
     # a parent without a place takes that of its first copy that has one
     placed = c[c["subdistrict_code"].notna()].drop_duplicates("cluster_id").set_index(
         "cluster_id")
