@@ -374,3 +374,15 @@ def test_check_is_a_dry_run_that_explains_the_file(gen, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == before     # nothing written
     assert cli.main(["complaints", "check", str(path)]) == 2          # no --feed
     assert cli.main(["complaints", "check", str(path), "--feed", "nope"]) == 2
+
+
+def test_header_spellings_with_underscores_hyphens_and_case_are_one_header():
+    from oneplan.complaints.feedspec import header_key, match_columns
+    assert header_key("tambon_code") == header_key("Tambon code") == header_key("tambon-code")
+    assert header_key("ชื่อ-สกุลผู้ร้อง") == header_key("ชื่อ สกุลผู้ร้อง")
+    assert header_key("tambon_code") != header_key("tambon_name")
+    reg = feeds.registry()
+    feed = next(f for f in reg.feeds.values() if any("_" in h for h in f.columns.values()))
+    varied = [h.replace("_", " ").upper() for h in feed.columns.values()]
+    matched, extra = match_columns(varied, feed)
+    assert extra == [] and set(matched) == set(feed.columns)

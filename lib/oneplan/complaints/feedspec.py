@@ -106,10 +106,11 @@ class Feed(_Strict):
 
 
 def header_key(name: object) -> str:
-    """A header as matched: NFKC, case-folded, without spaces, zero-width characters and a
-    trailing ``:`` or ``*``."""
+    """A header as matched: NFKC, case-folded, without spaces, underscores, hyphens,
+    zero-width characters and a trailing ``:`` or ``*`` (``tambon_code`` = ``Tambon code``
+    = ``tambon-code``; ``ชื่อ-สกุล`` = ``ชื่อ สกุล``)."""
     s = unicodedata.normalize("NFKC", str(name)).casefold()
-    s = re.sub(r"[\s\u200b\u200c\u200d\ufeff]+", "", s)
+    s = re.sub(r"[\s_\-\u2010-\u2015\u200b\u200c\u200d\ufeff]+", "", s)
     return s.rstrip(":*")
 
 
