@@ -260,9 +260,11 @@ def _run_notebook(tmp_path, **params):
     import papermill as pm
 
     out = tmp_path / f"out-{params.get('interactive')}.ipynb"
+    # execution_timeout: without one, nbclient waits for a widget cell's reply with no
+    # timeout and can block for ever (jupyter/nbclient#312); with one it polls
     pm.execute_notebook(str(NOTEBOOKS_DIR / "water_portfolio.ipynb"), str(out),
                         parameters=params, progress_bar=False, kernel_name="python3",
-                        cwd=str(tmp_path))
+                        cwd=str(tmp_path), execution_timeout=600)
     return json.loads(out.read_text(encoding="utf-8"))
 
 
