@@ -115,9 +115,9 @@ body.jp-Notebook { max-width: 190mm; margin: 0 auto; padding: 16px; line-height:
 /* the cover carries the synthetic-data mark: no banner above it */
 body:has(.oneplan-cover) .oneplan-banner { display: none; }
 .oneplan-findings { list-style: none; padding: 0; margin: 4mm 0 6mm; }
-.oneplan-findings li { display: grid; grid-template-columns: 52mm 1fr; gap: 4mm;
+.oneplan-findings li { display: grid; grid-template-columns: 74mm 1fr; gap: 4mm;
   align-items: baseline; border-bottom: 1px solid #ddd; padding: 3mm 0; }
-.oneplan-finding-number { white-space: nowrap; font-size: 15pt; font-weight: 700; color: #0b4f8a; text-align: right; }
+.oneplan-finding-number { white-space: normal; overflow-wrap: anywhere; font-size: 13pt; font-weight: 700; color: #0b4f8a; text-align: right; }
 .oneplan-finding-text { font-size: 11pt; }
 .oneplan-decision { border-left: 4px solid #0b4f8a; background: #f3f7fb; padding: 3mm 4mm; }
 .oneplan-downloads { columns: 2; }
