@@ -552,8 +552,11 @@ def executive_summary(ov: Overview, previous: dict[str, Any] | None = None) -> s
         (f("complaints", n=numbers.count(t.get("complaints") or 0)),
          f"{t.get('complaints_per_10k') or 0:,.1f}"),
     ]
-    decision = text("reports.overview.doc.decision", L, missing=numbers.count(
-        t["provinces"] - t["provinces_with_water_report"]))
+    missing = t["provinces"] - t["provinces_with_water_report"]
+    decision = (text("reports.overview.doc.decision", L, missing=numbers.count(missing))
+                if missing > 0 else
+                text("reports.overview.doc.decision_complete", L,
+                     selected=numbers.money(t.get("selected_baht") or 0.0, L)))
     fields = [("provinces_with_water_report", f("f_reports"), "count"),
               ("selected_baht", f("f_selected"), "money"),
               ("needs_met_share", label("needs_met_share", L), "pct"),
