@@ -30,8 +30,8 @@ def test_select_prints_the_real_status(capsys, sample_db):
 def test_params_shows_merged_layers(capsys):
     assert cli.main(["params", "--province", "40", "--scenario", "drought-first"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["portfolio"]["budget_baht"] == 600_000_000
-    assert out["priority"]["weights"]["storage"] == 0.35
+    assert out["portfolio"]["budget_baht"] == 250_000_000      # params/provinces/40.yml
+    assert out["priority"]["weights"]["storage"] == 0.50       # params/scenarios/drought-first.yml
 
 
 def test_plan_approve_then_revise_saves_versions(tmp_path, sample_db, capsys):

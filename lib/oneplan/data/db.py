@@ -185,10 +185,10 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 VOLATILE_META = frozenset({"last_import_at"})
 """``meta`` keys that say when something was written, not what the data are."""
 
-NOT_REPORTED = frozenset({"meta", "complaint_rejects"})
+NOT_REPORTED = frozenset({"meta", "complaint_rejects", "complaint_link_runs"})
 """Tables no report shows: ``meta`` (its other keys identify the build, see
-:data:`VOLATILE_META`) and the problems of rejected complaint rows (appended at every
-import of a feed)."""
+:data:`VOLATILE_META`), the problems of rejected complaint rows (appended at every
+import of a feed) and the log of link runs (one row per run, whatever it changed)."""
 
 VOLATILE_COLUMNS = frozenset({"imported_at", "linked_at"})
 """Columns that say when a row was written, not what it holds."""
@@ -203,6 +203,12 @@ PROVINCE_OF: dict[str, tuple[str, str]] = {
                    "p.province_code"),
     "complaint_truth": ("complaint_truth t LEFT JOIN complaints p "
                         "ON p.complaint_id = t.complaint_id", "p.province_code"),
+    # a pair awaiting review, or an officer's decision on one, belongs to the province of
+    # its first record: a decision no longer marks every province's report stale
+    "complaint_review_pairs": ("complaint_review_pairs t LEFT JOIN complaints p "
+                               "ON p.complaint_id = t.left_id", "p.province_code"),
+    "complaint_link_decisions": ("complaint_link_decisions t LEFT JOIN complaints p "
+                                 "ON p.complaint_id = t.left_id", "p.province_code"),
 }
 """Tables without a ``province_code`` column: the rows they are joined to (the table is
 ``t``) and the province of a row. A table with a ``province_code`` column belongs to that

@@ -353,10 +353,12 @@ class Explainer:
 
 
 def group_label(row: GroupRow, lang: str) -> str:
-    """"district_cap (อำเภอ 4001)" / "district_cap (district 4001)"."""
+    """"งบสูงสุดต่ออำเภอ (อำเภอ 4001)" / "the per-district budget cap (district 4001)": a
+    built-in limit by its name in ``lang``, a user's own limit by the name it was given."""
     column = row.limit.column
     name = texts("selection.reasons.group_column", lang).get(column, column)
-    return f"{row.limit.label} ({name} {row.key})"
+    limit = texts("selection.reasons.group_limit", lang).get(row.limit.label, row.limit.label)
+    return f"{limit} ({name} {row.key})"
 
 
 def _needed_for(needed: tuple[str, Any] | None, lang: str) -> str:
