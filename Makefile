@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run quick test clean system-deps notebooks
+.PHONY: setup run quick test clean system-deps notebooks pg-up pg-down
 
 setup: $(VENV)/.installed system-deps
 
@@ -42,3 +42,11 @@ notebooks: $(VENV)/.installed
 
 clean:
 	rm -rf reports/[0-9]* reports/index.html data/oneplan.duckdb
+
+# the shared central database on the project's own PostgreSQL server (docs/postgres.md):
+# installs Debian's postgresql when missing, starts it on 127.0.0.1:55432, prints its URL
+pg-up:
+	sh scripts/pg-server.sh start
+
+pg-down:
+	sh scripts/pg-server.sh stop

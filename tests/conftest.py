@@ -35,3 +35,6 @@ def pytest_unconfigure(config):
 def sample_db() -> Path:
     """Path of the session's sample database (provinces 40, 45, 32)."""
     return Path(os.environ["ONEPLAN_DB"])
+
+
+from pg_server import pg_server, pg_url  # noqa: E402,F401  (fixtures of the `pg` tests)
