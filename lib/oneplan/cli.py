@@ -41,7 +41,7 @@ import re
 import sys
 
 from oneplan import cli_checks as check
-from oneplan import cli_errors
+from oneplan import cli_db, cli_errors
 from oneplan.core import areas
 from oneplan.core.errors import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Failure, UserError, message
 from oneplan.data import db
@@ -604,6 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--lang", choices=["th", "en"])
         p.add_argument("--db", help="database file")
         p.set_defaults(func=func)
+    cli_db.add_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ both). Nothing else may be engine-specific in ``schema.sql``; the test
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from oneplan.data import db
 
@@ -55,7 +56,16 @@ CREATE OR REPLACE FUNCTION list_min(a double precision[]) RETURNS double precisi
 """Functions PostgreSQL lacks that ``schema.sql`` uses, defined under DuckDB's names."""
 
 
+def server_only_sql() -> str:
+    """The PostgreSQL-only DDL of ``data/pg/*.sql`` (rights, the audit trail's trigger), in
+    file-name order; each file idempotent."""
+    folder = resources.files("oneplan.data").joinpath("pg")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")),
+                   key=lambda f: f.name)
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)
+
+
 def postgres_ddl() -> str:
-    """Every table of ``schema.sql`` as PostgreSQL DDL, after :data:`PRELUDE`
-    (idempotent: ``IF NOT EXISTS``, ``CREATE OR REPLACE``)."""
-    return PRELUDE + translate(db.schema_sql())
+    """Every table of ``schema.sql`` as PostgreSQL DDL, after :data:`PRELUDE` and before
+    :func:`server_only_sql` (idempotent: ``IF NOT EXISTS``, ``CREATE OR REPLACE``)."""
+    return PRELUDE + translate(db.schema_sql()) + server_only_sql()
