@@ -39,12 +39,13 @@ import json
 import logging
 import re
 import sys
+from pathlib import Path
 
 from oneplan import cli_checks as check
 from oneplan import cli_db, cli_errors
 from oneplan.core import areas
 from oneplan.core.errors import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Failure, UserError, message
-from oneplan.data import db
+from oneplan.data import db, migrations
 from oneplan.data.params import load_params
 from oneplan.samples import build
 
@@ -354,7 +355,10 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
         out = check.out_dir(args.out) if args.action == "export" else None
         path = check.database(args.db)
     rejected = 0
+    fresh = args.action == "import" and not Path(path).exists()
     con = db.connect(path, read_only=args.action == "export")
+    if fresh:  # a new central database: the whole schema, stamped with every version
+        migrations.create_schema(con)
     try:
         if args.action == "import":
             results: list = []

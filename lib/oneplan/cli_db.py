@@ -33,6 +33,74 @@ def _action(name: str, help_: str, *arguments: tuple[tuple, dict]):
 
 # --- status / upgrade (schema versions) ---------------------------------------------------
 
+_LANG = (("--lang",), {"choices": ["th", "en"], "help": "language of what is printed "
+                                                        "(default Thai)"})
+
+
+def _target(args: argparse.Namespace, *, create: bool = False):
+    """The database of ``--db`` (default ``$ONEPLAN_DB`` or ``data/oneplan.duckdb``): a
+    server URL as given, a file checked by :func:`oneplan.cli_checks.database`."""
+    import os
+
+    from oneplan import cli_checks
+    from oneplan.data import pgschema
+
+    raw = args.db or os.environ.get("ONEPLAN_DB", "").strip() or None
+    if pgschema.is_postgres_url(raw):
+        return raw
+    return cli_checks.database(raw, create=create)
+
+
+@_action("status", "schema version, engine, pending upgrades and rows per table", _LANG)
+def _cmd_status(args: argparse.Namespace) -> int:
+    from oneplan.core.text import text
+    from oneplan.data import migrations
+
+    lang = args.lang or "th"
+    target = _target(args)
+    con = migrations.open_database(target, read_only=True)
+    try:
+        engine = migrations.engine_of(con)
+        version = migrations.current_version(con)
+        lines = [text("data.migrations.status.database", lang, target=migrations.shown(target),
+                      engine="PostgreSQL" if engine == "postgresql" else "DuckDB"),
+                 text("data.migrations.status.version", lang, version=version,
+                      latest=migrations.latest())]
+        if not migrations.is_recorded(con):
+            lines.append(text("data.migrations.status.detected", lang))
+        todo = migrations.pending(con)
+        lines.append(text("data.migrations.status.pending", lang,
+                          names=", ".join(m.label for m in todo)) if todo
+                     else text("data.migrations.status.up_to_date", lang))
+        lines.append(text("data.migrations.status.tables", lang))
+        for table, rows in migrations.row_counts(con).items():
+            lines.append(text("data.migrations.status.table_row", lang, table=table,
+                              rows=f"{rows:,}"))
+    finally:
+        con.close()
+    print("\n".join(lines))
+    return 0
+
+
+@_action("upgrade", "bring an older database to this oneplan's schema version", _LANG)
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    from oneplan.core.text import text
+    from oneplan.data import migrations
+
+    lang = args.lang or "th"
+    con = migrations.open_database(_target(args), read_only=False)
+    try:
+        applied = migrations.upgrade(con)
+        version = migrations.current_version(con)
+    finally:
+        con.close()
+    for m in applied:
+        print(text("data.migrations.upgrade.applied", lang, name=m.label, version=m.version))
+    print(text("data.migrations.upgrade.done", lang, version=version) if applied
+          else text("data.migrations.upgrade.nothing", lang, version=version))
+    return 0
+
+
 # --- init / copy (the server as the central database) ------------------------------------
 
 # --- grant (per-province rights) ----------------------------------------------------------

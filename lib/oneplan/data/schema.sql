@@ -9,6 +9,15 @@ CREATE TABLE IF NOT EXISTS meta (
     value VARCHAR NOT NULL
 );
 
+-- The schema versions this database has (oneplan.data.migrations, data/migrations/*.sql):
+-- one row per migration applied; a database made from this file is stamped with every
+-- one. `oneplan db status` shows it, `oneplan db upgrade` applies what is missing.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL
+);
+
 -- Provinces, districts, sub-districts (from geothai) and villages, one table.
 CREATE TABLE IF NOT EXISTS areas (
     code          VARCHAR PRIMARY KEY,

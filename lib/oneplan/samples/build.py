@@ -20,6 +20,7 @@ from oneplan import __version__
 from oneplan.core import areas
 from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
 from oneplan.core.paths import default_db_path
+from oneplan.data import migrations
 from oneplan.data.db import schema_sql
 from oneplan.samples import complaints as complaints_sample
 from oneplan.samples import plan as plan_sample
@@ -56,6 +57,7 @@ def build_sample(path: str | Path | None = None, *, seed: int = 2567, fiscal_yea
     con = duckdb.connect(str(tmp))
     try:
         con.execute(schema_sql())
+        migrations.stamp(con)  # a database made from schema.sql has every version
         for name in TABLES_FROM_SAMPLE:
             df = tables[name]
             cols = ", ".join(df.columns)
