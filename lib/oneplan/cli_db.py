@@ -107,6 +107,34 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 
 # --- backup / restore -----------------------------------------------------------------------
 
+@_action("backup", "every table as Parquet, with row counts and checksums",
+         (("dir",), {"metavar": "DIR", "help": "a new or empty folder"}), _LANG)
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from oneplan.core.text import text
+    from oneplan.data import backup
+
+    manifest = backup.backup(_target(args), args.dir)
+    tables = manifest["tables"]
+    print(text("data.backup.done_backup", args.lang or "th", tables=len(tables),
+               rows=f"{sum(e['rows'] for e in tables.values()):,}",
+               version=manifest["schema_version"], path=args.dir))
+    return 0
+
+
+@_action("restore", "a backup into a fresh database, then checked",
+         (("dir",), {"metavar": "DIR", "help": "a folder written by oneplan db backup"}),
+         (("--replace",), {"action": "store_true",
+                           "help": "replace the rows of a database that has some"}), _LANG)
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from oneplan.core.text import text
+    from oneplan.data import backup, migrations
+
+    target = _target(args, create=True)
+    loaded = backup.restore(args.dir, target, replace=args.replace)
+    print(text("data.backup.done_restore", args.lang or "th", tables=len(loaded),
+               rows=f"{sum(loaded.values()):,}", target=migrations.shown(target)))
+    return 0
+
 
 def add_parser(sub) -> None:
     """Add ``oneplan db`` and its actions to the sub-command parsers ``sub``."""
