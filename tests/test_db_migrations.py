@@ -307,3 +307,16 @@ def test_dates_survive_as_dates(tmp_path):
     con = duckdb.connect(str(tmp_path / "old.duckdb"), read_only=True)
     assert con.execute("SELECT received_on FROM complaints WHERE complaint_id = 'pea:1'"
                        ).fetchone() == (dt.date(2026, 1, 5),)
+
+
+def test_a_report_on_an_older_file_says_to_upgrade_once(tmp_path, capsys):
+    from oneplan import cli_db
+
+    _old_file(tmp_path / "old.duckdb")
+    cli_db.upgrade_notice(tmp_path / "old.duckdb", "en")
+    err = capsys.readouterr().err
+    assert err.count("oneplan db upgrade") == 1 and "schema version 1" in err
+    assert cli.main(["db", "upgrade", "--db", str(tmp_path / "old.duckdb")]) == 0
+    capsys.readouterr()
+    cli_db.upgrade_notice(tmp_path / "old.duckdb", "en")
+    assert capsys.readouterr().err == ""

@@ -126,6 +126,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         codes = [areas.planning_province(c).code for c in load_params().default_provinces]
     path = check.database(args.db)
+    cli_db.upgrade_notice(path, args.lang)  # an older file: "run oneplan db upgrade", once
     out = check.out_dir(args.out)
     try:
         registry.available_reports(args.report)

@@ -82,6 +82,26 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def upgrade_notice(target, lang: str | None = None) -> None:
+    """Say once on stderr that the database ``target`` is older than this oneplan (run
+    ``oneplan db upgrade``); silent when it is current or cannot be read (the command
+    itself then says why). Nothing is changed: upgrades are explicit."""
+    import sys
+
+    from oneplan.data import migrations
+
+    try:
+        con = migrations.open_database(target, read_only=True)
+    except Exception:  # noqa: BLE001 - a notice never stops a command
+        return
+    try:
+        line = migrations.notice(con, lang or "th")
+    finally:
+        con.close()
+    if line:
+        print(line, file=sys.stderr, flush=True)
+
+
 @_action("upgrade", "bring an older database to this oneplan's schema version", _LANG)
 def _cmd_upgrade(args: argparse.Namespace) -> int:
     from oneplan.core.text import text
