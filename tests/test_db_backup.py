@@ -155,7 +155,6 @@ def test_a_newer_backup_is_refused(sample_backup, tmp_path, capsys):
 def empty_pg_url(pg_server):
     """A new, empty server database (no schema: the restore makes it)."""
     import psycopg
-
     from pg_server import database_url
 
     name = "b_" + uuid.uuid4().hex[:12]

@@ -234,7 +234,6 @@ def test_a_password_is_never_printed():
 def old_pg_url(pg_server):
     """A server database made by the 0001 schema (translated), with the rows above."""
     import psycopg
-
     from pg_server import database_url
 
     name = "m_" + uuid.uuid4().hex[:12]
