@@ -158,8 +158,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
         read_only: reports read only; only the build and imports write.
         wait_s: how long to wait for another process's lock (default
             :func:`wait_seconds`); the wait is said once on stderr.
-        province: a server workspace's scope (default ``$ONEPLAN_PROVINCE``, else the
-            whole country); a DuckDB file is always whole.
+        province: a server workspace's scope: a province code, ``""`` for the whole
+            country, None for ``$ONEPLAN_PROVINCE`` (else the whole country); a DuckDB
+            file is always whole.
 
     Raises:
         DatabaseMissingError: the file does not exist (read-only); the message names the
@@ -259,6 +260,20 @@ def check_server(url: str) -> str:
 
     pgstore.psycopg_connect(url).close()
     return pgstore.normalised(url)
+
+
+def province_of_need(target: str | Path | None, need_id: str) -> str:
+    """The province of need ``need_id`` on a server (the scope a stage change locks);
+    ``""`` (the whole country) for a DuckDB file or a need the server does not show."""
+    from oneplan.data import pgstore
+
+    if not is_server(target):
+        return ""
+    url = str(target or os.environ["ONEPLAN_DB"])
+    with pgstore.psycopg_connect(url) as con:
+        row = con.execute("SELECT province_code FROM needs WHERE need_id = %s",
+                          [need_id]).fetchone()
+    return row[0] if row and row[0] else ""
 
 
 def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -132,7 +132,7 @@ def diff(con: duckdb.DuckDBPyConnection, base: Baseline) -> list[Change]:
                 flags = con.execute(
                     "SELECT count(*), " + ", ".join(f"bool_or({d})" for d in differs.values())
                     + f" FROM {local} l JOIN {old} b USING ({using}) WHERE "
-                    + " OR ".join(differs.values())).fetchone()
+                    + " OR ".join(differs.values())).fetchall()[0]
                 ch.n_updated = flags[0]
                 ch.update_columns = tuple(c for c, f in zip(differs, flags[1:]) if f)
                 ch.updated = (f"SELECT {cols} FROM {local} l JOIN {old} b USING ({using}) "
@@ -141,8 +141,8 @@ def diff(con: duckdb.DuckDBPyConnection, base: Baseline) -> list[Change]:
             names = ", ".join(_q(c) for c in t.columns)
             ch.inserted = f"SELECT {names} FROM {local} EXCEPT ALL SELECT {names} FROM {old}"
             ch.deleted = f"SELECT {names} FROM {old} EXCEPT ALL SELECT {names} FROM {local}"
-        ch.n_inserted = con.execute(f"SELECT count(*) FROM ({ch.inserted})").fetchone()[0]
-        ch.n_deleted = con.execute(f"SELECT count(*) FROM ({ch.deleted})").fetchone()[0]
+        ch.n_inserted = con.execute(f"SELECT count(*) FROM ({ch.inserted})").fetchall()[0][0]
+        ch.n_deleted = con.execute(f"SELECT count(*) FROM ({ch.deleted})").fetchall()[0][0]
         if not ch.empty:
             out.append(ch)
     return out
@@ -162,53 +162,62 @@ class _Refused(Exception):
         self.table, self.reason = table, reason
 
 
-def _send(con, cur, relation: str, name: str, columns: list[str]) -> int:
+def _run(server, sql: str) -> int:
+    """Run one statement on its own cursor (ADBC allows one open result per cursor);
+    returns the rows it touched."""
+    with server.cursor() as cur:
+        cur.execute(sql)
+        return cur.rowcount
+
+
+def _send(con, server, relation: str, name: str, columns: list[str]) -> int:
     """Copy the rows of the local ``relation`` into the server's TEMP table ``name``."""
     cols = ", ".join(_q(c) for c in columns)
     data = con.sql(f"SELECT {cols} FROM ({relation})").to_arrow_table()
-    cur.execute(f"DROP TABLE IF EXISTS {_q(name)}")
-    cur.adbc_ingest(name, data, mode="create", temporary=True)
+    _run(server, f"DROP TABLE IF EXISTS {_q(name)}")
+    with server.cursor() as cur:
+        cur.adbc_ingest(name, data, mode="create", temporary=True)
     return data.num_rows
 
 
-def _apply(con, cur, ch: Change) -> None:
+def _apply(con, server, ch: Change) -> None:
     t = ch.table
     target = _q(t.name)
     if ch.n_deleted:
         keys = t.key or t.columns
-        n = _send(con, cur, ch.deleted, "_oneplan_del", keys)
+        n = _send(con, server, ch.deleted, "_oneplan_del", keys)
         if t.key:
             cond = " AND ".join(f"x.{_q(k)} = d.{_q(k)}" for k in keys)
-            cur.execute(f"DELETE FROM {target} x USING _oneplan_del d WHERE {cond}")
+            done = _run(server, f"DELETE FROM {target} x USING _oneplan_del d WHERE {cond}")
         else:
             same = " AND ".join(f"x.{_q(c)} IS NOT DISTINCT FROM d.{_q(c)}" for c in keys)
             part = ", ".join(f"t.{_q(c)}" for c in keys)
             names = ", ".join(_q(c) for c in keys)
-            cur.execute(
-                f"DELETE FROM {target} WHERE ctid IN (SELECT x.ctid FROM "
+            done = _run(
+                server, f"DELETE FROM {target} WHERE ctid IN (SELECT x.ctid FROM "
                 f"(SELECT t.ctid, {part}, row_number() OVER (PARTITION BY {part}) AS rn "
                 f"FROM {target} t) x JOIN (SELECT {names}, count(*) AS n FROM _oneplan_del "
                 f"GROUP BY {names}) d ON {same} WHERE x.rn <= d.n)")
-        if cur.rowcount != n:
-            raise _Refused(t.name, message("data.pgstore.not_visible", done=cur.rowcount, n=n))
+        if done != n:
+            raise _Refused(t.name, message("data.pgstore.not_visible", done=done, n=n))
     if ch.n_updated and ch.update_columns:
-        n = _send(con, cur, ch.updated, "_oneplan_upd", t.key + list(ch.update_columns))
+        n = _send(con, server, ch.updated, "_oneplan_upd", t.key + list(ch.update_columns))
         sets = ", ".join(f"{_q(c)} = u.{_q(c)}" for c in ch.update_columns)
         cond = " AND ".join(f"x.{_q(k)} = u.{_q(k)}" for k in t.key)
-        cur.execute(f"UPDATE {target} x SET {sets} FROM _oneplan_upd u WHERE {cond}")
-        if cur.rowcount != n:
-            raise _Refused(t.name, message("data.pgstore.not_visible", done=cur.rowcount, n=n))
+        done = _run(server, f"UPDATE {target} x SET {sets} FROM _oneplan_upd u WHERE {cond}")
+        if done != n:
+            raise _Refused(t.name, message("data.pgstore.not_visible", done=done, n=n))
     if ch.n_inserted:
         # columns NULL in every new row are left to the server (its default, or NULL)
         nonnull = con.execute(
             "SELECT " + ", ".join(f"count({_q(c)})" for c in t.columns)
-            + f" FROM ({ch.inserted})").fetchone()
+            + f" FROM ({ch.inserted})").fetchall()[0]
         cols = [c for c, n in zip(t.columns, nonnull) if n] or t.columns[:1]
-        n = _send(con, cur, ch.inserted, "_oneplan_ins", cols)
+        n = _send(con, server, ch.inserted, "_oneplan_ins", cols)
         names = ", ".join(_q(c) for c in cols)
-        cur.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM _oneplan_ins")
-        if cur.rowcount != n:
-            raise _Refused(t.name, message("data.pgstore.not_visible", done=cur.rowcount, n=n))
+        done = _run(server, f"INSERT INTO {target} ({names}) SELECT {names} FROM _oneplan_ins")
+        if done != n:
+            raise _Refused(t.name, message("data.pgstore.not_visible", done=done, n=n))
 
 
 def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
@@ -231,34 +240,33 @@ def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
     scope = province or message("data.pgstore.whole_country")
     for attempt in range(1, RETRIES + 1):
         server = connect()
+        table = changes[0].table.name
         try:
-            with server.cursor() as cur:
-                table = changes[0].table.name
-                try:
-                    for ch in changes:
-                        table = ch.table.name
-                        _apply(con, cur, ch)
-                    server.commit()
-                    return counts
-                except _Refused as exc:
-                    server.rollback()
-                    raise UserError(message("data.pgstore.refused", table=exc.table,
-                                            province=scope, reason=exc.reason)) from None
-                except Exception as exc:  # noqa: BLE001 - the server's own errors
-                    server.rollback()
-                    state = getattr(exc, "sqlstate", None)
-                    if state in _RETRY_STATES and attempt < RETRIES:
-                        print(message("data.pgstore.retry", attempt=attempt, tries=RETRIES),
-                              file=sys.stderr, flush=True)
-                        time.sleep(0.05 * attempt)
-                        continue
-                    if state in _RETRY_STATES:
-                        raise UserError(message("data.pgstore.gave_up", tries=RETRIES)) \
-                            from None
-                    log.debug("publish of %s refused", table, exc_info=True)
-                    raise UserError(message("data.pgstore.refused", table=table,
-                                            province=scope, reason=_first_line(exc))) \
-                        from None
+            for ch in changes:
+                table = ch.table.name
+                _apply(con, server, ch)
+            server.commit()
+            return counts
+        except _Refused as exc:
+            server.rollback()
+            raise UserError(message("data.pgstore.refused", table=exc.table,
+                                    province=scope, reason=exc.reason)) from None
+        except duckdb.Error:  # the local copy: not the server's refusal
+            server.rollback()
+            raise
+        except Exception as exc:  # noqa: BLE001 - the server's own errors
+            server.rollback()
+            state = getattr(exc, "sqlstate", None)
+            if state in _RETRY_STATES and attempt < RETRIES:
+                print(message("data.pgstore.retry", attempt=attempt, tries=RETRIES),
+                      file=sys.stderr, flush=True)
+                time.sleep(0.05 * attempt)
+                continue
+            if state in _RETRY_STATES:
+                raise UserError(message("data.pgstore.gave_up", tries=RETRIES)) from None
+            log.debug("publish of %s refused", table, exc_info=True)
+            raise UserError(message("data.pgstore.refused", table=table, province=scope,
+                                    reason=_first_line(exc))) from None
         finally:
             server.close()
     return counts  # pragma: no cover - the loop returns or raises

@@ -332,6 +332,9 @@ class Workspace:
 
         if self.read_only:
             raise UserError(message("data.pgstore.read_only", url=masked(self.url)))
+        complete = getattr(self._con, "complete", None)
+        if complete is not None:  # DuckDB 2: a statement's result not yet fetched
+            complete()
         counts = pgpublish.publish(self._con, self._base,
                                   lambda: adbc_connect(self.url, autocommit=False),
                                   self.province)
@@ -489,7 +492,8 @@ def open_workspace(url: str, layout: Layout, *, read_only: bool = True,
     """Open a workspace of the server at ``url`` (see the module docstring).
 
     Args:
-        province: the scope; default ``$ONEPLAN_PROVINCE`` (empty: the whole country).
+        province: the scope: a province code, ``""`` for the whole country, None for
+            ``$ONEPLAN_PROVINCE`` (unset or empty: the whole country).
         wait_s: how long a writer waits for its scope's lock.
         on_wait: called once with the holder's process id when a writer must wait.
         busy: makes the error raised when the wait is over (given the holder's pid).
@@ -499,7 +503,8 @@ def open_workspace(url: str, layout: Layout, *, read_only: bool = True,
     """
     url = normalised(url)
     if province is None:
-        province = os.environ.get(PROVINCE_ENV, "").strip() or None
+        province = os.environ.get(PROVINCE_ENV, "").strip()
+    province = province or None
     if read_only:
         return _read_workspace(url, layout, province)
     lock = take_lock(url, province, wait_s,
