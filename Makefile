@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run quick test clean system-deps notebooks pg-up pg-down
+.PHONY: setup run quick test clean system-deps notebooks pg-up pg-down national-pg
 
 setup: $(VENV)/.installed system-deps
 
@@ -50,3 +50,13 @@ pg-up:
 
 pg-down:
 	sh scripts/pg-server.sh stop
+
+# the national set read from the server (docs/postgres.md): start it, build the sample file
+# when missing, make the schema, copy the file into the (empty) server database, then every
+# report into reports-pg/. A second run reuses the server's copy (delete it with --replace).
+PG_URL = $$(sh scripts/pg-server.sh url)
+national-pg: setup pg-up
+	test -f data/oneplan.duckdb || $(BIN)/oneplan build-sample
+	$(BIN)/oneplan db init --db "$(PG_URL)"
+	$(BIN)/oneplan db copy data/oneplan.duckdb "$(PG_URL)" || true
+	ONEPLAN_DB="$(PG_URL)" $(BIN)/oneplan report --all --out reports-pg

@@ -187,7 +187,9 @@ def app_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
     from oneplan.core.paths import NOTEBOOKS_DIR
     from oneplan.reports.explorer import APP_DEFAULT_PROVINCE, APP_ENV
 
-    env = {**os.environ, "ONEPLAN_DB": str(check.database(args.db).resolve()),
+    target = check.database(args.db)
+    env = {**os.environ, "ONEPLAN_DB": str(target.resolve() if hasattr(target, "resolve")
+                                           else target),
            APP_ENV["province_code"]: args.province or APP_DEFAULT_PROVINCE}
     if args.fiscal_year:
         env[APP_ENV["fiscal_year"]] = str(args.fiscal_year)
@@ -272,10 +274,13 @@ def _cmd_needs(args: argparse.Namespace) -> int:
     if args.action == "stage":
         if not (args.need and args.to and args.on):
             raise _needs("needs stage", "--need", "--to", "--on")
-        con = db.connect(check.database(args.db), read_only=False)
+        target = check.database(args.db)
+        con = db.connect(target, read_only=False,
+                         province=db.province_of_need(target, args.need))
         try:
             needs.record_stage(con, args.need, args.to, args.on, reason=args.reason,
                                linked_need_id=args.linked, source_file="oneplan needs stage")
+            db.commit(con)
         finally:
             con.close()
         on = args.on
@@ -288,9 +293,10 @@ def _cmd_needs(args: argparse.Namespace) -> int:
     p = load_params(args.province, overrides={"fiscal_year": args.fiscal_year}
                     if args.fiscal_year else None)
     if args.action == "classify":
-        con = db.connect(path, read_only=False)
+        con = db.connect(path, read_only=False, province=args.province)
         try:
             counts = needs.apply_classification(con, args.province, p.fiscal_year, p)
+            db.commit(con)
         finally:
             con.close()
         print(counts.to_string(index=False))
@@ -356,8 +362,10 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
         out = check.out_dir(args.out) if args.action == "export" else None
         path = check.database(args.db)
     rejected = 0
-    fresh = args.action == "import" and not Path(path).exists()
-    con = db.connect(path, read_only=args.action == "export")
+    fresh = (args.action == "import" and not db.is_server(path)
+             and not Path(path).exists())
+    # complaints are linked across provinces: a writer works on the whole country
+    con = db.connect(path, read_only=args.action == "export", province="")
     if fresh:  # a new central database: the whole schema, stamped with every version
         migrations.create_schema(con)
     try:
@@ -401,6 +409,8 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
                                         fiscal_year=fy, path=path))
             paths = stats.export_tables(d, out)
             print(f"wrote {len(paths)} files to {out} (no personal data)")
+        if args.action != "export":
+            db.commit(con)
     finally:
         con.close()
     return EXIT_REJECTED if rejected else EXIT_OK
@@ -424,7 +434,7 @@ def _cmd_complaints_review(args: argparse.Namespace) -> int:
         print(done.message())
         return EXIT_OK
     source = check.input_file(args.file, "FILE")
-    con = db.connect(check.database(args.db), read_only=False)
+    con = db.connect(check.database(args.db), read_only=False, province="")
     try:
         result = review.import_decisions(con, source)
         print(result.summary_line())
@@ -432,6 +442,7 @@ def _cmd_complaints_review(args: argparse.Namespace) -> int:
             st = linkage.link(con, load_params().complaints, incremental=False)
             print(f"linked {st.new_records:,} records ({st.records:,} in all): "
                   f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
+        db.commit(con)
     finally:
         con.close()
     return EXIT_REJECTED if result.rejected else EXIT_OK

@@ -202,17 +202,23 @@ def _db_option(path: str | Path | None, option: str) -> str:
     return option if path or not os.environ.get("ONEPLAN_DB") else "$ONEPLAN_DB"
 
 
-def database(path: str | Path | None, *, create: bool = False, option: str = "--db") -> Path:
-    """The central database file of ``--db`` (default ``$ONEPLAN_DB`` or
-    ``data/oneplan.duckdb``), checked: not a folder, a DuckDB file if it exists, and it must
-    exist unless ``create`` (then its folder must exist and be writable).
+def database(path: str | Path | None, *, create: bool = False,
+             option: str = "--db") -> Path | str:
+    """The central database of ``--db`` (default ``$ONEPLAN_DB`` or
+    ``data/oneplan.duckdb``), checked. A file: not a folder, a DuckDB file if it exists,
+    and it must exist unless ``create`` (then its folder must exist and be writable).
+    A ``postgresql://`` URL (returned as a string): its server must answer a login.
 
     Raises:
-        UserError: a folder, another kind of file, or a missing folder.
+        UserError: a folder, another kind of file, a missing folder, or a server that
+            cannot be reached (host, port and database named, never the password).
         oneplan.data.db.DatabaseMissingError: no such file and not ``create``.
     """
+    from oneplan.data import db
     from oneplan.data.db import DatabaseMissingError
 
+    if db.is_server(path):
+        return db.check_server(str(path or os.environ["ONEPLAN_DB"]))
     option = _db_option(path, option)
     target = Path(path) if path else default_db_path()
     if target.is_dir():

@@ -123,6 +123,37 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 
 # --- init / copy (the server as the central database) ------------------------------------
 
+@_action("init", "make the schema, rights and triggers on a PostgreSQL server (idempotent)")
+def _cmd_init(args: argparse.Namespace) -> int:
+    import os
+
+    from oneplan.core.errors import EXIT_OK, message
+    from oneplan.data import db, pgcopy
+
+    target = args.db or os.environ.get("ONEPLAN_DB", "")
+    pgcopy.init_server(target)
+    print(message("data.pgstore.initialised", target=db.shown(target)))
+    return EXIT_OK
+
+
+@_action("copy", "copy every table from one database to another (file or URL, either way)",
+         (("source",), {"metavar": "FROM", "help": "database file or postgresql:// URL"}),
+         (("target",), {"metavar": "TO", "help": "database file or postgresql:// URL "
+                                                 "(a missing file is made)"}),
+         (("--replace",), {"action": "store_true",
+                           "help": "empty the target's tables first (else it must be empty)"}))
+def _cmd_copy(args: argparse.Namespace) -> int:
+    from oneplan import cli_checks as check
+    from oneplan.core.errors import EXIT_OK
+    from oneplan.data import pgcopy
+
+    source = check.database(args.source, option="FROM")
+    target = check.database(args.target, create=True, option="TO")
+    result = pgcopy.copy_database(source, target, replace=args.replace)
+    print(result.line(str(source), str(target)))
+    return EXIT_OK
+
+
 # --- grant (per-province rights) ----------------------------------------------------------
 
 # --- backup / restore -----------------------------------------------------------------------

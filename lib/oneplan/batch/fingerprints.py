@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -69,14 +70,20 @@ def database_state(db_path: str | Path | None) -> tuple[dict, dict[str, dict[str
         oneplan.data.db.DatabaseMissingError: the file does not exist.
         oneplan.data.db.DatabaseBusyError: a writer held it longer than the wait.
     """
-    path = Path(db_path) if db_path else default_db_path()
-    con = db.connect(path, read_only=True)
+    if db.is_server(db_path):  # one national snapshot (shared with the batch's reads)
+        path = str(db_path or os.environ["ONEPLAN_DB"])
+        con = db.connect(path, read_only=True, province="")
+        where = db.shown(path)
+    else:
+        path = Path(db_path) if db_path else default_db_path()
+        con = db.connect(path, read_only=True)
+        where = str(path.resolve())
     try:
         meta = {k: v for k, v in db.meta(con).items() if k not in db.VOLATILE_META}
         digests = db.content_digests(con)
     finally:
         con.close()
-    return {"path": str(path.resolve()), "meta": meta}, digests
+    return {"path": where, "meta": meta}, digests
 
 
 def data_digest(digests: dict[str, dict[str, str]], province_code: str | None) -> str:

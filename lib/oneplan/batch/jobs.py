@@ -11,6 +11,7 @@ from pathlib import Path
 from oneplan.batch import fingerprints, registry
 from oneplan.batch.registry import ReportSpec
 from oneplan.core.paths import default_db_path, default_params_dir
+from oneplan.data import db
 from oneplan.data.params import load_params
 
 
@@ -149,7 +150,13 @@ class Planner:
                 self.out_root / str(self.fiscal_year), registry.input_summaries())
         env = {"ONEPLAN_DB": self.db_path or str(default_db_path()),
                "ONEPLAN_PARAMS": str(default_params_dir()),
-               "ONEPLAN_REPORTS": str(self.out_root)}
-        return Job(spec, code, self.fiscal_year, lang, self.scenario, self.db_path,
+               "ONEPLAN_REPORTS": str(self.out_root),
+               # a server is read as the snapshot of the report's province (or the
+               # whole country): oneplan.data.pgstore
+               "ONEPLAN_PROVINCE": "" if whole_country else code}
+        # a server's URL reaches the kernel through the environment only: a notebook
+        # parameter is written into the executed notebook, with its password
+        db_param = "" if db.is_server(self.db_path) else self.db_path
+        return Job(spec, code, self.fiscal_year, lang, self.scenario, db_param,
                    str(self.out_root), formats, prints, env,
                    str(staging_root(self.out_root, self.fiscal_year)))

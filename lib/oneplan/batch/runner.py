@@ -72,6 +72,7 @@ from oneplan.core import areas
 from oneplan.core.errors import Failure
 from oneplan.core.paths import default_reports_dir
 from oneplan.core.text import text
+from oneplan.data import db
 from oneplan.data.params import load_params
 
 log = logging.getLogger(__name__)
@@ -329,7 +330,10 @@ def run_batch(province_codes: list[str], *, out_root: str | Path | None = None,
     started = time.perf_counter()
     out_root = Path(out_root or default_reports_dir()).resolve()
     fy = fiscal_year or load_params().fiscal_year
-    db_file = str(Path(db_path).resolve()) if db_path else ""
+    if db.is_server(db_path):  # a server's URL stays as it is (never a notebook parameter)
+        db_file = str(db_path or os.environ["ONEPLAN_DB"])
+    else:
+        db_file = str(Path(db_path).resolve()) if db_path else ""
     planner = Planner(out_root, fy, scenario or "", db_file, lang, formats)
     prov_specs = [s for s in specs if s.scope == "province"]
     first = [s for s in prov_specs if not s.after_provinces]

@@ -124,15 +124,43 @@ _LOCKED = re.compile(r"Could not set lock on file|Conflicting lock is held", re.
 _HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
+def is_server(target: str | Path | None = None) -> bool:
+    """True when ``target`` (default ``$ONEPLAN_DB``) is a PostgreSQL server's URL."""
+    from oneplan.data import pgstore
+
+    return pgstore.is_url(target if target else os.environ.get("ONEPLAN_DB", ""))
+
+
+def server_layout() -> "pgstore.Layout":  # noqa: F821 - imported when a server is used
+    """What a server workspace needs of the schema (:class:`oneplan.data.pgstore.Layout`)."""
+    from oneplan.data import pgstore
+
+    return pgstore.Layout(schema_sql(), PROVINCE_OF, SPREAD_OVER_PROVINCES,
+                          duckdb_config(None))
+
+
+def shown(target: str | Path | None) -> str:
+    """How a database is named in a message: a file's path, a URL without its password."""
+    from oneplan.data import pgstore
+
+    return pgstore.masked(str(target)) if is_server(target) else str(target)
+
+
 def connect(path: str | Path | None = None, *, read_only: bool = True,
-            wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+            wait_s: float | None = None, province: str | None = None):
     """Open the central database, waiting while another process holds it.
 
     Args:
-        path: database file; default ``$ONEPLAN_DB`` or ``data/oneplan.duckdb``.
+        path: database file or ``postgresql://`` URL; default ``$ONEPLAN_DB`` or
+            ``data/oneplan.duckdb``. A URL opens a workspace of the server
+            (:mod:`oneplan.data.pgstore`): a DuckDB connection with the rows the role
+            may read; a writer publishes its changes with :func:`commit`.
         read_only: reports read only; only the build and imports write.
         wait_s: how long to wait for another process's lock (default
             :func:`wait_seconds`); the wait is said once on stderr.
+        province: a server workspace's scope: a province code, ``""`` for the whole
+            country, None for ``$ONEPLAN_PROVINCE`` (else the whole country); a DuckDB
+            file is always whole.
 
     Raises:
         DatabaseMissingError: the file does not exist (read-only); the message names the
@@ -141,6 +169,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
             be opened.
         DatabaseBusyError: still locked by another process after the wait.
     """
+    if is_server(path):
+        return _connect_server(str(path or os.environ["ONEPLAN_DB"]), read_only=read_only,
+                               wait_s=wait_s, province=province)
     path = Path(path) if path else default_db_path()
     if path.is_dir():
         raise DatabaseFileError(_both("is_folder", path=path))
@@ -173,6 +204,76 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
             print(line, file=sys.stderr, flush=True)
         time.sleep(min(left, pause * random.uniform(0.5, 1.0)))
         pause = min(pause * 1.6, 1.0)
+
+
+def _connect_server(url: str, *, read_only: bool, wait_s: float | None,
+                    province: str | None):
+    """A workspace of the server at ``url`` (see :func:`connect`)."""
+    from oneplan.data import pgstore
+
+    limit = wait_seconds() if wait_s is None else wait_s
+    where = pgstore.masked(url)
+
+    def on_wait(pid: str) -> None:
+        line = _both("waiting", path=where, pid=pid)
+        log.info(line)
+        print(line, file=sys.stderr, flush=True)
+
+    def busy(pid: str) -> DatabaseBusyError:
+        return DatabaseBusyError(_both("busy", path=where, pid=pid, seconds=f"{limit:g}",
+                                       var=WAIT_ENV))
+
+    return pgstore.open_workspace(url, server_layout(), read_only=read_only,
+                                  province=province, wait_s=limit, on_wait=on_wait,
+                                  busy=busy)
+
+
+def commit(con) -> dict[str, dict[str, int]]:
+    """Make a writer's changes part of the central database.
+
+    For a DuckDB file nothing is left to do (its statements already wrote the file):
+    returns ``{}``. For a server workspace the local changes are published in one
+    server transaction (:meth:`oneplan.data.pgstore.Workspace.publish`), judged row by
+    row by the server's rights; returns ``{table: {inserted, updated, deleted}}``.
+
+    Raises:
+        oneplan.core.errors.UserError: the server refused a row; nothing was saved.
+    """
+    from oneplan.data import pgstore
+
+    if pgstore.is_workspace(con):
+        return con.publish()
+    return {}
+
+
+def is_workspace(con) -> bool:
+    """True when ``con`` is a server workspace rather than a DuckDB file's connection."""
+    from oneplan.data import pgstore
+
+    return pgstore.is_workspace(con)
+
+
+def check_server(url: str) -> str:
+    """``url`` when its server answers a login, else a one-line :class:`UserError` naming
+    host, port and database (never the password)."""
+    from oneplan.data import pgstore
+
+    pgstore.psycopg_connect(url).close()
+    return pgstore.normalised(url)
+
+
+def province_of_need(target: str | Path | None, need_id: str) -> str:
+    """The province of need ``need_id`` on a server (the scope a stage change locks);
+    ``""`` (the whole country) for a DuckDB file or a need the server does not show."""
+    from oneplan.data import pgstore
+
+    if not is_server(target):
+        return ""
+    url = str(target or os.environ["ONEPLAN_DB"])
+    with pgstore.psycopg_connect(url) as con:
+        row = con.execute("SELECT province_code FROM needs WHERE need_id = %s",
+                          [need_id]).fetchone()
+    return row[0] if row and row[0] else ""
 
 
 def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -372,10 +372,14 @@ def _eligible(cands: pd.DataFrame, fund_source: str) -> pd.DataFrame:
     return cands.assign(eligible=cands["fund_sources"].map(ok))
 
 
-def _open_rw(db_path: str | Path | None):
-    """The central database opened for writing (a clear error when a reader holds it)."""
+def _open_rw(db_path: str | Path | None, province_code: str):
+    """The central database opened for writing the province's plan (a clear error when a
+    reader holds a DuckDB file); on a server, a write workspace of that province, whose
+    changes :func:`oneplan.data.db.commit` publishes."""
     from oneplan.core.paths import default_db_path
 
+    if db.is_server(db_path):
+        return db.connect(db_path, read_only=False, province=province_code)
     path = Path(db_path) if db_path else default_db_path()
     if not path.exists():
         raise db.DatabaseMissingError(
@@ -420,7 +424,7 @@ def approve(province_code: str, *, db_path: str | Path | None = None,
     code = areas.province(province_code).code
     spec = plan_spec(params, years=years, budget_by_year=budget_by_year, with_stability=True)
     weights = dict(params.priority.weights)
-    con = _open_rw(db_path)
+    con = _open_rw(db_path, code)
     try:
         cands = _load_scored(con, params, code, params.fiscal_year, weights)
         result = plan_portfolio(
@@ -432,10 +436,12 @@ def approve(province_code: str, *, db_path: str | Path | None = None,
                    "weights": weights, "spec": spec_to_json(spec),
                    "db_synthetic": meta.get("synthetic") == "true",
                    "solver": result.solver}
-        return save_plan_version(
+        vid = save_plan_version(
             con, code, params.fiscal_year, result,
             reason=reason or _both("selection.versions.approved"), params_json=payload,
             stability_penalty=spec.stability_penalty, budget_by_year=spec.budget_by_year)
+        db.commit(con)
+        return vid
     finally:
         con.close()
 
@@ -459,7 +465,7 @@ def revise(province_code: str, *, db_path: str | Path | None = None,
     from oneplan.data.params import load_params
 
     code = areas.province(province_code).code
-    con = _open_rw(db_path)
+    con = _open_rw(db_path, code)
     try:
         ensure_tables(con)
         if parent_version_id is None:
@@ -504,6 +510,7 @@ def revise(province_code: str, *, db_path: str | Path | None = None,
         vid = save_plan_version(con, code, fy, rev, reason=why, params_json=payload,
                                 parent_version_id=parent_version_id, value_col=value_col)
         log.info("%s: %s", vid, rev.summary("en"))
+        db.commit(con)
         return vid
     finally:
         con.close()

@@ -318,12 +318,15 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
     files = expand_paths(paths)
     rejects = check_rejects_dir(rejects_dir)
     fixed = _province_option(province, multi_province)
-    target = Path(db_path) if db_path else default_db_path()
-    if not target.exists():
-        raise db.DatabaseMissingError(
-            f"central database {target} does not exist; build it with "
-            f"`oneplan build-sample --db {target}`")
-    con = db.connect(target, read_only=False)
+    if db.is_server(db_path):  # a workspace of the province (or the whole country)
+        con = db.connect(db_path, read_only=False, province=fixed or "")
+    else:
+        target = Path(db_path) if db_path else default_db_path()
+        if not target.exists():
+            raise db.DatabaseMissingError(
+                f"central database {target} does not exist; build it with "
+                f"`oneplan build-sample --db {target}`")
+        con = db.connect(target, read_only=False)
     try:
         con.execute(db.schema_sql())   # tables added after the file was built
         refs = References(con)
@@ -347,9 +350,12 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
                     pr.path.name, *message("data.ingest.file.db_refused", error=exc))))
         # only an import that wrote something (reports do not depend on it: see
         # oneplan.data.db.content_digests)
-        if any(s.inserted or s.updated for fr in results for s in fr.sheets):
+        # (on a server the audit trail says when; offices may not write meta)
+        wrote = any(s.inserted or s.updated for fr in results for s in fr.sheets)
+        if wrote and not db.is_workspace(con):
             con.execute("INSERT OR REPLACE INTO meta VALUES ('last_import_at', ?)",
                         [datetime.now(timezone.utc).isoformat(timespec="seconds")])
+        db.commit(con)
     finally:
         con.close()
     return results
