@@ -9,19 +9,16 @@ each test's names are its own and dropped afterwards).
 
 from __future__ import annotations
 
-import os
 import stat
 import uuid
 
+import psycopg
 import pytest
-
 from oneplan.core.errors import UserError
 from oneplan.data import pgrights, pgschema
+from psycopg import errors
 
 pytestmark = pytest.mark.pg
-
-psycopg = pytest.importorskip("psycopg")
-from psycopg import errors  # noqa: E402
 
 PROVINCES = ("32", "40")
 
@@ -207,8 +204,8 @@ def test_stages_and_progress_of_another_province_are_refused_through_their_join(
 def test_an_office_may_not_write_plans_or_water_projects(account):
     _, url = account("office", "32")
     with _connect(url) as con:
-        for sql in ("INSERT INTO plan_versions (version_id, province_code, fiscal_year, "
-                    "created_at) VALUES ('32-2570-v2', '32', 2570, now())",
+        for sql in (("INSERT INTO plan_versions (version_id, province_code, fiscal_year, "
+                     "created_at) VALUES ('32-2570-v2', '32', 2570, now())"),
                     "UPDATE water_projects SET status = 'funded' WHERE project_id = 'W32'",
                     "DELETE FROM plan_items"):
             with pytest.raises(errors.InsufficientPrivilege, match="permission denied"):
@@ -439,6 +436,13 @@ def test_db_grant_makes_a_working_office_account(db, tmp_path, capsys):
         assert "already exists" in capsys.readouterr().err
         with _connect(pgrights.account_url(db, user, password)) as con:
             assert _one_column(con, "SELECT need_id FROM needs") == ["N32"]
+        # --show-password: printed (the only copy), no file
+        assert main(["db", "grant", "--db", db, "--role", "readonly", "--user", user,
+                     "--show-password"]) == 0
+        shown = capsys.readouterr().out.strip().splitlines()[-1]
+        assert shown != password
+        with _connect(pgrights.account_url(db, user, shown)) as con:
+            assert _one_column(con, "SELECT need_id FROM needs") == ["N32", "N40"]
         assert main(["db", "grant", "--db", db, "--user", user, "--revoke"]) == 0
         capsys.readouterr()
     finally:

@@ -56,9 +56,10 @@ def _cmd_grant(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from oneplan.core.errors import UserError, message
+    from oneplan.core.paths import default_db_path
     from oneplan.data import pgrights
 
-    url = args.db or os.environ.get("ONEPLAN_DB") or ""
+    url = args.db or str(default_db_path())
     if args.revoke:
         done = pgrights.revoke(url, args.user)
         print(message("data.rights.revoked" if done else "data.rights.no_account",

@@ -56,7 +56,7 @@ def _connect(url: str):
     import psycopg
 
     if not pgschema.is_postgres_url(url):
-        raise UserError(message("data.rights.not_server", target=url))
+        raise UserError(message("data.rights.not_server", target=mask_url(url)))
     try:
         return psycopg.connect(url)
     except psycopg.OperationalError as exc:
