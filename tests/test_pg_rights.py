@@ -322,6 +322,8 @@ def test_an_office_adds_audit_rows_of_its_province_only(db, account):
            "VALUES ('{id}', now(), 'x', 'import', '{p}')")
     with _connect(url) as con:
         con.execute(row.format(id="e1", p="32"))
+        con.execute("INSERT INTO audit_log (event_id, at, actor, action) "     # no province:
+                    "VALUES ('e3', now(), 'x', 'import')")                  # a file not read
         with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
             con.execute(row.format(id="e2", p="40"))
         with pytest.raises(errors.InsufficientPrivilege, match="permission denied"):

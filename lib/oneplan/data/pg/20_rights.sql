@@ -7,8 +7,8 @@
 --                     province (its province_code, or the row it belongs to: need_stages ->
 --                     needs, progress -> proposals / water_projects, plan_items ->
 --                     plan_versions, complaint_* -> complaints); writes only its province's
---                     needs, need_stages, proposals, progress; inserts its province's
---                     audit rows
+--                     needs, need_stages, proposals, progress; inserts audit rows of
+--                     its province (or of none: a file that could not be read)
 --   oneplan_central   reads everything; writes plans (plan_versions, plan_items,
 --                     water_projects) and imports needs, need_stages, proposals, progress
 --                     for any province; inserts audit rows
@@ -87,7 +87,10 @@ DECLARE
     place text;   -- an office's new row lies in its province (its area codes too)
     readable text;  -- what readonly / central / office may SELECT of t
 BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %s', current_database(), groups);
+    -- TEMPORARY: a writer publishes through temporary tables (COPY cannot fill a table
+    -- with row-level security)
+    EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %s', current_database(),
+                   groups);
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %s', groups);
 
     FOR t IN SELECT table_name FROM information_schema.tables
@@ -203,8 +206,11 @@ BEGIN
         IF t = 'audit_log' THEN
             EXECUTE 'GRANT INSERT ON public.audit_log '
                     'TO oneplan_office, oneplan_central, oneplan_linkage';
+            -- an office's row names its province, or none (a file that could not be
+            -- read has no province yet); the server stamps its actor either way
             EXECUTE format('CREATE POLICY oneplan_office_insert ON public.audit_log '
-                           'FOR INSERT TO oneplan_office WITH CHECK (%s)', own);
+                           'FOR INSERT TO oneplan_office '
+                           'WITH CHECK (province_code IS NULL OR %s)', own);
             EXECUTE 'CREATE POLICY oneplan_writer_insert ON public.audit_log FOR INSERT '
                     'TO oneplan_central, oneplan_linkage WITH CHECK (true)';
         END IF;
