@@ -156,6 +156,63 @@ def _cmd_copy(args: argparse.Namespace) -> int:
 
 # --- grant (per-province rights) ----------------------------------------------------------
 
+@_action("grant", "create or update an account: a province office, central, linkage or "
+                  "readonly (docs/postgres.md, Rights)",
+         (("--user",), {"required": True, "help": "the account's role name, e.g. surin_office"}),
+         (("--role",), {"default": "office",
+                        "choices": ["office", "central", "linkage", "readonly"],
+                        "help": "its group (default office)"}),
+         (("--province",), {"help": "an office's province: code or name (office only)"}),
+         (("--password-file",), {"metavar": "FILE",
+                                 "help": "write the new password here, mode 0600, never "
+                                         "overwriting (default ./<user>.password)"}),
+         (("--show-password",), {"action": "store_true",
+                                 "help": "print the password instead of writing a file"}),
+         (("--revoke",), {"action": "store_true",
+                          "help": "take the account's rights away and stop its login"}))
+def _cmd_grant(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from oneplan.core.errors import UserError, message
+    from oneplan.core.paths import default_db_path
+    from oneplan.data import pgrights
+
+    url = args.db or str(default_db_path())
+    if args.revoke:
+        done = pgrights.revoke(url, args.user)
+        print(message("data.rights.revoked" if done else "data.rights.no_account",
+                      user=args.user))
+        return 0
+    pgrights.check_user(args.user)
+    pgrights.account_province(args.role, args.province)
+    target = None
+    if not args.show_password:   # checked before the account changes
+        target = Path(args.password_file or f"{args.user}.password")
+        if target.exists():
+            raise UserError(message("data.rights.password_file_exists", path=target))
+    password = pgrights.grant(url, user=args.user, role=args.role, province=args.province)
+    if args.role == "office":
+        print(message("data.rights.granted_office", user=args.user,
+                      province=pgrights.account_province("office", args.province),
+                      url=pgrights.account_url(url, args.user)))
+    else:
+        print(message("data.rights.granted", user=args.user, role=args.role,
+                      url=pgrights.account_url(url, args.user)))
+    if target is None:
+        print(password)
+        return 0
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(password + "\n")
+    except OSError as exc:
+        raise UserError(message("data.rights.password_file_unwritable", path=target,
+                                reason=exc.strerror or exc)) from None
+    print(message("data.rights.password_written", path=target))
+    return 0
+
+
 # --- backup / restore -----------------------------------------------------------------------
 
 @_action("backup", "every table as Parquet, with row counts and checksums",
