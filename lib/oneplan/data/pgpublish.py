@@ -180,7 +180,20 @@ def _send(con, server, relation: str, name: str, columns: list[str]) -> int:
     return data.num_rows
 
 
-def _apply(con, server, ch: Change) -> None:
+def schema_order(tables: list[str]) -> list[str]:
+    """``tables`` in the order ``schema.sql`` creates them: a parent (needs, proposals,
+    plan_versions, complaints) before the rows that belong to it (need_stages, progress,
+    plan_items, complaint_clusters), whose rights the server checks through the parent
+    row; tables it does not name come last, by name."""
+    from importlib import resources
+
+    ddl = resources.files("oneplan.data").joinpath("schema.sql").read_text(encoding="utf-8")
+    made = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", ddl)
+    rank = {name: i for i, name in enumerate(made)}
+    return sorted(tables, key=lambda t: (rank.get(t, len(rank)), t))
+
+
+def _apply_deletes(con, server, ch: Change) -> None:
     t = ch.table
     target = _q(t.name)
     if ch.n_deleted:
@@ -200,6 +213,11 @@ def _apply(con, server, ch: Change) -> None:
                 f"GROUP BY {names}) d ON {same} WHERE x.rn <= d.n)")
         if done != n:
             raise _Refused(t.name, message("data.pgstore.not_visible", done=done, n=n))
+
+
+def _apply_writes(con, server, ch: Change) -> None:
+    t = ch.table
+    target = _q(t.name)
     if ch.n_updated and ch.update_columns:
         n = _send(con, server, ch.updated, "_oneplan_upd", t.key + list(ch.update_columns))
         sets = ", ".join(f"{_q(c)} = u.{_q(c)}" for c in ch.update_columns)
@@ -233,6 +251,8 @@ def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
             of the publish was written.
     """
     changes = diff(con, base)
+    order = schema_order([c.table.name for c in changes])
+    changes.sort(key=lambda c: order.index(c.table.name))
     counts = {c.table.name: {"inserted": c.n_inserted, "updated": c.n_updated,
                              "deleted": c.n_deleted} for c in changes}
     if not changes:
@@ -242,9 +262,14 @@ def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
         server = connect()
         table = changes[0].table.name
         try:
+            # rows that belong to a parent go first when deleted and last when written,
+            # so the server can check them against their parent row
+            for ch in reversed(changes):
+                table = ch.table.name
+                _apply_deletes(con, server, ch)
             for ch in changes:
                 table = ch.table.name
-                _apply(con, server, ch)
+                _apply_writes(con, server, ch)
             server.commit()
             return counts
         except _Refused as exc:
