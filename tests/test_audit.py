@@ -146,6 +146,46 @@ def test_a_stage_change_writes_its_row_in_the_same_transaction(dbfile, tmp_path)
                                            "linked_need_id": None}
 
 
+def test_classification_and_link_runs_write_their_rows(dbfile, tmp_path):
+    from oneplan.complaints import linkage
+    from oneplan.data.params import load_params
+
+    ingest.import_files([_csv(tmp_path / "n.csv", [NEEDS_TH, _need(1)])], dbfile)
+    con = db.connect(dbfile, read_only=False)
+    try:
+        nid = con.execute("SELECT need_id FROM needs").fetchone()[0]
+        needs.record_stage(con, nid, "tambon_screened", date(2026, 6, 20))
+        needs.apply_classification(con, "32", 2570, load_params("32"))
+        needs.apply_classification(con, "32", 2570, load_params("32"))   # nothing new
+        linkage.record_run(con, linkage.LinkStats(records=10, new_records=4,
+                                                  changed_records=3), incremental=True)
+    finally:
+        con.close()
+    rows = _rows(dbfile, "needs_classify")
+    assert list(rows["rows_read"]) == [1, 1] and list(rows["rows_changed"]) == [1, 0]
+    [link] = _rows(dbfile, "complaint_link").itertuples()
+    assert (link.rows_read, link.rows_changed) == (10, 3) and pd.isna(link.province_code)
+    assert json.loads(link.detail_json)["mode"] == "incremental"
+
+
+def test_the_migration_makes_the_table_of_schema_sql():
+    from importlib import resources
+
+    def columns(ddl: str) -> list[tuple]:
+        con = duckdb.connect()
+        con.execute(ddl)
+        out = con.execute("SELECT column_name, data_type, is_nullable FROM "
+                          "information_schema.columns WHERE table_name = 'audit_log' "
+                          "ORDER BY ordinal_position").fetchall()
+        con.close()
+        return out
+
+    migration = resources.files("oneplan.data").joinpath(
+        "migrations/0003_audit_log.sql").read_text(encoding="utf-8")
+    assert columns(db.schema_sql()) == columns(migration) == columns(audit.DDL)
+    assert [c for c, _, _ in columns(migration)] == [c.strip('"') for c in audit.COLUMNS]
+
+
 def test_plan_approve_and_revise_write_their_rows():
     con = duckdb.connect()
     con.execute(db.schema_sql())
