@@ -18,8 +18,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
-from plan_free_db import build_plan_free
 from oneplan.data import audit, db, ingest
 from oneplan.plan import needs
 from oneplan.reports import document
@@ -27,6 +25,7 @@ from oneplan.reports.language import english_leaks
 from oneplan.selection import portfolio, versions
 from oneplan.selection.facts import FollowUpFacts
 from oneplan.selection.revision import revise_plan
+from plan_free_db import build_plan_free
 
 NEEDS_TH = ["ลำดับที่", "ปีงบประมาณ", "รหัสหมู่บ้าน", "ประเภทความต้องการ", "รายละเอียดความต้องการ",
             "จำนวนครัวเรือนที่ได้รับประโยชน์", "งบประมาณโดยประมาณ (บาท)", "วันที่เสนอ"]
@@ -349,7 +348,6 @@ def test_nobody_changes_or_deletes_audit_rows_on_the_server(pg_url):
 @pytest.mark.pg
 def test_the_server_ddl_is_idempotent(pg_url):
     import psycopg
-
     from oneplan.data import pgschema
 
     with psycopg.connect(pg_url, autocommit=True) as con:
