@@ -390,6 +390,7 @@ def _cmd_complaints(args: argparse.Namespace) -> int:
                 args.action = "link"
         if args.action == "link":
             st = linkage.link(con, load_params().complaints, incremental=not args.full)
+            linkage.record_run(con, st, incremental=not args.full)
             print(f"linked {st.new_records:,} new records ({st.records:,} in all, "
                   f"{st.reexamined:,} re-examined): {st.clusters:,} matters and "
                   f"{st.people:,} persons in all, {st.review_pairs:,} pairs await review, "
@@ -440,6 +441,7 @@ def _cmd_complaints_review(args: argparse.Namespace) -> int:
         print(result.summary_line())
         if args.relink:
             st = linkage.link(con, load_params().complaints, incremental=False)
+            linkage.record_run(con, st, incremental=False)
             print(f"linked {st.new_records:,} records ({st.records:,} in all): "
                   f"{st.clusters:,} matters, {st.seconds.get('total', 0):.1f} s")
         db.commit(con)

@@ -64,6 +64,7 @@ from oneplan.complaints.linkage_text import (  # noqa: F401  (re-exported)
     number_overlap,
     text_bits,
 )
+from oneplan.data import audit
 from oneplan.data.params import ComplaintsParams
 
 log = logging.getLogger(__name__)
@@ -663,3 +664,15 @@ def exact_id_baseline(records: pd.DataFrame) -> pd.Series:
     alone."""
     key = records["person_id_hash"].astype("string")
     return key.fillna("__alone__" + records["complaint_id"].astype(str))
+
+
+def record_run(con: duckdb.DuckDBPyConnection, st: LinkStats, *, incremental: bool) -> str:
+    """The audit row of a link run (``complaint_link``, the whole country): records in
+    all, new records linked, records whose matter or person changed, matters, persons and
+    pairs awaiting review (counts only)."""
+    return audit.record(
+        con, action="complaint_link", rows_read=st.records, rows_changed=st.changed_records,
+        detail={"mode": "incremental" if incremental else "full",
+                "new_records": st.new_records, "reexamined": st.reexamined,
+                "matters": st.clusters, "persons": st.people,
+                "review_pairs": st.review_pairs})

@@ -50,6 +50,7 @@ from oneplan.complaints.review_read import (
 from oneplan.core import areas, files, thai
 from oneplan.core.errors import UserError
 from oneplan.core.text import LANGS, check_lang, text
+from oneplan.data import audit
 
 PAIR_SEP = " | "
 """Between the two complaint ids of a pair id (``dd_province:123 | pea:456``)."""
@@ -631,6 +632,10 @@ def import_decisions(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
     result.decided = len(decided)
     if decided:
         result.replaced = _store(con, pd.DataFrame(list(decided.values())))
+    audit.record(con, action="review_import", file=path, rows_read=result.read,
+                 rows_accepted=result.accepted, rows_rejected=result.rejected,
+                 rows_changed=result.decided,
+                 detail={"pending": result.pending, "replaced": result.replaced})
     result.rejected_path = _write_rejected(path, rejected, heads)
     return result
 

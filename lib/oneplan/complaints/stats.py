@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -42,6 +43,8 @@ class ComplaintData:
     """Linkage P/R/F1 against the generator's truth (sample databases only)."""
     setaside: int = 0
     """Feed rows set aside for review (no usable content), not in ``cases``."""
+    last_import: Any = None
+    """The last feed import on record (:func:`oneplan.data.audit.latest`), for the report."""
 
 
 def load(con: duckdb.DuckDBPyConnection, province_code: str | None, fiscal_year: int, *,

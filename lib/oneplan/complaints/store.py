@@ -14,6 +14,7 @@ import pandas as pd
 
 from oneplan.complaints import privacy
 from oneplan.core.errors import UserError
+from oneplan.data import audit
 from oneplan.complaints.feeds import (
     CANONICAL_COLUMNS,
     AdaptResult,
@@ -282,6 +283,7 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
             for path, agency in zip(files, agencies):
                 result = import_file(path, agency, synthetic=synthetic, reg=reg, key=key)
                 out[path.name] = save(con, result, rehash=True)
+                record_feed(con, path, result, out[path.name])
                 if results is not None:
                     results.append(result)
                 ids.append(result.accepted["complaint_id"])
@@ -300,11 +302,29 @@ def import_dir(con: duckdb.DuckDBPyConnection, folder: str | Path, *,
         con.begin()
         try:
             out[path.name] = save(con, result)
+            record_feed(con, path, result, out[path.name])
             con.commit()
         except BaseException:
             con.rollback()
             raise
     return out
+
+
+def record_feed(con: duckdb.DuckDBPyConnection, path: str | Path, result: AdaptResult,
+                counts: dict[str, int]) -> str:
+    """The audit row of one imported feed file (inside its transaction): its name and
+    sha256, the agency, its province when every stored record is of one, rows read,
+    stored (accepted), set aside (rejected) and changed (new or updated); no personal
+    data (counts only)."""
+    provinces = result.accepted["province_code"].dropna().unique() \
+        if "province_code" in result.accepted else []
+    return audit.record(
+        con, action="complaint_import", file=path,
+        province_code=str(provinces[0]) if len(provinces) == 1 else None,
+        rows_read=counts["read"], rows_accepted=len(result.accepted),
+        rows_rejected=counts["setaside"], rows_changed=counts["inserted"] + counts["updated"],
+        detail={"agency_id": result.agency_id, "provinces": int(len(provinces)),
+                **{k: int(v) for k, v in counts.items() if k != "read"}})
 
 
 def _drop_stale_hashes(con: duckdb.DuckDBPyConnection, refreshed_ids: pd.Series,

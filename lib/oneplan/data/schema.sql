@@ -411,3 +411,24 @@ CREATE TABLE IF NOT EXISTS complaint_link_decisions (
     decided_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (left_id, right_id)
 );
+
+-- The audit trail (oneplan.data.audit), append-only: one row per import file, committee
+-- stage change, classification, plan approval/revision, complaint feed file, link run and
+-- review file. at: UTC. actor: the account that wrote it ($ONEPLAN_USER or the OS login
+-- on DuckDB; on PostgreSQL the session user, set by the trigger of data/pg/30_audit.sql,
+-- which also refuses UPDATE, DELETE and TRUNCATE). file_name: the name only, no folders.
+-- detail_json: counts and ids, never personal data.
+CREATE TABLE IF NOT EXISTS audit_log (
+    event_id      VARCHAR PRIMARY KEY,
+    "at"          TIMESTAMP NOT NULL,   -- quoted: AT is a keyword of DuckDB
+    actor         VARCHAR NOT NULL,
+    action        VARCHAR NOT NULL,
+    province_code VARCHAR,              -- NULL: the whole country (or several provinces)
+    file_name     VARCHAR,
+    file_sha256   VARCHAR,
+    rows_read     BIGINT,
+    rows_accepted BIGINT,
+    rows_rejected BIGINT,
+    rows_changed  BIGINT,
+    detail_json   VARCHAR
+);

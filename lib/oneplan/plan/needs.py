@@ -34,6 +34,7 @@ import pandas as pd
 
 from oneplan.core import areas, vocab
 from oneplan.core.errors import UserError
+from oneplan.data import audit
 from oneplan.plan import query
 
 log = logging.getLogger(__name__)
@@ -179,11 +180,11 @@ def record_stage(con: duckdb.DuckDBPyConnection, need_id: str, stage: str, on: d
             itself or an unknown need; a rejection without a reason.
         StageTransitionError: the move is not allowed, or ``on`` is before the last stage.
     """
-    row = con.execute("SELECT stage, authority FROM needs WHERE need_id = ?",
+    row = con.execute("SELECT stage, authority, province_code FROM needs WHERE need_id = ?",
                       [need_id]).fetchone()
     if row is None:
         raise NeedsDataError(f"no need {need_id!r} in the database")
-    current, authority = row
+    current, authority, province = row
     check_transition(current, stage, authority=authority, need_id=need_id)
     last = con.execute("SELECT max(stage_on) FROM need_stages WHERE need_id = ?",
                        [need_id]).fetchone()[0]
@@ -205,6 +206,9 @@ def record_stage(con: duckdb.DuckDBPyConnection, need_id: str, stage: str, on: d
                     [need_id, stage, on, reason, linked_need_id, source_file])
         con.execute("UPDATE needs SET stage = ?, merged_into = coalesce(?, merged_into) "
                     "WHERE need_id = ?", [stage, linked_need_id, need_id])
+        audit.record(con, action="need_stage", province_code=province, rows_changed=1,
+                     detail={"need_id": need_id, "from": current, "to": stage,
+                             "on": str(on), "linked_need_id": linked_need_id})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -305,10 +309,16 @@ def apply_classification(con: duckdb.DuckDBPyConnection, province_code: str,
     c = classify(n, params)[["need_id", "authority", "strategy_no"]]
     con.register("classified_needs", c)
     try:
+        changed = con.execute(
+            "SELECT count(*) FROM classified_needs c JOIN needs n USING (need_id) WHERE "
+            "n.authority IS DISTINCT FROM c.authority OR n.strategy_no IS DISTINCT FROM "
+            "c.strategy_no").fetchone()[0]
         con.execute("UPDATE needs SET authority = c.authority, strategy_no = c.strategy_no "
                     "FROM classified_needs c WHERE needs.need_id = c.need_id")
     finally:
         con.unregister("classified_needs")
+    audit.record(con, action="needs_classify", province_code=code, rows_read=len(c),
+                 rows_changed=int(changed), detail={"fiscal_year": int(fiscal_year)})
     log.info("classified %d needs of province %s", len(c), code)
     return (c.groupby(c["authority"].fillna("unclassified")).size()
             .rename("needs").reset_index())

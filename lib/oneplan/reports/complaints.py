@@ -17,7 +17,7 @@ from oneplan import charts
 from oneplan.core.text import text, texts
 from oneplan.reports import document
 from oneplan.reports.pages import escape_html, sentence
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.complaints import review, stats, tracking
 from oneplan.complaints.stats import ComplaintData, area_name
 
@@ -31,6 +31,8 @@ def open_data(province_code: str, fiscal_year: int, db_path: str = "", lang: str
         data.accuracy = stats.linkage_accuracy(con, data.province_code)
         data.review_pending = review.pending_count(con, data.province_code)
         data.synthetic = data.synthetic and db.meta(con).get("synthetic") == "true"
+        data.last_import = audit.latest(con, data.province_code,
+                                        ("complaint_import", "sample_build"))
     finally:
         con.close()
     return data
@@ -333,4 +335,5 @@ def data_appendix(d: ComplaintData) -> str:
     return (f"<p>{escape_html(text('reports.complaints.doc.terms_intro', d.lang))}</p>"
             f'<ul class="oneplan-formulas">{terms}</ul>'
             f"<p>{escape_html(text('reports.complaints.doc.sources', d.lang))}</p>"
+            + document.data_origin(d.last_import, d.lang)
             + document.files_list(files(d)))

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from oneplan.core import numbers
 from oneplan.core.text import check_lang, text
 from oneplan.core.thai import format_date
-from oneplan.reports.pages import render
+from oneplan.reports.pages import escape_html, render
+
+THAILAND_TIME = timezone(timedelta(hours=7))
+"""Indochina Time (UTC+7, no daylight saving): the times a report shows."""
 
 MIN_FINDINGS = 3
 MAX_FINDINGS = 5
@@ -93,6 +96,26 @@ def part(kind: str, lang: str, *, title: str | None = None, number: int = 1) -> 
         name = _t("part.appendix", lang, letter=letters[(number - 1) % len(letters)], title=name)
     return render("document_part.html.j2", kind=kind, anchor=f"oneplan-part-{kind}-{number}",
                   title=name, follows=kind != "detail" and number > 1)
+
+
+def data_origin(event: Any, lang: str) -> str:
+    """The data appendix's line from the audit trail, as HTML: when the data were last
+    imported (พ.ศ. date and time, Thailand time) and by which account, from ``event`` (an
+    :class:`oneplan.data.audit.Event`, e.g. :func:`oneplan.data.audit.latest`); the sample
+    build's own row says no real data were imported; ``None``: no import on record. The
+    account name is shown as written, in ``<code class="account">`` (the language check
+    reads it as a name, not as English)."""
+    check_lang(lang)
+    if event is None:
+        return f'<p class="oneplan-data-origin">{escape_html(_t("origin.none", lang))}</p>'
+    kind = event.action if event.action in ("complaint_import", "sample_build") else "import"
+    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=timezone.utc)
+    at = at.astimezone(THAILAND_TIME)
+    mark = "\x00"
+    line = escape_html(_t(f"origin.{kind}", lang, date=format_date(at.date(), lang),
+                          time=f"{at:%H:%M}", actor=mark))
+    account = f'<code class="account">{escape_html(event.actor)}</code>'
+    return f'<p class="oneplan-data-origin">{line.replace(mark, account)}</p>'
 
 
 def files_list(files: Sequence[tuple[str, str] | tuple[str, str, str]]) -> str:

@@ -14,7 +14,9 @@ for each
   ``<a href>`` targets, e.g. ``plan_40_2570.xlsx``).
 
 Skipped: ``<code>`` inside ``<aside class="analyst-note">`` (the cookbooks' boxed
-commands for analysts) and ``<code class="formula">`` (a formula in a method appendix).
+commands for analysts), ``<code class="formula">`` (a formula in a method appendix) and
+``<code class="account">`` (an account name from the audit trail, shown as the server
+knows it: :func:`oneplan.reports.document.data_origin`).
 A report in English (``lang="en"``) has no leaks by definition.
 """
 
@@ -97,7 +99,7 @@ class _Collector(HTMLParser):
         if any(t in _SKIP_CONTENT for t in tags):
             return True
         for i, (tag, attrs) in enumerate(self.stack):
-            if tag == "code" and "formula" in attrs.get("class", "").split():
+            if tag == "code" and {"formula", "account"} & set(attrs.get("class", "").split()):
                 return True
             if tag == "code" and any(t == "aside" and "analyst-note" in a.get("class", "").split()
                                      for t, a in self.stack[:i]):

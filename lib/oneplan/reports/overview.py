@@ -34,7 +34,7 @@ import pandas as pd
 from oneplan.core import areas, numbers, thai
 from oneplan.core.paths import NATIONAL_DIR, default_reports_dir
 from oneplan.core.text import check_lang, text
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.reports import document
 from oneplan.reports.pages import escape_html, sentence
 
@@ -409,6 +409,7 @@ class Overview:
     totals: dict[str, Any]
     synthetic: bool
     db_meta: dict[str, str]
+    last_import: audit.Event | None = None   # the data appendix's line (audit trail)
 
 
 def load(fiscal_year: int, lang: str = "th", db_path: str | Path | None = None,
@@ -423,11 +424,12 @@ def load(fiscal_year: int, lang: str = "th", db_path: str | Path | None = None,
     con = db.connect(db_path or None, read_only=True)
     try:
         meta = db.meta(con)
+        last = audit.latest(con, None)
         figs = province_figures(con, int(fiscal_year), fiscal_year_dir(output_dir, fiscal_year))
     finally:
         con.close()
     return Overview(int(fiscal_year), lang, figs, national_totals(figs),
-                    meta.get("synthetic") == "true", meta)
+                    meta.get("synthetic") == "true", meta, last)
 
 
 def title(lang: str = "th", fiscal_year: int | None = None) -> str:
@@ -576,4 +578,5 @@ def data_appendix(ov: Overview) -> str:
     """Where the figures come from and the links to the report's files (HTML)."""
     note = text("reports.overview.doc.sources", ov.lang,
                 built=ov.db_meta.get("built_at") or "–")
-    return f"<p>{escape_html(note)}</p>" + document.files_list(files(ov.lang))
+    return (f"<p>{escape_html(note)}</p>" + document.data_origin(ov.last_import, ov.lang)
+            + document.files_list(files(ov.lang)))

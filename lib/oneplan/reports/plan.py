@@ -22,7 +22,7 @@ from oneplan.core.files import write_atomic, write_csv, write_xlsx
 from oneplan.core.format import rounded
 from oneplan.core.paths import default_reports_dir
 from oneplan.core.text import text
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.data.params import Params, load_params
 from oneplan.plan import needs
 from oneplan.reports.pages import escape_markdown
@@ -52,6 +52,7 @@ class PlanRun:
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    last_import: audit.Event | None = None   # the data appendix's line (audit trail)
 
     @property
     def code(self) -> str | None:
@@ -107,10 +108,12 @@ def start_run(province_code: str, fiscal_year: int, lang: str, db_path: str | No
     con = db.connect(db_path or None, read_only=True)
     try:
         meta = db.meta(con)
+        last = audit.latest(con, code, ("import", "sample_build"))
     finally:
         con.close()
     return PlanRun(params=params, province=prov, fiscal_year=int(fiscal_year),
-                   lang=params.report.language, db_meta=meta, db_path=db_path or None)
+                   lang=params.report.language, db_meta=meta, db_path=db_path or None,
+                   last_import=last)
 
 
 def with_province_names(con, df: pd.DataFrame) -> pd.DataFrame:

@@ -140,6 +140,8 @@ def formulas(lang: str) -> str:
 
 
 def data_appendix(run: PlanRun, report: str) -> str:
-    """Where the figures come from and links to the report's own files, as HTML."""
+    """Where the figures come from, when and by whom the data were last imported (the
+    audit trail) and links to the report's own files, as HTML."""
     note = _t("data_sources", run.lang, built=run.db_meta.get("built_at") or "–")
-    return f"<p>{escape_html(note)}</p>" + document.files_list(files(run, report))
+    return (f"<p>{escape_html(note)}</p>" + document.data_origin(run.last_import, run.lang)
+            + document.files_list(files(run, report)))

@@ -111,11 +111,13 @@ def files(run: PortfolioRun) -> list[tuple[str, str]]:
 
 
 def data_appendix(run: PortfolioRun) -> str:
-    """Where the numbers come from (the database, its build date, the geography) and the
-    links to the report's own files, as HTML."""
+    """Where the numbers come from (the database, its build date, the geography), when
+    and by whom the data were last imported (the audit trail) and the links to the
+    report's own files, as HTML."""
     lang = run.lang
     note = _t("data.sources", lang, built=run.db_meta.get("built_at") or "–",
               geography=run.db_meta.get("geography_version") or "–",
               n=numbers.count(len(run.candidates)))
     return (f'<p class="oneplan-data-note">{escape_html(note)}</p>'
+            + document.data_origin(run.last_import, lang)
             + document.files_list(files(run)))

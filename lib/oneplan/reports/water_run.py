@@ -19,12 +19,15 @@ from oneplan import __version__
 from oneplan.core import areas, thai, vocab
 from oneplan.core.format import rounded
 from oneplan.core.text import text, texts
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.data.params import Params, load_params
 from oneplan.selection import highs, portfolio, priority
 from oneplan.selection.spec import plan_spec
 
 log = logging.getLogger(__name__)
+
+REPORT_ACTIONS = ("import", "sample_build")
+"""The audit actions whose latest the water plan's data appendix names."""
 
 
 @dataclass
@@ -40,6 +43,7 @@ class PortfolioRun:
     db_path: str | None = None
     lang: str = "th"
     extra: dict[str, Any] = field(default_factory=dict)
+    last_import: audit.Event | None = None   # the data appendix's line (audit trail)
 
     @property
     def selected(self) -> pd.DataFrame:
@@ -67,9 +71,18 @@ def load_candidates(province_code: str, params: Params, db_path: str | Path | No
     """The province's candidates scored with the params' weights (``priority`` and each
     criterion's contribution), eligibility for the params' budget source, and the
     database's meta (synthetic flag, versions)."""
+    scored, meta, _ = load_with_origin(province_code, params, db_path)
+    return scored, meta
+
+
+def load_with_origin(province_code: str, params: Params, db_path: str | Path | None = None
+                     ) -> tuple[pd.DataFrame, dict[str, str], audit.Event | None]:
+    """:func:`load_candidates` and the province's last import on record
+    (:data:`REPORT_ACTIONS`), read on one connection."""
     con = db.connect(db_path, read_only=True)
     try:
         meta = db.meta(con)
+        last = audit.latest(con, province_code, REPORT_ACTIONS)
         cands = db.water_candidates(con, province_code, params.fiscal_year,
                                     fund_source=params.plan.fund_source)
     finally:
@@ -80,7 +93,7 @@ def load_candidates(province_code: str, params: Params, db_path: str | Path | No
     scored = priority.score_candidates(cands, params.priority.weights)
     if params.portfolio.only_ready:
         scored = scored.assign(eligible=scored["eligible"] & scored["ready"])
-    return scored, meta
+    return scored, meta, last
 
 
 def solve(candidates: pd.DataFrame, params: Params, spec: portfolio.PlanSpec
@@ -112,13 +125,13 @@ def run_portfolio(province_code: str, fiscal_year: int | None = None, scenario: 
         layer.setdefault("report", {})["language"] = lang
     params = load_params(province_code, scenario or None, layer)
     prov = areas.province(province_code)
-    cands, meta = load_candidates(prov.code, params, db_path)
+    cands, meta, last = load_with_origin(prov.code, params, db_path)
     spec = plan_spec(params)
     planned, result = solve(cands, params, spec)
     return PortfolioRun(params=params, province=prov, spec=spec, candidates=planned,
                         result=result, db_meta=meta,
                         db_path=str(db_path) if db_path else None,
-                        lang=params.report.language)
+                        lang=params.report.language, last_import=last)
 
 
 # --- labels ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from oneplan import __version__
 from oneplan.core import areas
 from oneplan.core.labels import SYNTHETIC_NOTE_EN, SYNTHETIC_NOTE_TH
 from oneplan.core.paths import default_db_path
-from oneplan.data import migrations
+from oneplan.data import audit, migrations
 from oneplan.data.db import schema_sql
 from oneplan.samples import complaints as complaints_sample
 from oneplan.samples import plan as plan_sample
@@ -78,6 +78,14 @@ def build_sample(path: str | Path | None = None, *, seed: int = 2567, fiscal_yea
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                   for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_name NOT IN ('meta', 'audit_log')"
+                                           ).fetchall())
+        audit.record(con, action="sample_build", by=audit.SAMPLE_ACTOR, rows_accepted=rows,
+                     rows_changed=rows, detail={"seed": seed, "fiscal_year": fiscal_year,
+                                                "provinces": len(provinces or
+                                                                 areas.all_provinces())})
         con.execute("CHECKPOINT")
     finally:
         con.close()

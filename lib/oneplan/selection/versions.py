@@ -27,7 +27,7 @@ from oneplan import __version__
 from oneplan.core import areas
 from oneplan.core.errors import UserError
 from oneplan.core.text import text
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.selection import priority
 from oneplan.selection.facts import (
     jsonable,
@@ -193,14 +193,16 @@ def save_plan_version(con, province_code: str, fiscal_year: int, plan_result: An
                       months_after_approval: int | None = None, status: str | None = None,
                       value_col: str = "priority", stability_penalty: float | None = None,
                       synthetic_facts: bool | None = None,
-                      budget_by_year: Mapping[int, float] | None = None) -> str:
+                      budget_by_year: Mapping[int, float] | None = None,
+                      source_file: str | Path | None = None) -> str:
     """Write a plan version (header + one item per candidate) and return its id.
 
     ``plan_result`` is a ``PlanResult`` (an approval) or a :class:`Revision` (its diff
     gives each item's change and reasons, its months and penalty the header's). Items
     keep the cost and value known at this version, so a later revision starts from them.
     Creates/upgrades the tables first (:func:`ensure_tables`). The whole write is one
-    transaction.
+    transaction, with its audit row (``plan_approve``, or ``plan_revise`` for a version
+    with a parent; ``source_file``: the follow-up facts file it was revised with).
     """
     ensure_tables(con)
     code = areas.province(province_code).code
@@ -289,6 +291,12 @@ def save_plan_version(con, province_code: str, fiscal_year: int, plan_result: An
         con.register("incoming_items", items)
         con.execute(f"INSERT INTO plan_items ({cols}) SELECT {cols} FROM incoming_items")
         con.unregister("incoming_items")
+        changes = items["change"].dropna().value_counts()
+        audit.record(con, action="plan_revise" if parent_version_id else "plan_approve",
+                     province_code=code, file=source_file, rows_changed=len(items),
+                     detail={"version_id": version_id, "parent_version_id": parent_version_id,
+                             "status": status, "selected": int(items["selected"].sum()),
+                             "changes": {str(k): int(v) for k, v in changes.items()}})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -508,7 +516,8 @@ def revise(province_code: str, *, db_path: str | Path | None = None,
         why = reason or (_both("selection.versions.revised", months=months)
                          + (" (synthetic facts)" if facts.synthetic else ""))
         vid = save_plan_version(con, code, fy, rev, reason=why, params_json=payload,
-                                parent_version_id=parent_version_id, value_col=value_col)
+                                parent_version_id=parent_version_id, value_col=value_col,
+                                source_file=facts_file)
         log.info("%s: %s", vid, rev.summary("en"))
         db.commit(con)
         return vid

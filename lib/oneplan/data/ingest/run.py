@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from oneplan.core import areas
-from oneplan.data import db
+from oneplan.data import audit, db
 from oneplan.data.ingest.check import (
     References,
     Row,
@@ -235,6 +235,7 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
                                   not in refs.need_province})
                 refs.need_province.update(new_needs)
                 refs.needs.update(new_needs)
+        record_import(con, result, scope)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -254,6 +255,27 @@ def import_file(con, refs: References, prep: PreparedFile | Path, *, kind: str |
     if rejected:
         result.rejects_path = write_rejects(rejects_path(path, rejects_dir), rejected)
     return result
+
+
+def record_import(con, result: FileResult, scope: ProvinceScope | None = None) -> str:
+    """The audit row of one import file (:func:`oneplan.data.audit.record`), on ``con``
+    inside the file's transaction: its name and sha256, its province, rows read, accepted,
+    rejected and changed (inserted or updated; 0 for an identical re-import); a file
+    that could not be read or loaded says so in the detail (not the message, which may
+    quote a cell)."""
+    province = None
+    if scope is not None and not scope.multi:
+        province = scope.province
+    detail: dict = {"kinds": [s.kind for s in result.sheets],
+                    "inserted": result.total("inserted"), "updated": result.total("updated"),
+                    "unchanged": result.total("unchanged"), "skipped": result.skipped_rows}
+    if result.error is not None:
+        detail = {"not_loaded": True}
+    return audit.record(
+        con, action="import", province_code=province, file=result.path,
+        rows_read=result.total("read"), rows_accepted=result.total("accepted"),
+        rows_rejected=result.total("rejected"),
+        rows_changed=result.total("inserted") + result.total("updated"), detail=detail)
 
 
 def check_rejects_dir(rejects_dir: str | Path | None) -> Path | None:
@@ -348,6 +370,10 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
                 log.exception("loading %s failed", pr.path)
                 results.append(FileResult(pr.path, error=ImportFileError(
                     pr.path.name, *message("data.ingest.file.db_refused", error=exc))))
+        for fr in results:   # a file not loaded has its audit row too
+            # (a loaded file's was written inside its transaction)
+            if fr.error is not None:
+                record_import(con, fr, ProvinceScope(fixed, multi=multi_province))
         # only an import that wrote something (reports do not depend on it: see
         # oneplan.data.db.content_digests)
         # (on a server the audit trail says when; offices may not write meta)
