@@ -240,7 +240,8 @@ def _load_duckdb(con, folder: Path, tables: dict) -> None:
     try:
         for t, entry in tables.items():
             cols = ", ".join(f'"{c}"' for c in entry["columns"])
-            con.execute(f'DELETE FROM "{t}"')
+            if con.execute(f'SELECT EXISTS (SELECT 1 FROM "{t}")').fetchall()[0][0]:
+                con.execute(f'DELETE FROM "{t}"')
             con.execute(f'INSERT INTO "{t}" ({cols}) SELECT {cols} FROM '
                         f"read_parquet({_quote_path(folder / entry['file'])})")
     except duckdb.Error as exc:
@@ -263,7 +264,9 @@ def _load_pg(url: str, folder: Path, tables: dict) -> None:
                 cols = ", ".join(f'"{c}"' for c in entry["columns"])
                 rows = mem.sql(f"SELECT {cols} FROM read_parquet("
                                f"{_quote_path(folder / entry['file'])})").to_arrow_table()
-                cur.execute(f'DELETE FROM "{t}"')
+                cur.execute(f'SELECT EXISTS (SELECT 1 FROM "{t}")')
+                if cur.fetchone()[0]:  # --replace (audit_log stays append-only: refused)
+                    cur.execute(f'DELETE FROM "{t}"')
                 if rows.num_rows:
                     cur.adbc_ingest(t, rows, mode="append")
         con.commit()
