@@ -158,7 +158,10 @@ def test_two_salts_in_one_database_lose_links(split, baseline):
     with_one, with_two = pairs(one), pairs(mixed)
     print(f"\nmatter pairs, one salt: {with_one:,}; two salts: {with_two:,} "
           f"({with_one - with_two:,} lost)")
-    assert with_one == baseline["pairs"]
+    # the import links batch by batch (incremental), this one full: equal up to the few
+    # records where a pair scored clearly apart (a cannot-link) makes the greedy order
+    # matter
+    assert abs(with_one - baseline["pairs"]) <= max(2, with_one // 100)
     assert with_two < with_one
 
 

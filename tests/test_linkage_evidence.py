@@ -97,7 +97,8 @@ def test_first_generator_with_agency_labels_keeps_precision_and_recall():
     out, _ = linkage.link_frames(None, recs, load_params().complaints)
     m = recs.merge(out, on="complaint_id")
     s = linkage.pairwise_scores(m["cluster_id"], m["truth_matter"])
-    assert s["precision"] >= 0.97 and s["recall"] >= 0.95, s
+    # recall ≥ 0.93: since v3 half the later copies are retold by another officer
+    assert s["precision"] >= 0.97 and s["recall"] >= 0.93, s
     # the same person's different matters (truth) mostly stay apart
     multi = m.groupby("truth_person")["truth_matter"].nunique()
     sub = m[m["truth_person"].isin(multi[multi >= 2].index)]

@@ -13,6 +13,8 @@ a complaint", ``docs/complaints.md``).
    (at most ``matter_candidates_per_record`` each, nearest in date), are scored on text,
    numbers, category (evidence, never a gate: อื่น ๆ and another agency's label still meet),
    days apart and หมู่ (:func:`oneplan.complaints.linkage_model.matter_probability`).
+   A pair scored below ``matter_apart_below`` is a cannot-link: two clearly different
+   matters of one person are not chained into one through a third record.
 
 Links are clustered strongest first under constraints (:mod:`oneplan.complaints.clustering`):
 two different national IDs never end in one person, a matter never holds two people, and
@@ -58,10 +60,12 @@ from oneplan.complaints.linkage_model import (
 from oneplan.complaints.linkage_text import (  # noqa: F401  (re-exported)
     TEXT_BITS,
     TEXT_WORDS,
+    containment_bits,
     hash_number,
     jaccard_bits,
     number_bits,
     number_overlap,
+    phrase_bits,
     text_bits,
 )
 from oneplan.data import audit
@@ -281,14 +285,16 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
     cl_, cr_ = cand["l"].astype(np.int64), cand["r"].astype(np.int64)
     need = np.unique(np.concatenate([cl_, cr_]))
     bits = np.zeros((n, TEXT_WORDS), dtype=np.uint64)
+    pbits = np.zeros((n, TEXT_WORDS), dtype=np.uint64)
     nums = np.zeros(n, dtype=np.uint64)
     if len(need):
         texts = frame["text"].to_numpy()[need]
         bits[need] = text_bits(texts)
+        pbits[need] = phrase_bits(texts)
         nums[need] = number_bits(texts)
     none = (nums[cl_] == 0) | (nums[cr_] == 0)
     moo = frame["moo"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
-    feat = {"sim": jaccard_bits(bits, cl_, cr_),
+    feat = {"sim": jaccard_bits(bits, cl_, cr_), "contain": containment_bits(pbits, cl_, cr_),
             "overlap": np.where(none, np.nan, number_overlap(nums, cl_, cr_)),
             "cat": category_level(frame["category"].iloc[cl_], frame["category"].iloc[cr_],
                                   groups),
@@ -305,9 +311,13 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
 
     # matters: strongest first; a matter holds one person at most; decisions hold
     keep_cluster = frame["cluster_id"].where(~frame["reopen"])
+    # a pair scored clearly apart never ends in one matter through third records
+    apart = prob < p.matter_apart_below
+    cannot_m = np.column_stack([cl_[apart], cr_[apart]]).astype(np.int64)
     label, stats.refused_matter_links = clustering.constrained_clusters(
         n, medges, prob[keep], labels=person_label,
-        must=np.vstack([_membership_edges(keep_cluster), must_d]), cannot=cannot_d)
+        must=np.vstack([_membership_edges(keep_cluster), must_d]),
+        cannot=np.vstack([cannot_d, cannot_m]))
     stats.review = _review_pairs(frame, pairs, strong, p, cl_, cr_, prob, levels, q)
     stats.review_pairs = len(stats.review)
     out = _assign(frame, label, person_label, full, stats)

@@ -6,7 +6,8 @@
   unknown house is neutral. Blocking is on the capped keys of
   :mod:`oneplan.complaints.blocking`.
 * **Matter** — are two candidate records one matter? A Fellegi–Sunter sum of weights over
-  the text (trigram Jaccard), the numbers the texts mention, the category (same code /
+  the text (trigram Jaccard), the phrases kept (5-gram containment: a paraphrase by
+  another officer keeps the place and details), the numbers the texts mention, the category (same code /
   same group / อื่น ๆ on a side / different: evidence, never a gate), the days apart and the
   หมู่. Scored in numpy: the text evidence is a bit-set Jaccard (:mod:`linkage_text`),
   which SQL cannot do at this speed.
@@ -144,6 +145,8 @@ def _name_comparison(col: str, m: list[float], u: list[float]) -> dict:
 
 MATTER_LEVELS = {
     "text": ["text J≥{0}", "text J≥{1}", "text J≥{2}", "text J≥{3}", "different text"],
+    "phrase": ["phrases C≥{0}", "phrases C≥{1}", "phrases C≥{2}", "phrases C≥{3}",
+               "few phrases shared"],
     "numbers": ["numbers on one side only", "same numbers", "different numbers"],
     "category": ["same category", "same category group", "อื่น ๆ (other) on a side",
                  "different category"],
@@ -157,18 +160,20 @@ def matter_levels(feat: dict[str, np.ndarray], q: MatterModelParams) -> dict[str
     """Level index (0 = strongest) of each matter comparison for every candidate pair.
 
     Args:
-        feat: per pair ``sim`` (text Jaccard), ``overlap`` (share of numbers shared, NaN
+        feat: per pair ``sim`` (text Jaccard), ``contain`` (5-gram containment), ``overlap`` (share of numbers shared, NaN
             when a side has none), ``cat`` (0 same code, 1 same group, 2 other on a side,
             3 different), ``days`` (days apart) and ``moo`` (0 same, 1 unknown, 2 different).
     """
     t = np.asarray(q.text_levels)
     sim = feat["sim"]
     text = (sim[:, None] < t[None, :]).sum(axis=1)
+    c = np.asarray(q.phrase_levels)
+    phrase = (feat["contain"][:, None] < c[None, :]).sum(axis=1)
     ov = feat["overlap"]
     numbers = np.where(np.isnan(ov), 0, np.where(ov >= q.numbers_shared, 1, 2))
     d = np.asarray(q.days_levels)
     days = (feat["days"][:, None] > d[None, :]).sum(axis=1)
-    return {"text": text, "numbers": numbers, "category": feat["cat"].astype(np.int64),
+    return {"text": text, "phrase": phrase, "numbers": numbers, "category": feat["cat"].astype(np.int64),
             "days": days, "moo": feat["moo"].astype(np.int64)}
 
 
@@ -189,7 +194,8 @@ def matter_labels(q: MatterModelParams) -> dict[str, list[str]]:
     """The level labels of the matter comparisons with their thresholds filled in."""
     out = {}
     for name, labels in MATTER_LEVELS.items():
-        th = q.text_levels if name == "text" else q.days_levels if name == "days" else []
+        th = (q.text_levels if name == "text" else q.phrase_levels if name == "phrase"
+              else q.days_levels if name == "days" else [])
         out[name] = [lab.format(*th) for lab in labels]
     return out
 

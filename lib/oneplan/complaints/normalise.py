@@ -143,9 +143,18 @@ _THAI_DIGIT_RE = None
 _BOILER_RE = None
 
 
+# Thai officialese abbreviations in complaint texts, one spelling each (an officer
+# retelling a matter writes ถ. for ถนน, ร.ร. for โรงเรียน …). Longest first where they nest.
+_TEXT_ABBR = ((r"โรงพยาบาลส่งเสริมสุขภาพตำบล|รพ\.\s*สต\.", "รพสต"), (r"โรงเรียน|ร\.\s*ร\.", "รร"),
+              (r"กิโลเมตรที่\s*|กิโลเมตร\s*|กม\.\s*", "กม"), (r"ผู้ใหญ่บ้าน|ผญบ\.", "ผญบ"),
+              (r"องค์การบริหารส่วนตำบล|อบต\.", "อบต"), (r"สถานีอนามัย|สอ\.", "สอ"),
+              (r"หมู่ที่\s*|หมู่\s*|ม\.\s*", "ม"), (r"ตำบล\s*|ต\.\s*", "ต"),
+              (r"ซอย\s*|ซ\.\s*", "ซ"), (r"ถนน\s*|ถ\.\s*", "ถ"))
+
+
 def text_keys(texts) -> list[str]:
     """Matter texts reduced for comparison: boilerplate removed, one spelling of the
-    address abbreviations, no tone marks, spaces or punctuation, Thai digits as Arabic."""
+    address and officialese abbreviations, no tone marks, spaces or punctuation, Thai digits as Arabic."""
     import re
 
     global _BOILER_RE, _DROP_RE, _THAI_DIGIT_RE
@@ -154,8 +163,7 @@ def text_keys(texts) -> list[str]:
         _THAI_DIGIT_RE = re.compile(thai.THAI_DIGIT_CLASS)
         _BOILER_RE = re.compile("|".join(sorted((re.escape(b).replace("\\ ", r"\s*")
                                                  for b in BOILERPLATE), key=len, reverse=True)))
-    abbr = [(re.compile(a), b) for a, b in ((r"หมู่ที่\s*|หมู่\s*|ม\.\s*", "ม"),
-                                            (r"ตำบล\s*|ต\.\s*", "ต"), (r"ซอย\s*|ซ\.\s*", "ซ"))]
+    abbr = [(re.compile(a), b) for a, b in _TEXT_ABBR]
     out = []
     for t in texts:
         t = _BOILER_RE.sub("", str(t).lower())

@@ -9,9 +9,22 @@ drawn on purpose:
   phones are formatted differently, IDs are left out or mistyped (a bad check digit),
   addresses use ม./หมู่/หมู่ที่, ต./ตำบล; some copies are anonymous;
 * each copy paraphrases the matter (synonyms, politeness formulas, word order, how long
-  it has lasted remembered differently) and is dated 0–10 days after the first;
+  it has lasted remembered differently) and is dated 0–10 days after the first; every
+  matter happened at one place of its village (a landmark: ``หน้าวัดบ้านโนนแก``) that
+  every copy names;
+* about half the later copies are the matter *retold by another agency's officer*
+  (:func:`retell`): clauses reordered, another facet of the problem, another request,
+  words swapped for synonyms, abbreviations (ถ. ซ. ม. ร.ร. อบต. …), courtesy phrases
+  added or dropped, the detail sometimes left out — only the landmark is sure to stay;
+  some copies are filed under a related category of the agency (a road that floods under
+  ``flood``) or under อื่น ๆ;
 * recurring complainants file several different matters over the year, some about the
-  same problem in the same place months apart (a recurring problem, not a duplicate);
+  same problem in the same place months apart (a recurring problem, not a duplicate),
+  some a *different* matter of the same category in the same village 1–5 weeks later
+  (which must not merge);
+* first names and surnames are drawn with realistic skew (a few very common, many rare),
+  and some people are namesakes of a villager (same first name and surname, same หมู่,
+  another house, ID and phone);
 * family members share a phone, surname and address; neighbours report the same kind of
   problem on the same day in the same village (look-alikes that are not duplicates);
 * a few sub-districts are hotspots of one category;
@@ -42,9 +55,9 @@ from oneplan.complaints.feeds import Feed, Registry, feed_file_name, registry
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "oneplan.samples.feeds v2"
+GENERATOR = "oneplan.samples.feeds v3"
 
-MESSY = {"date_other_form": 0.10, "label_other": 0.005, "label_unknown": 0.005,
+MESSY = {"date_other_form": 0.10, "label_other": 0.06, "label_unknown": 0.02,
          "case_repeat": 0.005, "address_only": 0.01}
 """Shares of records written the way people type, not as the feed declares (see the
 module docstring); ``generate(messy=False)`` writes every record in its feed's form."""
@@ -144,6 +157,54 @@ SUFFIXES = ["", "", " จึงเรียนมาเพื่อโปรด�
             " ชาวบ้านเดือดร้อนมาก", " แจ้งหลายครั้งแล้ว"]
 DURATIONS = ["", "มาประมาณ {d} เดือน", "นาน {d} เดือนแล้ว", "ตั้งแต่ {d} สัปดาห์ก่อน"]
 
+# Where a matter happened: a kind of place and the village it is in (a village name is
+# drawn once per sub-district and หมู่, so a person's other matters and the neighbours'
+# name the same village; the place kind is drawn per matter).
+LANDMARK_KINDS = ("หน้าวัด", "ข้างโรงเรียน", "ทางเข้า", "ใกล้สถานีอนามัย", "ตรงข้ามตลาดนัด",
+                  "ริมคลองส่งน้ำ", "หลังที่ทำการผู้ใหญ่บ้าน", "สามแยก", "ข้างโรงสีข้าว",
+                  "หน้าสนามกีฬา", "ใกล้ศาลปู่ตา", "ข้างฝายกั้นน้ำ", "หน้าปั๊มน้ำมัน",
+                  "ใกล้หอกระจายข่าว", "ท้ายซอยหลังตลาด", "ข้างบ่อบำบัดน้ำเสีย")
+VILLAGE_HEAD = ("หนอง", "โนน", "ดอน", "นา", "โคก", "ห้วย", "สระ", "ป่า", "บึง", "ท่า", "หัว", "เหล่า")
+VILLAGE_TAIL = ("แก", "ยาง", "ไผ่", "แดง", "ทอง", "ใหญ่", "น้อย", "สว่าง", "เจริญ", "ตาล",
+                "ม่วง", "ขาม", "กอก", "จิก", "เต่า", "หว้า", "บก", "งิ้ว", "ดู่", "คูณ")
+# Another officer retelling the matter: openings and closings he or she adds,
+# word-for-word synonyms and the abbreviations of Thai officialese.
+RETELL_OPEN = ("", "", "กราบเรียนนายอำเภอ ", "ด้วยผู้ร้องได้รับความเดือดร้อน ", "ประชาชนแจ้งทางสายด่วนว่า ",
+               "ได้รับแจ้งจากผู้ร้องว่า ", "ขอความอนุเคราะห์ ", "รับเรื่องจากศูนย์ฯ ว่า ")
+RETELL_CLOSE = ("", "", " จะเป็นพระคุณอย่างสูง", " ด่วนที่สุด", " รบกวนหน่วยงานช่วยดำเนินการ",
+                " เพื่อโปรดพิจารณาดำเนินการ", " (ส่งต่อจากศูนย์ดำรงธรรม)", " ผู้ร้องรอคำตอบ")
+RETELL_SYNONYMS = (("ชำรุด", "เสียหาย"), ("ขอให้", "อยากให้"), ("ขอให้", "ขอความกรุณา"),
+                   ("ซ่อมแซม", "แก้ไข"), ("ซ่อม", "ปรับปรุง"), ("หลายวัน", "หลายวันแล้ว"),
+                   ("รบกวน", "ก่อความเดือดร้อนแก่"), ("ตรวจสอบ", "ลงพื้นที่ตรวจสอบ"),
+                   ("เร่ง", "รีบ"), ("ไม่", "ยังไม่"), ("ขอรับ", "ขอ"), ("ด่วน", "โดยเร็ว"))
+ABBREVIATIONS = (("ถนน", "ถ."), ("ซอย", "ซ."), ("หมู่ ", "ม."), ("ช่วงกิโลเมตรที่ ", "กม."),
+                 ("โรงเรียน", "ร.ร."), ("ผู้ใหญ่บ้าน", "ผญบ."), ("สถานีอนามัย", "สอ."),
+                 ("โรงพยาบาลส่งเสริมสุขภาพตำบล", "รพ.สต."), ("ประมาณ", "ราว"))
+RELATED = {"road": "flood", "flood": "road", "streetlight": "road", "water_supply": "flood",
+           "garbage": "pollution", "pollution": "garbage", "land": "official",
+           "agriculture": "water_supply", "health": "pollution", "debt": "official",
+           "consumer": "official", "drugs": "official", "welfare": "official",
+           "official": "welfare"}
+"""A category an officer may file a matter under instead of its own (a road that floods
+under ``flood``): used where the copy's agency takes that category."""
+P_RETELL = 0.55
+"""Share of later copies retold by another agency's officer (:func:`retell`)."""
+
+
+def retell(text: str, u: np.ndarray) -> str:
+    """``text`` as another agency's officer would write it down: synonyms swapped (each
+    with probability 1/2), abbreviations (1/2), an opening and a closing of the officer's
+    own. ``u``: 4 uniform draws."""
+    out = text
+    for i, (a, b) in enumerate(RETELL_SYNONYMS):
+        if ((int(u[0] * 7919) >> (i % 13)) & 1) and a in out:
+            out = out.replace(a, b, 1)
+    if u[1] < 0.5:
+        for a, b in ABBREVIATIONS:
+            out = out.replace(a, b)
+    return (RETELL_OPEN[int(u[2] * len(RETELL_OPEN))] + out
+            + RETELL_CLOSE[int(u[3] * len(RETELL_CLOSE))]).replace("  ", " ").strip()
+
 
 @dataclass
 class Generated:
@@ -176,6 +237,12 @@ def _national_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     d[:, 0] = rng.integers(1, 9, size=n)
     d[:, 12] = (11 - (d[:, :12] * np.arange(13, 1, -1)).sum(axis=1) % 11) % 10
     return np.array(["".join(map(str, row)) for row in d.tolist()], dtype=object)
+
+
+def _skewed(rng: np.random.Generator, n_items: int, size: int, a: float = 1.0) -> np.ndarray:
+    """``size`` indexes into ``n_items`` with Zipf-like weights ``1 / rank**a``."""
+    w = 1.0 / np.arange(1, n_items + 1) ** a
+    return rng.choice(n_items, size=size, p=w / w.sum())
 
 
 def _typo(rng: np.random.Generator, words: np.ndarray, p: float) -> np.ndarray:
@@ -220,12 +287,15 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
     # people ----------------------------------------------------------------------------
     n_people = max(10, int(n_records / 2.2))
     female = rng.random(n_people) < 0.52
-    first = np.where(female, np.array(FEMALE, dtype=object)[rng.integers(0, len(FEMALE), n_people)],
-                     np.array(MALE, dtype=object)[rng.integers(0, len(MALE), n_people)])
+    # a few first names are very common, most are not (Zipf-like ranks)
+    first = np.where(female, np.array(FEMALE, dtype=object)[_skewed(rng, len(FEMALE), n_people)],
+                     np.array(MALE, dtype=object)[_skewed(rng, len(MALE), n_people)])
     syl = np.array(_SYLLABLES, dtype=object)
-    nsyl = rng.integers(2, 4, n_people)
-    s1, s2, s3 = (syl[rng.integers(0, len(syl), n_people)] for _ in range(3))
-    last = np.where(nsyl == 2, s1 + s2, s1 + s2 + s3)
+    n_sur = max(300, n_people // 3)
+    nsyl = rng.integers(2, 4, n_sur)
+    s1, s2, s3 = (syl[rng.integers(0, len(syl), n_sur)] for _ in range(3))
+    surnames = np.where(nsyl == 2, s1 + s2, s1 + s2 + s3)
+    last = surnames[_skewed(rng, n_sur, n_people, 0.8)]
     home = rng.integers(0, len(subs), n_people)
     moo = rng.integers(1, 16, n_people)
     house = np.array([f"{a}" if b == 0 else f"{a}/{b}" for a, b in
@@ -242,6 +312,12 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
     fam = fam[fam > 0]
     last[fam], home[fam], moo[fam], house[fam], phone[fam] = (
         last[fam - 1], home[fam - 1], moo[fam - 1], house[fam - 1], phone[fam - 1])
+    # namesakes: a person named like an earlier villager, in the same หมู่ (another house)
+    twin = np.flatnonzero(rng.random(n_people) < 0.03)
+    twin = twin[twin > 0]
+    of = (rng.random(len(twin)) * twin).astype(np.int64)
+    first[twin], last[twin], home[twin], moo[twin], female[twin] = (
+        first[of], last[of], home[of], moo[of], female[of])
 
     # matters ---------------------------------------------------------------------------
     per_person = 1 + rng.geometric(0.62, n_people) - 1  # 1, 2, 3 ... (recurring complainants)
@@ -264,10 +340,16 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
     rep = np.flatnonzero((rng.random(n_m) < 0.35) & (np.r_[False, m_person[1:] == m_person[:-1]]))
     m_cat[rep], m_sub[rep], m_moo[rep] = m_cat[rep - 1], m_sub[rep - 1], m_moo[rep - 1]
     m_day[rep] = np.minimum(m_day[rep - 1] + rng.integers(60, 200, len(rep)), days_in_year - 15)
+    # a different matter of the same category in the same village, 1–5 weeks later
+    again = np.flatnonzero((rng.random(n_m) < 0.12) & (np.r_[False, m_person[1:] == m_person[:-1]]))
+    m_cat[again], m_sub[again], m_moo[again] = m_cat[again - 1], m_sub[again - 1], m_moo[again - 1]
+    m_day[again] = np.minimum(m_day[again - 1] + rng.integers(7, 36, len(again)),
+                              days_in_year - 15)
     m_detail = rng.integers(0, 6, n_m)
     m_n = rng.integers(1, 40, n_m)
     m_obj = rng.integers(0, 4, n_m)
     m_prob = rng.integers(0, 4, n_m)
+    m_land = rng.integers(0, len(LANDMARK_KINDS), n_m)
     # neighbours: another person of the same village reports the same kind of problem on
     # the same day (a look-alike that is a different complaint)
     nb = np.flatnonzero(rng.random(n_m) < 0.06)
@@ -277,13 +359,14 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
     m_cat, m_day, m_sub, m_moo, m_obj = (np.r_[m_cat, m_cat[nb]], np.r_[m_day, m_day[nb]],
                                          np.r_[m_sub, m_sub[nb]], np.r_[m_moo, m_moo[nb]],
                                          np.r_[m_obj, m_obj[nb]])
+    m_land = np.r_[m_land, rng.integers(0, len(LANDMARK_KINDS), len(nb))]
     m_prob = np.r_[m_prob, rng.integers(0, 4, len(nb))]
     m_detail = np.r_[m_detail, rng.integers(0, 6, len(nb))]
     m_n = np.r_[m_n, rng.integers(1, 40, len(nb))]
     n_m = len(m_person)
 
-    # copies: each matter reaches 1–4 agencies that take its category --------------------
-    k = rng.choice([1, 2, 3, 4], n_m, p=[0.42, 0.30, 0.18, 0.10])
+    # copies: each matter reaches 1–5 agencies that take its category --------------------
+    k = rng.choice([1, 2, 3, 4, 5], n_m, p=[0.40, 0.28, 0.17, 0.10, 0.05])
     takes = {c: [a for a, f in reg.feeds.items() if c in f.categories.values()] for c in cats}
     rows_m, rows_a = [], []
     for c in cats:
@@ -317,7 +400,7 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
     title[female[p] & (swap > 0.93)] = np.where(married[p], "นางสาว", "นาง")[female[p] & (swap > 0.93)]
     fn = _typo(rng, first[p], 0.08)
     ln = _typo(rng, last[p], 0.08)
-    has_id = (rng.random(n) < 0.8) & ~anon
+    has_id = (rng.random(n) < 0.65) & ~anon
     ids = np.where(has_id, nid[p], None).astype(object)
     bad_id = np.flatnonzero(has_id & (rng.random(n) < 0.03))
     ids[bad_id] = [s[:5] + str((int(s[5]) + 1) % 10) + s[6:] for s in ids[bad_id]]
@@ -340,26 +423,50 @@ def generate(n_records: int = 10_000, provinces: list[str] | None = None, *, see
                          anon, a_style, house[p], moo_w, moo[p], tam_w, subs["sub"].to_numpy()[sub_i],
                          amp_w, subs["dist"].to_numpy()[sub_i])], dtype=object)
 
-    # text: the matter's details, each copy's own words
+    # text: the matter's details and landmark, each copy's own words
     mc = m_cat[r_m]
     texts = []
     u = rng.random((n, 6))
+    v = rng.random((n, 8))
+    retold = ~first_copy & (v[:, 0] < P_RETELL)
+    head = np.array(VILLAGE_HEAD, dtype=object)[(m_sub * 7 + m_moo * 3) % len(VILLAGE_HEAD)]
+    tail = np.array(VILLAGE_TAIL, dtype=object)[(m_sub * 11 + m_moo * 5) % len(VILLAGE_TAIL)]
+    village = "บ้าน" + head + tail
     for i in range(n):
         objs, probs, reqs, dets = TEXT[mc[i]]
         mi = r_m[i]
         obj = objs[(m_obj[mi] + (u[i, 0] < 0.4)) % len(objs)]
-        prob = probs[m_prob[mi] % len(probs)].replace("{n}", str(m_n[mi]))
+        # a retelling officer may describe another facet of the problem
+        pk = m_prob[mi] + (int(v[i, 1] * 3) + 1 if retold[i] and v[i, 2] < 0.5 else 0)
+        prob = probs[pk % len(probs)].replace("{n}", str(m_n[mi]))
         req = reqs[int(u[i, 2] * len(reqs))]
         det = dets[m_detail[mi] % len(dets)].replace("{n}", str(m_n[mi]))
+        if retold[i] and v[i, 3] < 0.3:
+            det = ""
+        land = LANDMARK_KINDS[m_land[mi]] + village[mi]
         # how long it has lasted: the same in most copies, remembered differently in some
         d_ = 1 + m_n[mi] % 5 if u[i, 2] < 0.7 else 1 + int(u[i, 4] * 7919) % 6
         dur = DURATIONS[int(u[i, 3] * 4)].replace("{d}", str(d_))
         place = (f"หมู่ {m_moo[mi]}" if u[i, 4] < 0.5 else f"ม.{m_moo[mi]}")
+        if retold[i]:
+            form = int(v[i, 4] * 4)
+            body = (f"{land} {place} {obj}{det} {prob} {req}" if form == 0 else
+                    f"{obj}{prob} ที่{land} {det} {dur} {req}" if form == 1 else
+                    f"{req} กรณี{obj}{det} {prob} บริเวณ{land} {place}" if form == 2 else
+                    f"{dur} {obj}{det} {land} {prob} {req}")
+            texts.append(retell(body, v[i, 5:8].tolist() + [u[i, 5]]))
+            continue
         pre = PREFIXES[int(u[i, 5] * len(PREFIXES))]
         suf = SUFFIXES[int(u[i, 0] * 7919) % len(SUFFIXES)]
-        body = (f"{obj}{det} {place} {prob} {dur} {req}" if u[i, 3] < 0.6 else
-                f"{req} เนื่องจาก{obj}{det} {place} {prob} {dur}")
+        body = (f"{obj}{det} {land} {place} {prob} {dur} {req}" if u[i, 3] < 0.6 else
+                f"{req} เนื่องจาก{obj}{det} {land} {place} {prob} {dur}")
         texts.append(f"{pre}{body}{suf}".replace("  ", " ").strip())
+    # some copies are filed under a related category their agency takes
+    rel = np.array([RELATED.get(c, c) for c in mc], dtype=object)
+    taken = {c: set(a) for c, a in takes.items()}
+    swap_cat = retold & (v[:, 1] > 0.8) & np.array(
+        [ag in taken.get(r_, ()) for r_, ag in zip(rel, r_a)], dtype=bool)
+    mc = np.where(swap_cat, rel, mc)
 
     # tracking: first action, closure, reopen, transfers
     first_action = received.normalize() + pd.to_timedelta(
