@@ -436,7 +436,13 @@ def test_cli_export_and_import(db_file, tmp_path, capsys):
                      "--db", str(db_file)]) == 2
     c = duckdb.connect(str(db_file), read_only=True)
     assert c.execute("SELECT count(*) FROM complaint_link_decisions").fetchone()[0] == 2
-    assert review.pending_count(c, "40") == 1
+    # after the relink: the two decided pairs no longer wait; what waits is exactly the
+    # relink's uncertain pairs without a decision (how many depends on the model's weights)
+    undecided = c.execute(
+        "SELECT count(*) FROM complaint_review_pairs p WHERE NOT EXISTS (SELECT 1 FROM "
+        "complaint_link_decisions d WHERE d.left_id = p.left_id AND d.right_id = p.right_id)"
+    ).fetchone()[0]
+    assert review.pending_count(c, "40") == undecided < 3
     c.close()
 
 

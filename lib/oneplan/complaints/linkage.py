@@ -253,6 +253,9 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
         if pairs[["rid_l", "rid_r"]].isna().any().any():
             raise ValueError("person_edges name records that are not in existing or new")
         pairs = pairs.astype({"rid_l": np.int64, "rid_r": np.int64})
+    # one order whatever order the query engine returned the pairs in: the clustering
+    # takes equal weights in input order, and cannot-links make that order matter
+    pairs = pairs.sort_values(["rid_l", "rid_r"], kind="stable").reset_index(drop=True)
     strong = pairs["probability"].to_numpy() >= p.person.threshold
     pedges = pairs.loc[strong, ["rid_l", "rid_r"]].to_numpy(dtype=np.int64)
     stats.person_links = len(pedges)
@@ -282,6 +285,8 @@ def link_frames(existing: pd.DataFrame | None, new: pd.DataFrame, p: ComplaintsP
     t3 = time.perf_counter()
     cand = _matter_candidates(mem, frame, p)
     mem.close()
+    order = np.lexsort((cand["r"], cand["l"]))  # one order, as for the people above
+    cand = {k: np.asarray(v)[order] for k, v in cand.items()}
     cl_, cr_ = cand["l"].astype(np.int64), cand["r"].astype(np.int64)
     need = np.unique(np.concatenate([cl_, cr_]))
     bits = np.zeros((n, TEXT_WORDS), dtype=np.uint64)
