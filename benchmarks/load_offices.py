@@ -15,7 +15,8 @@ What it does, with the real commands a province office would run:
 2. creates one office account per province (``oneplan.data.pgrights.grant``) and writes
    each office a needs file of ``--rows`` rows in its own villages, and a committee-stage
    file moving ``--stages`` of them on;
-3. starts every office at once, each as its own process under its own account:
+3. starts every office at once (or ``--concurrency`` at a time), each as its own process
+   under its own account:
    ``oneplan import NEEDS --db <its URL>`` then ``oneplan import STAGES``; meanwhile a
    reader (the batch's read path: a read-only workspace of the central role, then
    ``content_digests``) reads the whole database in a loop;
@@ -219,6 +220,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--offices", type=int, default=76)
     ap.add_argument("--rows", type=int, default=200, help="needs per office file")
     ap.add_argument("--stages", type=int, default=20, help="stage changes per office")
+    ap.add_argument("--concurrency", type=int, default=0,
+                    help="offices working at the same moment (default: all of them)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per command")
     ap.add_argument("--cap", type=float, default=1800, help="seconds for the whole run")
     ap.add_argument("--no-baseline", action="store_true")
@@ -280,7 +283,7 @@ def main(argv: list[str] | None = None) -> dict:
         thread = threading.Thread(target=reader_loop, args=(central, stop, reader))
         thread.start()
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        with ThreadPoolExecutor(max_workers=args.concurrency or len(files)) as pool:
             futures = [pool.submit(office_run, urls[p], p, n, s, args.timeout)
                        for p, n, s in files]
             results = [f.result(timeout=args.cap) for f in futures]
@@ -322,7 +325,8 @@ def main(argv: list[str] | None = None) -> dict:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
-    print(f"load test: {figures['offices']} offices x ({args.rows} needs + {args.stages} "
+    at_once = args.concurrency or args.offices
+    print(f"load test ({at_once} offices at a time): {figures['offices']} offices x ({args.rows} needs + {args.stages} "
           f"stage changes) = {rows:,} rows in {figures['wall_s']} s "
           f"-> {figures['rows_per_s']} rows/s; command latency p50 "
           f"{figures['latency_p50_s']} s, p95 {figures['latency_p95_s']} s; "
