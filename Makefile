@@ -58,5 +58,5 @@ PG_URL = $$(sh scripts/pg-server.sh url)
 national-pg: setup pg-up
 	test -f data/oneplan.duckdb || $(BIN)/oneplan build-sample
 	$(BIN)/oneplan db init --db "$(PG_URL)"
-	$(BIN)/oneplan db copy data/oneplan.duckdb "$(PG_URL)" || true
+	$(BIN)/oneplan db copy data/oneplan.duckdb "$(PG_URL)" --replace
 	ONEPLAN_DB="$(PG_URL)" $(BIN)/oneplan report --all --out reports-pg
