@@ -286,13 +286,15 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 VOLATILE_META = frozenset({"last_import_at"})
 """``meta`` keys that say when something was written, not what the data are."""
 
-NOT_REPORTED = frozenset({"meta", "complaint_rejects", "complaint_link_runs", "audit_log"})
+NOT_REPORTED = frozenset({"meta", "complaint_rejects", "complaint_link_runs", "audit_log",
+                          "schema_migrations"})
 """Tables no report shows: ``meta`` (its other keys identify the build, see
 :data:`VOLATILE_META`), the problems of rejected complaint rows (appended at every
 import of a feed), the log of link runs (one row per run, whatever it changed) and the
 audit trail (one row per import, whatever it changed: an identical re-import redoes no
 report; the appendix line names the last import that changed data, see
-:func:`oneplan.data.audit.latest`)."""
+:func:`oneplan.data.audit.latest`) and the schema versions applied (an upgrade that
+changes what a report shows changes the tables it reads)."""
 
 VOLATILE_COLUMNS = frozenset({"imported_at", "linked_at"})
 """Columns that say when a row was written, not what it holds."""
