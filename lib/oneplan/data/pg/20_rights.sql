@@ -134,6 +134,27 @@ BEGIN
             prov := 'province_code';
         END IF;
         own := format('%s = %s', prov, mine);
+        -- rows that belong to a parent: one hashed look-up of the office's parent keys
+        -- per statement, not a sub-query per row (1.4 s -> ms for need_stages nationally)
+        own := CASE t
+            WHEN 'need_stages' THEN format('need_id IN (SELECT n.need_id FROM public.needs n '
+                'WHERE n.province_code = %s)', mine)
+            WHEN 'progress' THEN format('(project_id IN (SELECT p.project_id FROM '
+                'public.proposals p WHERE p.province_code = %1$s) OR (project_id NOT IN '
+                '(SELECT p.project_id FROM public.proposals p) AND project_id IN (SELECT '
+                'w.project_id FROM public.water_projects w WHERE w.province_code = %1$s)))',
+                mine)
+            WHEN 'plan_items' THEN format('version_id IN (SELECT v.version_id FROM '
+                'public.plan_versions v WHERE v.province_code = %s)', mine)
+            WHEN 'complaint_truth' THEN format('complaint_id IN (SELECT c.complaint_id FROM '
+                'public.complaints c WHERE c.province_code = %s)', mine)
+            WHEN 'complaint_clusters' THEN format('complaint_id IN (SELECT c.complaint_id '
+                'FROM public.complaints c WHERE c.province_code = %s)', mine)
+            WHEN 'complaint_review_pairs' THEN format('left_id IN (SELECT c.complaint_id '
+                'FROM public.complaints c WHERE c.province_code = %s)', mine)
+            WHEN 'complaint_link_decisions' THEN format('left_id IN (SELECT c.complaint_id '
+                'FROM public.complaints c WHERE c.province_code = %s)', mine)
+            ELSE own END;
         place := CASE t
             WHEN 'needs' THEN own || ' AND left(village_code, 2) = province_code '
                 'AND left(subdistrict_code, 2) = province_code '
