@@ -471,3 +471,17 @@ def test_provinces_into_head(tmp_path):
                          capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert res.returncode == 0 and res.stderr == ""
     assert res.stdout.startswith("10  กรุงเทพมหานคร")
+
+
+def test_a_crash_log_never_holds_a_server_password(tmp_path, monkeypatch):
+    from oneplan import cli_errors
+
+    monkeypatch.setenv("ONEPLAN_LOG_DIR", str(tmp_path))
+    url = "postgresql://oneplan_owner:s3cret-pw@127.0.0.1:55432/oneplan"
+    try:
+        raise RuntimeError(f"could not talk to {url}")
+    except RuntimeError as exc:
+        path = cli_errors.write_crash_log(exc, ["report", "--db", url])
+    text = path.read_text(encoding="utf-8")
+    assert "s3cret-pw" not in text
+    assert text.count("postgresql://oneplan_owner:***@127.0.0.1:55432/oneplan") == 2

@@ -50,6 +50,15 @@ def log_dir() -> Path:
     return Path(state) / "oneplan" / "logs"
 
 
+_URL_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", re.I)
+
+
+def without_passwords(text: str) -> str:
+    """``text`` with the password of every ``postgresql://user:password@…`` address in it
+    replaced by ``***`` (a ``--db`` URL in the command line, or quoted in a traceback)."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
 def write_crash_log(exc: BaseException, argv: list[str] | None) -> Path:
     """Write the traceback of ``exc`` with the command line and versions to a new log file
     (mode 0600: a traceback may quote a row of data); returns its path. Falls back to the
@@ -61,6 +70,7 @@ def write_crash_log(exc: BaseException, argv: list[str] | None) -> Path:
             f"{datetime.now().isoformat(timespec='seconds')}\n"
             f"command: oneplan {' '.join(sys.argv[1:] if argv is None else argv)}\n\n"
             + "".join(traceback.format_exception(exc)))
+    body = without_passwords(body)
     for folder in (log_dir(), Path(tempfile.gettempdir()) / "oneplan-logs"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
