@@ -136,7 +136,8 @@ def score_persons(mem: duckdb.DuckDBPyConnection, p: ComplaintsParams, records: 
     mem.register("person_in", records[cols + ["is_new"]])
     mem.execute("CREATE OR REPLACE TABLE person_all AS SELECT * FROM person_in")
     mem.unregister("person_in")
-    report = blocking.add_capped_keys(mem, "person_all", p.block_cap)
+    report = blocking.add_capped_keys(mem, "person_all", p.block_cap,
+                                     neighbours=p.block_neighbours)
     mem.execute("CREATE OR REPLACE TABLE person_new AS SELECT * EXCLUDE (is_new) "
                 "FROM person_all WHERE is_new")
     if not full:
