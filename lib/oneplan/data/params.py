@@ -372,7 +372,7 @@ class ComplaintsParams(_Strict):
     matter_candidates_per_record: int = Field(
         40, ge=1, description="Most matter-level candidates per record (nearest in date)")
     memory_limit: str = Field(
-        "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        "2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory limit of the linkage (env ONEPLAN_DUCKDB_MEMORY wins)")
     sla_days: dict[str, int] = Field(
         default_factory=lambda: {
