@@ -40,11 +40,13 @@ def test_skewed_100k_pairs_stay_under_the_cap():
     cap = 100
     uncapped = _uncapped(con, "t")
     report = blocking.add_capped_keys(con, "t", cap)
-    # exact count of the distinct pairs Splink's block_on over the two capped keys of
-    # the surname + sub-district rule generates
+    # exact count of the distinct pairs Splink's rules over the two capped keys of the
+    # surname + sub-district rule generate (same window, at most `neighbours` apart)
     ka, kb = blocking.key_columns(2)
+    pos, w = blocking.position_column(2), report.neighbours
     generated = con.execute(" UNION ".join(
-        f"SELECT l.rid AS a, r.rid AS b FROM t l JOIN t r ON l.{k} = r.{k} AND l.rid < r.rid"
+        f"SELECT l.rid AS a, r.rid AS b FROM t l JOIN t r ON l.{k} = r.{k} AND l.rid < r.rid "
+        f"AND abs(l.{pos} - r.{pos}) <= {w}"
         for k in (ka, kb)).join(["SELECT count(*) FROM (", ")"])).fetchone()[0]
     per_rule = report.per_rule["last_sub"]
     assert per_rule["capped_blocks"] > 0
@@ -112,3 +114,37 @@ def test_duckdb_memory_and_temp_folder(tmp_path, monkeypatch):
     monkeypatch.setenv(db.MEMORY_ENV, "lots")
     with pytest.raises(UserError, match="ONEPLAN_DUCKDB_MEMORY"):
         db.duckdb_config(None)
+
+
+def test_pairs_are_bounded_per_record_not_per_block():
+    """Skewed names: whatever a block's size, a record meets at most
+    ``max(cap - 1, 2 × neighbours)`` others per rule, and its nearest neighbours in the
+    rule's sort are among them."""
+    recs = helpers.skewed(20_000, seed=5, subdistricts=3)
+    con = duckdb.connect()
+    con.register("r", recs.assign(rid=np.arange(len(recs)))[list(linkage.PERSON_COLUMNS)])
+    con.execute("CREATE TABLE t AS SELECT * FROM r")
+    cap, w = 30, 8
+    report = blocking.add_capped_keys(con, "t", cap, neighbours=w)
+    assert report.neighbours == w and report.capped_blocks > 0
+    for i, rule in enumerate(blocking.RULES):
+        ka, kb = blocking.key_columns(i)
+        pos = blocking.position_column(i)
+        pairs = " UNION ".join(
+            f"SELECT l.rid AS a, r.rid AS b FROM t l JOIN t r ON l.{k} = r.{k} "
+            f"AND l.rid <> r.rid AND abs(l.{pos} - r.{pos}) <= {w}" for k in (ka, kb))
+        most, total = con.execute(f"SELECT max(n), sum(n) // 2 FROM (SELECT a, count(*) AS n "
+                                  f"FROM ({pairs}) GROUP BY a)").fetchone()
+        if most is None:
+            continue
+        assert most <= max(cap - 1, 2 * w), rule.name
+        assert total <= report.per_rule[rule.name]["pair_bound"], rule.name
+    # in a capped block, records next to each other in the sort are compared
+    ka, kb = blocking.key_columns(2)
+    pos = blocking.position_column(2)
+    missing = con.execute(f"""
+        SELECT count(*) FROM t l JOIN t r ON split_part(coalesce(l.{kb}, ''), '~', 1) =
+            split_part(coalesce(r.{kb}, ''), '~', 1) AND l.{kb} IS NOT NULL
+            AND r.{pos} - l.{pos} BETWEEN 1 AND {w}
+        WHERE NOT (l.{ka} = r.{ka} OR l.{kb} = r.{kb})""").fetchone()[0]
+    assert missing == 0

@@ -150,7 +150,9 @@ def _places(provinces: tuple[str, ...]) -> list[_Place]:
 def _people(cfg: Config, n_people: int, places: list[_Place], rng: random.Random,
             nrng: np.random.Generator) -> pd.DataFrame:
     """People in households in villages (sub-district + หมู่), with names, IDs, phones."""
-    surnames = _surnames(rng, max(400, n_people // 3))
+    # at most 100,000: 2-3 of the syllables make ~135,000 distinct names (1M records asked
+    # for more and never finished)
+    surnames = _surnames(rng, max(400, min(n_people // 3, 100_000)))
     sur_rank = _zipf(nrng, len(surnames), n_people * 2, a=0.9)
     male_rank = _zipf(nrng, len(V.MALE), n_people * 2, a=1.1)
     female_rank = _zipf(nrng, len(V.FEMALE), n_people * 2, a=1.1)

@@ -108,7 +108,7 @@ def person_settings(p: ComplaintsParams, *, capped: bool = False):
          ]},
     ]
     if capped:
-        rules = blocking.splink_rules()
+        rules = blocking.splink_rules(p.block_cap, p.block_neighbours)
     else:
         rules = [block_on(*r.keys) for r in blocking.RULES]
     return SettingsCreator(

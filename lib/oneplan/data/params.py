@@ -364,12 +364,15 @@ class ComplaintsParams(_Strict):
         "< the level's threshold (person.threshold, matter_threshold) go to the officer's "
         "review list (complaint_review_pairs)")
     block_cap: int = Field(
-        100, ge=10, description="Largest blocking block compared whole; a larger one is "
-        "sorted and cut into windows of this many records (pairs ≤ cap × records per rule)")
+        100, ge=10, description="Largest blocking block compared whole; in a larger one "
+        "each record meets only its block_neighbours nearest in a sort on each side")
+    block_neighbours: int = Field(
+        0, ge=0, description="In a block over block_cap, the records each record meets on "
+        "either side in the rule's sort (0: block_cap // 2); bounds the pairs per record")
     matter_candidates_per_record: int = Field(
         40, ge=1, description="Most matter-level candidates per record (nearest in date)")
     memory_limit: str = Field(
-        "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        "2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory limit of the linkage (env ONEPLAN_DUCKDB_MEMORY wins)")
     sla_days: dict[str, int] = Field(
         default_factory=lambda: {
