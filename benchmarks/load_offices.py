@@ -185,14 +185,10 @@ def check(owner_url: str, expected: dict[str, list[str]], stages: int,
             stage_missing += len(ids[:stages]) - staged
             audited = con.execute(
                 "SELECT count(*) FROM audit_log WHERE actor = %s AND action = 'import'",
-                [accounts[prov]]).fetchone()[0] if _has_table(con, "audit_log") else 2
+                [accounts[prov]]).fetchone()[0]
             audit_missing += max(0, 2 - audited)
     return {"lost_rows": lost, "rows_in_wrong_province": foreign,
             "stage_changes_missing": stage_missing, "audit_rows_missing": audit_missing}
-
-
-def _has_table(con, name: str) -> bool:
-    return con.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]
 
 
 def embedded_baseline(sample: Path, files: list[tuple[str, Path, Path]], work: Path,

@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 
 from oneplan.core.errors import UserError, message
-from oneplan.data import pgschema
+from oneplan.data import pgschema, pgstore
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _CREATES = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.I)
@@ -290,8 +290,9 @@ def notice(con, lang: str = "th") -> str | None:
 # --- opening a database for the `oneplan db` actions ------------------------------------------
 
 def shown(target) -> str:
-    """A database address fit to print: a server URL without its password."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", str(target))
+    """A database address fit to print: a server URL without its password
+    (:func:`oneplan.data.pgstore.masked`), a file's path as it is."""
+    return pgstore.masked(str(target)) if pgstore.is_url(target) else str(target)
 
 
 def open_database(target, *, read_only: bool = True, create: bool = False):

@@ -27,7 +27,7 @@ import secrets
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from oneplan.core.errors import UserError, message
-from oneplan.data import pgschema
+from oneplan.data import pgschema, pgstore
 from oneplan.data.ingest.parse import CellError, province_code_of
 
 GROUPS = {"office": "oneplan_office", "central": "oneplan_central",
@@ -66,13 +66,9 @@ def _connect(url: str):
 
 
 def mask_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by :data:`MASK`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+    """``url`` with its password (if any) replaced by :data:`MASK` (the one masking rule of
+    :func:`oneplan.data.pgstore.masked`)."""
+    return pgstore.masked(url)
 
 
 def account_url(url: str, user: str, password: str | None = None) -> str:

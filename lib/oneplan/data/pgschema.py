@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from oneplan.data import db
+from oneplan.data import db, pgstore
 
-_URL = re.compile(r"^postgres(ql)?://", re.I)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.I)
 _TYPES = [
     (_DOUBLE, "DOUBLE PRECISION"),
@@ -29,8 +28,9 @@ _TYPES = [
 
 
 def is_postgres_url(target) -> bool:
-    """True when ``target`` is a PostgreSQL address (``postgresql://…`` or ``postgres://…``)."""
-    return isinstance(target, str) and bool(_URL.match(target.strip()))
+    """True when ``target`` is a PostgreSQL address (``postgresql://…`` or ``postgres://…``);
+    the one rule of :func:`oneplan.data.pgstore.is_url`."""
+    return pgstore.is_url(target)
 
 
 def translate(sql: str) -> str:
