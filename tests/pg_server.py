@@ -14,6 +14,7 @@ and drops it after the test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -71,19 +72,30 @@ def database_url(server_url: str, name: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
+@contextlib.contextmanager
+def fresh_database(server_url: str, prefix: str = "t_", ddl: str | None = None):
+    """A new database on the server of ``server_url`` (its URL, as the owner), with ``ddl``
+    run in it when given; dropped on leaving."""
+    import psycopg
+
+    name = prefix + uuid.uuid4().hex[:12]
+    with psycopg.connect(server_url, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    url = database_url(server_url, name)
+    try:
+        if ddl:
+            with psycopg.connect(url, autocommit=True) as con:
+                con.execute(ddl)
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def pg_url(pg_server):
     """A fresh database with the schema made, as the owner role; dropped afterwards."""
-    import psycopg
-
     from oneplan.data import pgschema
 
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    url = database_url(pg_server, name)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(pgschema.postgres_ddl())
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(pg_server, "t_", pgschema.postgres_ddl()) as url:
+        yield url

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import stat
-import uuid
 
 import duckdb
 import pytest
@@ -154,15 +153,10 @@ def test_a_newer_backup_is_refused(sample_backup, tmp_path, capsys):
 @pytest.fixture
 def empty_pg_url(pg_server):
     """A new, empty server database (no schema: the restore makes it)."""
-    import psycopg
-    from pg_server import database_url
+    from pg_server import fresh_database
 
-    name = "b_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    yield database_url(pg_server, name)
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(pg_server, "b_") as url:
+        yield url
 
 
 @pytest.mark.pg

@@ -6,7 +6,6 @@ code is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import duckdb
 import pytest
@@ -234,18 +233,13 @@ def test_a_password_is_never_printed():
 def old_pg_url(pg_server):
     """A server database made by the 0001 schema (translated), with the rows above."""
     import psycopg
-    from pg_server import database_url
+    from pg_server import fresh_database
 
-    name = "m_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    url = database_url(pg_server, name)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(pgschema.PRELUDE + pgschema.translate(_base_sql()))
-        _fill(con.execute)
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(pg_server, "m_",
+                        pgschema.PRELUDE + pgschema.translate(_base_sql())) as url:
+        with psycopg.connect(url, autocommit=True) as con:
+            _fill(con.execute)
+        yield url
 
 
 def _pg_shape(url) -> list[tuple]:
