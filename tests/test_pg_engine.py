@@ -187,6 +187,46 @@ def test_import_needs_stage_and_classify_against_the_server(server, tmp_path, ca
         server, "SELECT stage FROM need_stages WHERE need_id = %s", [need])
 
 
+def test_an_import_reads_only_its_tables_and_its_own_villages(server, tmp_path, capsys):
+    from oneplan.data.ingest.run import IMPORT_TABLES
+
+    con = db.connect(server, read_only=False, province="32", tables=IMPORT_TABLES)
+    try:
+        assert set(con.loaded) == set(IMPORT_TABLES) | pgstore.ALWAYS_LOADED
+        assert con.villages_of == "32"
+        assert con.execute("SELECT count(*) FROM complaints").fetchall() == [(0,)]
+        assert con.execute("SELECT DISTINCT province_code FROM areas WHERE level = "
+                           "'village'").fetchall() == [("32",)]
+        n_up = _server_rows(server, "SELECT count(*) FROM areas WHERE level <> 'village'")
+        assert con.execute("SELECT count(*) FROM areas WHERE level <> 'village'"
+                           ).fetchall() == n_up
+        con.execute("INSERT INTO audit_log (event_id, \"at\", actor, action) VALUES "
+                    "('t-1', now(), 'x', 'import')")   # an unfilled table: insert only
+        assert db.commit(con) == {"audit_log": {"inserted": 1, "updated": 0, "deleted": 0}}
+    finally:
+        con.close()
+    # a village of another province: refused by the province rule, not called unknown
+    own, other = (_server_rows(server, "SELECT min(code) FROM areas WHERE level = 'village' "
+                                       "AND province_code = %s", [p])[0][0]
+                  for p in ("32", "45"))
+    f = _write_needs_csv(tmp_path / "mixed.csv", [own, other])
+    code = cli_main(["import", str(f), "--db", server, "--province", "32",
+                     "--rejects", str(tmp_path)])
+    out = capsys.readouterr()
+    assert code == 1, out.err
+    assert "รับ 1 + ไม่รับ 1" in out.out
+    rejects = next(tmp_path.glob("mixed*rejected*"))
+    import openpyxl
+
+    cells = [str(c.value) for row in openpyxl.load_workbook(rejects).active.iter_rows()
+             for c in row if c.value]
+    text = " ".join(cells)
+    assert "(45)" in text and "import each province in a file of its own" in text
+    assert "not found" not in text and "ไม่พบรหัสหมู่บ้าน" not in text
+    assert _server_rows(server, "SELECT village_code FROM needs WHERE description "
+                                "LIKE 'ความต้องการทดสอบ _'") == [(own,)]
+
+
 def test_plan_approve_against_the_server(server, monkeypatch):
     from oneplan.selection import versions
 

@@ -47,7 +47,6 @@ from oneplan.core import areas
 from oneplan.core.errors import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Failure, UserError, message
 from oneplan.data import db, migrations
 from oneplan.data.params import load_params
-from oneplan.samples import build
 
 log = logging.getLogger("oneplan")
 
@@ -60,6 +59,8 @@ def _needs(command: str, *options: str) -> UserError:
 
 
 def _cmd_build_sample(args: argparse.Namespace) -> int:
+    from oneplan.samples import build   # the sample's generators: only this command
+
     target = check.build_target(args.db)
     p = load_params()
     path = build.build_sample(target, seed=p.sample.seed, fiscal_year=p.fiscal_year,

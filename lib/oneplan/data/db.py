@@ -29,6 +29,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Collection
 
 import duckdb
 import pandas as pd
@@ -147,7 +148,8 @@ def shown(target: str | Path | None) -> str:
 
 
 def connect(path: str | Path | None = None, *, read_only: bool = True,
-            wait_s: float | None = None, province: str | None = None):
+            wait_s: float | None = None, province: str | None = None,
+            tables: Collection[str] | None = None):
     """Open the central database, waiting while another process holds it.
 
     Args:
@@ -161,6 +163,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
         province: a server workspace's scope: a province code, ``""`` for the whole
             country, None for ``$ONEPLAN_PROVINCE`` (else the whole country); a DuckDB
             file is always whole.
+        tables: a server writer fills only these tables, and a province writer's
+            ``areas`` holds only its own villages (``Workspace.villages_of``): the
+            command must name every table it reads. A DuckDB file is always whole.
 
     Raises:
         DatabaseMissingError: the file does not exist (read-only); the message names the
@@ -171,7 +176,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
     """
     if is_server(path):
         return _connect_server(str(path or os.environ["ONEPLAN_DB"]), read_only=read_only,
-                               wait_s=wait_s, province=province)
+                               wait_s=wait_s, province=province, tables=tables)
     path = Path(path) if path else default_db_path()
     if path.is_dir():
         raise DatabaseFileError(_both("is_folder", path=path))
@@ -207,7 +212,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = True,
 
 
 def _connect_server(url: str, *, read_only: bool, wait_s: float | None,
-                    province: str | None):
+                    province: str | None, tables: Collection[str] | None = None):
     """A workspace of the server at ``url`` (see :func:`connect`)."""
     from oneplan.data import pgstore
 
@@ -225,7 +230,7 @@ def _connect_server(url: str, *, read_only: bool, wait_s: float | None,
 
     return pgstore.open_workspace(url, server_layout(), read_only=read_only,
                                   province=province, wait_s=limit, on_wait=on_wait,
-                                  busy=busy)
+                                  busy=busy, tables=tables)
 
 
 def commit(con) -> dict[str, dict[str, int]]:

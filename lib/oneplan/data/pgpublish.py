@@ -73,6 +73,17 @@ def _hashes(table: Table, alias: str) -> str:
     return ", ".join(f"hash({alias}.{_q(c)}) AS {_q('h_' + c)}" for c in table.columns)
 
 
+def _record(con: duckdb.DuckDBPyConnection, t: Table) -> None:
+    """Record table ``t`` as it is now in the baseline schema."""
+    target = f"{BASE_SCHEMA}.{_q(t.name)}"
+    if t.key:
+        keys = ", ".join(f"b.{_q(k)}" for k in t.key)
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {keys}, "
+                    f"{_hashes(t, 'b')} FROM {_q(t.name)} b")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {_q(t.name)}")
+
+
 class Baseline:
     """What the workspace held when it was opened or last published."""
 
@@ -85,14 +96,17 @@ class Baseline:
         tables = local_tables(con)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {BASE_SCHEMA}")
         for t in tables:
-            target = f"{BASE_SCHEMA}.{_q(t.name)}"
-            if t.key:
-                keys = ", ".join(f"b.{_q(k)}" for k in t.key)
-                con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {keys}, "
-                            f"{_hashes(t, 'b')} FROM {_q(t.name)} b")
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {_q(t.name)}")
+            _record(con, t)
         return cls(tables)
+
+    def refreshed(self, con: duckdb.DuckDBPyConnection,
+                  changed: dict[str, dict[str, int]]) -> "Baseline":
+        """The baseline after a publish of ``changed`` (:func:`publish`'s counts): only
+        the tables that changed are recorded again."""
+        for t in self.tables:
+            if t.name in changed:
+                _record(con, t)
+        return self
 
 
 @dataclass
@@ -114,10 +128,26 @@ class Change:
         return not (self.n_inserted or self.n_updated or self.n_deleted)
 
 
+def _sizes(con: duckdb.DuckDBPyConnection, base: Baseline) -> dict[str, tuple[int, int]]:
+    """``{table: (local rows, baseline rows)}`` of every table, in one query."""
+    parts = [f"(SELECT count(*) FROM {_q(t.name)}), "
+             f"(SELECT count(*) FROM {BASE_SCHEMA}.{_q(t.name)})" for t in base.tables]
+    if not parts:
+        return {}
+    row = con.execute("SELECT " + ", ".join(parts)).fetchall()[0]
+    return {t.name: (row[2 * i], row[2 * i + 1]) for i, t in enumerate(base.tables)}
+
+
 def diff(con: duckdb.DuckDBPyConnection, base: Baseline) -> list[Change]:
-    """The changes of every table since ``base`` (tables that did not change left out)."""
+    """The changes of every table since ``base`` (tables that did not change left out).
+
+    A table empty now and in the baseline is skipped; a keyed table is compared in one
+    pass (a full join of its rows with the baseline on the key)."""
     out = []
+    sizes = _sizes(con, base)
     for t in base.tables:
+        if sizes.get(t.name) == (0, 0):
+            continue
         local, old = _q(t.name), f"{BASE_SCHEMA}.{_q(t.name)}"
         cols = ", ".join(f"l.{_q(c)}" for c in t.columns)
         ch = Change(t)
@@ -128,21 +158,28 @@ def diff(con: duckdb.DuckDBPyConnection, base: Baseline) -> list[Change]:
                           f"ANTI JOIN {local} l USING ({using})")
             differs = {c: f"hash(l.{_q(c)}) <> b.{_q('h_' + c)}" for c in t.columns
                        if c not in t.key}
-            if differs:
-                flags = con.execute(
-                    "SELECT count(*), " + ", ".join(f"bool_or({d})" for d in differs.values())
-                    + f" FROM {local} l JOIN {old} b USING ({using}) WHERE "
-                    + " OR ".join(differs.values())).fetchall()[0]
-                ch.n_updated = flags[0]
-                ch.update_columns = tuple(c for c, f in zip(differs, flags[1:]) if f)
+            both = "l._l AND b._b"
+            anyd = " OR ".join(differs.values()) or "false"
+            on = " AND ".join(f"l.{_q(k)} = b.{_q(k)}" for k in t.key)
+            flags = con.execute(
+                "SELECT count(*) FILTER (WHERE b._b IS NULL), "
+                "count(*) FILTER (WHERE l._l IS NULL), "
+                f"count(*) FILTER (WHERE {both} AND ({anyd}))"
+                + "".join(f", bool_or({both} AND {d})" for d in differs.values())
+                + f" FROM (SELECT *, true AS _l FROM {local}) l FULL JOIN "
+                f"(SELECT *, true AS _b FROM {old}) b ON {on}").fetchall()[0]
+            ch.n_inserted, ch.n_deleted, ch.n_updated = flags[0], flags[1], flags[2]
+            ch.update_columns = tuple(c for c, f in zip(differs, flags[3:]) if f)
+            if ch.update_columns:
                 ch.updated = (f"SELECT {cols} FROM {local} l JOIN {old} b USING ({using}) "
                               f"WHERE " + " OR ".join(differs[c] for c in ch.update_columns))
         else:  # whole-row identity, as multisets
             names = ", ".join(_q(c) for c in t.columns)
             ch.inserted = f"SELECT {names} FROM {local} EXCEPT ALL SELECT {names} FROM {old}"
             ch.deleted = f"SELECT {names} FROM {old} EXCEPT ALL SELECT {names} FROM {local}"
-        ch.n_inserted = con.execute(f"SELECT count(*) FROM ({ch.inserted})").fetchall()[0][0]
-        ch.n_deleted = con.execute(f"SELECT count(*) FROM ({ch.deleted})").fetchall()[0][0]
+            ch.n_inserted = con.execute(
+                f"SELECT count(*) FROM ({ch.inserted})").fetchall()[0][0]
+            ch.n_deleted = con.execute(f"SELECT count(*) FROM ({ch.deleted})").fetchall()[0][0]
         if not ch.empty:
             out.append(ch)
     return out
@@ -238,10 +275,10 @@ def _apply_writes(con, server, ch: Change) -> None:
             raise _Refused(t.name, message("data.pgstore.not_visible", done=done, n=n))
 
 
-def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
+def publish(con: duckdb.DuckDBPyConnection, base: Baseline, server,
             province: str | None) -> dict[str, dict[str, int]]:
-    """Apply the changes since ``base`` on the server in one transaction; ``connect()``
-    gives a new ADBC connection (autocommit off) as the workspace's role.
+    """Apply the changes since ``base`` on the server in one transaction, through
+    ``server``: the workspace's ADBC connection (autocommit off, its role).
 
     Returns:
         ``{table: {"inserted": n, "updated": n, "deleted": n}}`` of the changed tables.
@@ -259,7 +296,6 @@ def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
         return counts
     scope = province or message("data.pgstore.whole_country")
     for attempt in range(1, RETRIES + 1):
-        server = connect()
         table = changes[0].table.name
         try:
             # rows that belong to a parent go first when deleted and last when written,
@@ -292,6 +328,4 @@ def publish(con: duckdb.DuckDBPyConnection, base: Baseline, connect,
             log.debug("publish of %s refused", table, exc_info=True)
             raise UserError(message("data.pgstore.refused", table=table, province=scope,
                                     reason=_first_line(exc))) from None
-        finally:
-            server.close()
     return counts  # pragma: no cover - the loop returns or raises

@@ -46,7 +46,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
@@ -224,33 +224,59 @@ def _inline(sql: str, params: list) -> str:
     return sql
 
 
+ALWAYS_LOADED = frozenset({"meta", "schema_migrations"})
+"""Tables every snapshot holds, whatever ``tables=`` names (the schema's version)."""
+
+
 def load_snapshot(url: str, layout: Layout, province: str | None,
-                  con: duckdb.DuckDBPyConnection | None = None, server=None
-                  ) -> tuple[duckdb.DuckDBPyConnection, str, str, dict[str, int]]:
+                  con: duckdb.DuckDBPyConnection | None = None, server=None, *,
+                  tables: Collection[str] | None = None, own_villages: bool = False,
+                  autocommit: bool = True) -> tuple[duckdb.DuckDBPyConnection, str, str, dict[str, int]]:
     """A new in-memory DuckDB with the tables of ``layout`` filled from the server.
+
+    Args:
+        server: an open ADBC connection to read through (default: one of its own).
+        autocommit: whether ``server`` is in autocommit mode (the snapshot is then an
+            explicit ``BEGIN … COMMIT``); when it is not (a write workspace's connection)
+            the snapshot is its next transaction, committed before returning.
+        tables: fill only these tables (and :data:`ALWAYS_LOADED`); the others exist,
+            empty. None: every table.
+        own_villages: with a ``province``, ``areas`` holds that province's villages only
+            (and every area above village level): what an office's import checks its
+            rows against; another province's village is refused by its province anyway.
 
     Returns:
         The DuckDB connection, the server snapshot it holds (``pg_current_snapshot()``),
-        the role (``current_user``) and the rows loaded per table.
+        the role (``current_user``) and the rows loaded per table (tables not filled are
+        left out).
     """
     mem = con or duckdb.connect(config=dict(layout.duckdb_config))
     mem.execute(layout.ddl)
     own = server is None
     pc = server or adbc_connect(url)
+    explicit = own or autocommit
+    wanted = None if tables is None else set(tables) | ALWAYS_LOADED
     counts: dict[str, int] = {}
     try:
         with pc.cursor() as cur:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if explicit else
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
                 cur.execute("SELECT pg_current_snapshot()::text, current_user::text")
                 snap, role = cur.fetchone()
                 readable = readable_columns(cur)
                 for table, cols in local_columns(mem).items():
+                    if wanted is not None and table not in wanted:
+                        continue
                     have = [c for c in cols if c in readable.get(table, ())]
                     if not have:
                         counts[table] = 0
                         continue
-                    source, params = scope_filter(table, cols, layout, province)
+                    if own_villages and province and table == "areas":
+                        source, params = ("areas t WHERE t.level <> 'village' "
+                                          "OR t.province_code = %s", [province])
+                    else:
+                        source, params = scope_filter(table, cols, layout, province)
                     select = ", ".join(f"t.{_quote(c)}" for c in have)
                     cur.execute(_inline(f"SELECT {select} FROM {source}", params))
                     data = cur.fetch_arrow_table()
@@ -262,7 +288,10 @@ def load_snapshot(url: str, layout: Layout, province: str | None,
                                     f"SELECT {names} FROM _oneplan_load")
                         mem.unregister("_oneplan_load")
             finally:
-                cur.execute("COMMIT")
+                if explicit:
+                    cur.execute("COMMIT")
+        if not explicit:
+            pc.commit()
     finally:
         if own:
             pc.close()
@@ -281,7 +310,8 @@ class Workspace:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, *, url: str, province: str | None,
                  read_only: bool, role: str, layout: Layout, lock=None,
-                 counts: dict[str, int] | None = None):
+                 counts: dict[str, int] | None = None, server=None,
+                 villages_of: str | None = None):
         self._con = con
         self.url = url
         self.province = province
@@ -289,7 +319,11 @@ class Workspace:
         self.role = role
         self.layout = layout
         self.loaded = dict(counts or {})
+        """Rows read per table; a table not named was not filled (``tables=``)."""
+        self.villages_of = villages_of
+        """When set, ``areas`` holds the villages of this province only."""
         self._lock = lock
+        self._server = server
         self._base = None
         if not read_only:
             from oneplan.data import pgpublish
@@ -335,10 +369,10 @@ class Workspace:
         complete = getattr(self._con, "complete", None)
         if complete is not None:  # DuckDB 2: a statement's result not yet fetched
             complete()
-        counts = pgpublish.publish(self._con, self._base,
-                                  lambda: adbc_connect(self.url, autocommit=False),
-                                  self.province)
-        self._base = pgpublish.Baseline.take(self._con)
+        if self._server is None:
+            self._server = adbc_connect(self.url, autocommit=False)
+        counts = pgpublish.publish(self._con, self._base, self._server, self.province)
+        self._base = self._base.refreshed(self._con, counts)
         return counts
 
     def close(self) -> None:
@@ -347,6 +381,8 @@ class Workspace:
         try:
             self._con.close()
         finally:
+            _close_quietly(self._server)
+            self._server = None
             if self._lock is not None:
                 try:
                     self._lock.close()
@@ -487,6 +523,7 @@ def take_lock(url: str, province: str | None, wait_s: float,
 
 def open_workspace(url: str, layout: Layout, *, read_only: bool = True,
                    province: str | None = None, wait_s: float = 300.0,
+                   tables: Collection[str] | None = None,
                    on_wait: Callable[[str], None] | None = None,
                    busy: Callable[[str], Exception] | None = None) -> Workspace:
     """Open a workspace of the server at ``url`` (see the module docstring).
@@ -495,6 +532,10 @@ def open_workspace(url: str, layout: Layout, *, read_only: bool = True,
         province: the scope: a province code, ``""`` for the whole country, None for
             ``$ONEPLAN_PROVINCE`` (unset or empty: the whole country).
         wait_s: how long a writer waits for its scope's lock.
+        tables: a writer fills only these tables (:func:`load_snapshot`; the command
+            must name every table it reads), and in a province scope ``areas`` holds
+            only its own province's villages. None: every table, whole ``areas``.
+            Reads always fill every table (they share the cache).
         on_wait: called once with the holder's process id when a writer must wait.
         busy: makes the error raised when the wait is over (given the holder's pid).
 
@@ -510,10 +551,18 @@ def open_workspace(url: str, layout: Layout, *, read_only: bool = True,
     lock = take_lock(url, province, wait_s,
                      on_wait or (lambda pid: print(f"waiting ({pid})", file=sys.stderr)),
                      busy or (lambda pid: TimeoutError(f"lock held by {pid}")))
+    server = None
     try:
-        mem, _snap, role, counts = load_snapshot(url, layout, province)
+        # one connection reads the snapshot and later publishes (autocommit off)
+        server = adbc_connect(url, autocommit=False)
+        own_villages = tables is not None and bool(province)
+        mem, _snap, role, counts = load_snapshot(url, layout, province, server=server,
+                                                 tables=tables, own_villages=own_villages,
+                                                 autocommit=False)
     except BaseException:
+        _close_quietly(server)
         lock.close()
         raise
     return Workspace(mem, url=url, province=province, read_only=False, role=role,
-                     layout=layout, lock=lock, counts=counts)
+                     layout=layout, lock=lock, counts=counts, server=server,
+                     villages_of=province if own_villages else None)

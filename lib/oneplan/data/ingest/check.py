@@ -71,6 +71,10 @@ class References:
 
     def __init__(self, con):
         """Read the areas, agencies, strategic issues, projects and needs of ``con``."""
+        # a province office's server workspace holds its own province's villages only
+        # (oneplan.data.pgstore): another province's village is refused by the province
+        # rule (other_province), not called unknown here
+        self.villages_of: str | None = getattr(con, "villages_of", None)
         self.villages = {r[0] for r in con.execute(
             "SELECT code FROM areas WHERE level = 'village'").fetchall()}
         self.area_names = dict(con.execute(
@@ -113,6 +117,8 @@ class References:
         """
         if code in self.villages:
             return
+        if self.villages_of and code[:2] != self.villages_of:
+            return   # not known here: the province rule refuses the row
         sub = code[:6]
         if self.levels.get(sub) != "subdistrict":
             raise CellError("village_unknown", "data.ingest.reference.no_subdistrict",

@@ -307,6 +307,12 @@ def check_rejects_dir(rejects_dir: str | Path | None) -> Path | None:
     return folder
 
 
+IMPORT_TABLES = ("areas", "agencies", "strategic_issues", "water_projects", "proposals",
+                 "needs", "need_stages", "progress")
+"""What an import reads on a server (:class:`References` and the loaders): a province
+office's write workspace fills only these (the audit row it adds needs no reading)."""
+
+
 def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
                  kind: str | None = None, rejects_dir: str | Path | None = None,
                  province: str | None = None, multi_province: bool = False
@@ -341,7 +347,8 @@ def import_files(paths: list[str | Path], db_path: str | Path | None = None, *,
     rejects = check_rejects_dir(rejects_dir)
     fixed = _province_option(province, multi_province)
     if db.is_server(db_path):  # a workspace of the province (or the whole country)
-        con = db.connect(db_path, read_only=False, province=fixed or "")
+        con = db.connect(db_path, read_only=False, province=fixed or "",
+                         tables=IMPORT_TABLES)
     else:
         target = Path(db_path) if db_path else default_db_path()
         if not target.exists():
